@@ -1,15 +1,38 @@
 """bayesnq: Bayesian analysis of hyperparameter random search.
 
-The noisy quadratic distribution, tail fits with NUTS, posterior-predictive tuning curves.
-Importing bayesnq turns on float64 in JAX (``numpyro.enable_x64()``): the log-space
-numerics need it.
+The noisy quadratic distribution, censored tail fits with NUTS, posterior-predictive
+tuning curves, landscape diagnostics.
+
+Importing bayesnq turns on float64 in JAX (``numpyro.enable_x64()``), which the log-space
+numerics need, and, unless ``XLA_FLAGS`` already sets it, asks JAX for one CPU device per
+core so that NUTS chains run in parallel (this only takes effect if JAX has not started).
 """
+
+import os as _os
 
 import numpyro as _numpyro
 
+if "xla_force_host_platform_device_count" not in _os.environ.get("XLA_FLAGS", ""):
+    _numpyro.set_host_device_count(max(1, min(4, _os.cpu_count() or 1)))
 _numpyro.enable_x64()
 
+from bayesnq import datasets  # noqa: E402
+from bayesnq.data import Scores, check_tail, load_scores  # noqa: E402
 from bayesnq.distribution import NoisyQuadratic, Quadratic  # noqa: E402
+from bayesnq.inference import DiagnosticsWarning, Fit, fit  # noqa: E402
+from bayesnq.model import Priors  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["NoisyQuadratic", "Quadratic", "__version__"]
+__all__ = [
+    "NoisyQuadratic",
+    "Quadratic",
+    "Scores",
+    "load_scores",
+    "check_tail",
+    "datasets",
+    "fit",
+    "Fit",
+    "Priors",
+    "DiagnosticsWarning",
+    "__version__",
+]

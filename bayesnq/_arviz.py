@@ -20,6 +20,7 @@ __all__ = [
     "plot_pair",
     "plot_ecdf",
     "InferenceData",
+    "from_dict",
 ]
 
 InferenceData = az.InferenceData
@@ -85,3 +86,9 @@ def plot_pair(idata, var_names=None, **kwargs):
 
 def plot_ecdf(values, **kwargs):
     return az.plot_ecdf(values, **kwargs)
+
+
+def from_dict(**groups) -> az.InferenceData:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return az.from_dict(**groups)
