@@ -1,0 +1,177 @@
+"""The censored tail model and its NUTS fit (small runs; the long studies are slow-marked)."""
+
+import warnings
+
+import arviz as az
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import bayesnq
+from bayesnq import NoisyQuadratic
+from bayesnq.model import TailData
+
+TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
+
+
+def simulate(seed, n=400, tail_share=0.4, truth=TRUTH):
+    """Random search: a noisy-quadratic tail beyond tau and a non-quadratic body below it."""
+    rng = np.random.default_rng(seed)
+    d = NoisyQuadratic(**truth)
+    tau = float(d.icdf(1 - tail_share))
+    y = np.array(d.sample(jax.random.PRNGKey(seed), (n,)))
+    body = y <= tau
+    # replace the body by something that is not noisy-quadratic (bimodal, far below)
+    y[body] = np.where(rng.random(body.sum()) < 0.5, rng.uniform(0.0, 0.1, body.sum()),
+                       tau - rng.exponential(0.05, body.sum()))
+    return y, tau
+
+
+@pytest.fixture(scope="module")
+def sim_fit():
+    y, tau = simulate(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bayesnq.DiagnosticsWarning)
+        f = bayesnq.fit(y, threshold=tau, n_hyperparameters=6, num_chains=2, num_warmup=300,
+                        num_samples=300, progress_bar=False)
+    return f, y, tau
+
+
+def test_fit_recovers_known_parameters(sim_fit):
+    f, _, _ = sim_fit
+    d = f.draws()
+    for name in ("beta", "gamma", "sigma"):
+        lo, hi = np.quantile(d[name], [0.025, 0.975])
+        assert lo <= TRUTH[name] <= hi, (name, lo, hi)
+    # the tail mass matches the share of runs in the tail
+    assert abs(np.median(d["tail_mass"]) - 0.4) < 0.08
+
+
+def test_idata_groups_and_pointwise_loglik(sim_fit):
+    f, y, tau = sim_fit
+    idata = f.idata
+    for group in ("posterior", "sample_stats", "log_likelihood", "observed_data",
+                  "posterior_predictive"):
+        assert hasattr(idata, group), group
+    ll = idata.log_likelihood["y"]
+    assert ll.shape == (2, 300, y.size)
+    # censored runs all carry log F(tau), tail runs log f(y)
+    below = y <= tau
+    first = np.asarray(ll.isel(chain=0, draw=0))
+    assert np.allclose(first[below], first[below][0])
+    p = {k: float(idata.posterior[k].isel(chain=0, draw=0)) for k in ("alpha", "beta", "gamma", "sigma")}
+    dist = NoisyQuadratic(**p)
+    assert np.allclose(first[~below], np.asarray(dist.log_prob(y[~below])), rtol=1e-10)
+    assert np.isclose(first[below][0], float(dist.log_cdf(tau)), rtol=1e-10)
+    assert idata.posterior_predictive["y"].shape == (2, 300, y.size)
+    loo = az.loo(idata)
+    assert np.isfinite(loo.elpd_loo)
+
+
+def test_summary_table(sim_fit):
+    f, _, tau = sim_fit
+    df = f.summary()
+    assert list(df.index) == ["best score (beta)", "gamma", "sigma", "alpha",
+                              "tail mass P(Y beyond tau)"]
+    assert {"mean", "sd", "median", "5%", "95%", "ess_bulk", "r_hat"} <= set(df.columns)
+    assert df.loc["best score (beta)", "5%"] < df.loc["best score (beta)", "95%"]
+    assert df.attrs["threshold"] == tau
+
+
+def test_truncated_likelihood_alone_leaves_alpha_unidentified():
+    """Beyond tau, the truncated density barely depends on alpha; the censored term does."""
+    y, tau = simulate(2)
+    tail = y[y > tau]
+    n_below = int((y <= tau).sum())
+    beta, gamma, sigma = TRUTH["beta"], TRUTH["gamma"], TRUTH["sigma"]
+    alphas = jnp.array([-2.0, 0.0, 0.3, TRUTH["alpha"]])
+    d = NoisyQuadratic(alphas[:, None], beta, gamma, sigma)
+    truncated = d.log_prob(tail).sum(-1) - tail.size * d.log_sf(tau)[:, 0]
+    censored = truncated + tail.size * d.log_sf(tau)[:, 0] + n_below * d.log_cdf(tau)[:, 0]
+    assert float(jnp.ptp(truncated)) < 0.5  # flat in alpha over a range of 2.5 units
+    assert float(jnp.ptp(censored)) > 50.0  # the binomial term pins alpha down
+
+
+def test_minimize_is_the_mirror_image():
+    y, tau = simulate(3, n=200)
+    kw = dict(num_chains=1, num_warmup=150, num_samples=150, progress_bar=False, check=False)
+    fmax = bayesnq.fit(y, threshold=tau, **kw)
+    fmin = bayesnq.fit(-y, threshold=-tau, minimize=True, **kw)
+    a, b = fmax.draws(), fmin.draws()
+    np.testing.assert_allclose(a["beta"], -b["alpha"], rtol=1e-9)
+    np.testing.assert_allclose(a["alpha"], -b["beta"], rtol=1e-9)
+    np.testing.assert_allclose(a["gamma"], b["gamma"], rtol=1e-9)
+    assert fmin.best_name == "alpha"
+
+
+def test_integer_gamma_mode_and_bounds():
+    y, tau = simulate(4, n=200)
+    f = bayesnq.fit(y, threshold=tau, n_hyperparameters=4, gamma="integer", num_chains=1,
+                    bounds=(0.0, 0.805), num_warmup=150, num_samples=150, progress_bar=False,
+                    check=False)
+    assert f.draws()["beta"].max() < 0.805
+    p = f.gamma_probabilities()
+    assert set(p) == {1, 2, 3, 4}
+    assert abs(sum(p.values()) - 1) < 1e-9
+    assert max(p, key=p.get) == 2
+    g = f.draws()["gamma"]
+    assert set(np.unique(g)) <= {1.0, 2.0, 3.0, 4.0}
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(threshold="auto"), "threshold"),
+        (dict(threshold=0.99), "fewer than 5|threshold"),
+        (dict(threshold=0.5, gamma="discrete"), "gamma"),
+        (dict(threshold=0.5, gamma="integer"), "n_hyperparameters"),
+        (dict(threshold=0.5, num_chains=0), "num_chains"),
+    ],
+)
+def test_argument_errors(kwargs, match):
+    y, _ = simulate(6, n=100)
+    with pytest.raises(ValueError, match=match):
+        bayesnq.fit(y, progress_bar=False, **kwargs)
+
+
+def test_taildata_orientation():
+    y = np.array([0.1, 0.2, 0.3, 0.9, 0.95])
+    d = TailData.build(y, 0.25, minimize=True, bounds=(0.0, 1.0))
+    assert d.n_below == 3 and d.tail.size == 2
+    assert np.allclose(np.sort(d.tail), [-0.2, -0.1])
+    assert d.upper_bound == -0.0
+
+
+@pytest.mark.slow
+def test_interval_coverage_over_seeds():
+    """90% intervals of beta and gamma cover the truth at a rate consistent with 90%."""
+    hits = {"beta": 0, "gamma": 0}
+    seeds = range(20)
+    for seed in seeds:
+        y, tau = simulate(100 + seed)
+        f = bayesnq.fit(y, threshold=tau, n_hyperparameters=6, num_chains=2, num_warmup=400,
+                        num_samples=400, progress_bar=False, check=False, seed=seed)
+        d = f.draws()
+        for k in hits:
+            lo, hi = np.quantile(d[k], [0.05, 0.95])
+            hits[k] += lo <= TRUTH[k] <= hi
+    print("coverage of 90% intervals over 20 seeds:", hits)
+    # Binomial(20, 0.9): P(X <= 14) < 0.011
+    for k, h in hits.items():
+        assert h >= 15, (k, h)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, tau, beta, gamma",
+    [("deberta-v3", 0.89, 0.905, 1.0), ("alexnet", 0.50, 0.582, 2.0)],
+)
+def test_bundled_data_agree_with_opda(name, tau, beta, gamma):
+    s = bayesnq.datasets.load(name)
+    f = bayesnq.fit(s, threshold=tau, progress_bar=False)
+    d = f.draws()
+    print(name, f.summary().to_string())
+    assert abs(np.median(d["beta"]) - beta) < 0.003
+    lo, hi = np.quantile(d["gamma"], [0.05, 0.95])
+    assert lo <= gamma <= hi or abs(np.median(d["gamma"]) - gamma) < 0.5
