@@ -80,6 +80,7 @@ def _gauss_legendre(n: int, pad_to: int):
 
 _TS_LO, _TS_HI, _TS_W, _TS_CUT = _tanh_sinh(53, 40, 0.075)
 _GL_LO, _GL_HI, _GL_W = _gauss_legendre(40, _TS_LO.size)
+_TS_P_LO, _TS_P_HI, _GL_P_LO, _GL_P_HI = (np.exp(x) for x in (_TS_LO, _TS_HI, _GL_LO, _GL_HI))
 
 
 # ---------------------------------------------------------------- the core integrals
@@ -149,32 +150,30 @@ def standardized_logs(v, u, k, s):
     at_zero = a <= 0.0
     near_one = (a > 0.5) & ~at_zero
 
-    nodes_lo = jnp.where(at_zero[..., None], _TS_LO, _GL_LO)
-    nodes_hi = jnp.where(at_zero[..., None], _TS_HI, _GL_HI)
-    nodes_w = jnp.where(at_zero[..., None], _TS_W, _GL_W)
+    sel = at_zero[..., None]
+    nodes_lo = jnp.where(sel, _TS_LO, _GL_LO)
+    frac_lo = jnp.where(sel, _TS_P_LO, _GL_P_LO)
+    frac_hi = jnp.where(sel, _TS_P_HI, _GL_P_HI)
+    nodes_w = jnp.where(sel, _TS_W, _GL_W)
 
     width = b - a
     aa, bb, ww = a[..., None], b[..., None], width[..., None]
-    log_r = jnp.where(
-        at_zero[..., None],
-        jnp.log(bb) + nodes_lo,
-        jnp.log(aa + ww * jnp.exp(nodes_lo)),
-    )
-    one_minus_r = (1.0 - bb) + ww * jnp.exp(nodes_hi)
-    r = jnp.exp(log_r)
+    r = aa + ww * frac_lo
+    # at r = 0 the log must come from the node's own log-fraction, not from r
+    log_r = jnp.where(sel, jnp.log(bb) + nodes_lo, jnp.log(jnp.where(sel, 1.0, r)))
+    one_minus_r = (1.0 - bb) + ww * frac_hi
     # v - r, taken from the side where it is accurate
     diff = jnp.where(near_one[..., None], one_minus_r - u[..., None], v[..., None] - r)
     ss = s[..., None]
     kk = k[..., None]
-    log_kernel = -0.5 * jnp.square(diff / ss) - jnp.log(ss) - _LOG_SQRT_2PI
-    log_base = jnp.log(ww) + nodes_w + log_kernel
+    log_kernel = -0.5 * jnp.square(diff / ss)
+    log_base = (jnp.log(width) - jnp.log(s) - _LOG_SQRT_2PI)[..., None] + nodes_w + log_kernel
     k_log_r = kk * log_r
 
-    pdf_terms = jnp.log(kk) + (kk - 1.0) * log_r + log_base
+    log_pdf = jnp.log(k) + jax.nn.logsumexp((kk - 1.0) * log_r + log_base, axis=-1)
     # mass of k r^(k-1) K below the first tanh-sinh node: (b * cut)^k K(0)
     end = k * (jnp.log(b) + _TS_CUT) - 0.5 * jnp.square(v / s) - jnp.log(s) - _LOG_SQRT_2PI
-    end = jnp.where(at_zero, end, -jnp.inf)
-    log_pdf = jax.nn.logsumexp(jnp.concatenate([pdf_terms, end[..., None]], axis=-1), axis=-1)
+    log_pdf = jnp.where(at_zero, jnp.logaddexp(log_pdf, end), log_pdf)
 
     log_int_le = jax.nn.logsumexp(k_log_r + log_base, axis=-1)
     log_one_minus_rk = jnp.log(-jnp.expm1(jnp.minimum(k_log_r, -1e-300)))
