@@ -8,6 +8,7 @@ import arviz as az
 
 __all__ = [
     "from_numpyro",
+    "from_dict",
     "summary",
     "rhat",
     "ess",
@@ -32,6 +33,12 @@ def from_numpyro(mcmc, **kwargs) -> az.InferenceData:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return az.from_numpyro(mcmc, **kwargs)
+
+
+def from_dict(posterior=None, **kwargs) -> az.InferenceData:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return az.from_dict(posterior=posterior, **kwargs)
 
 
 def summary(idata, var_names=None, hdi_prob=0.9, **kwargs):

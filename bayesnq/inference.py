@@ -175,23 +175,25 @@ def _to_idata(mcmc, data: TailData, gamma_mode, seed):
     pp = _posterior_predictive(post, data, seed)
     dims = {"y": ["run"], "gamma_logp": ["gamma_value"]}
     coords = {"run": np.arange(data.n)}
-    if pp.shape[-1] != data.n:  # thinned replicate searches
-        dims_pp = {"y": ["replicate_run"]}
-        coords["replicate_run"] = np.arange(pp.shape[-1])
-    else:
-        dims_pp = None
+    thinned = pp.shape[-1] != data.n  # replicate searches shorter than the data
     if "gamma_logp" in post:
         coords["gamma_value"] = np.arange(1, post["gamma_logp"].shape[-1] + 1)
-    return _arviz.from_dict(
+    idata = _arviz.from_dict(
         posterior=post,
         sample_stats=sample_stats,
         log_likelihood={"y": ll},
         observed_data={"y": y_obs},
-        posterior_predictive={"y": pp},
+        posterior_predictive=None if thinned else {"y": pp},
         coords=coords,
         dims=dims,
-        pred_dims=dims_pp,
     )
+    if thinned:
+        idata.add_groups(
+            posterior_predictive={"y": pp},
+            coords={"replicate_run": np.arange(pp.shape[-1])},
+            dims={"y": ["replicate_run"]},
+        )
+    return idata
 
 
 def _observed_values(data: TailData):
@@ -250,7 +252,7 @@ def _integer_gamma_draws(samples, data: TailData, seed):
     return out
 
 
-def _posterior_predictive(post, data: TailData, seed, max_values=4_000_000):
+def _posterior_predictive(post, data: TailData, seed, max_values=16_000_000):
     """Replicated random searches: n scores per posterior draw (thinned if large)."""
     shape = post["beta"].shape
     d = NoisyQuadratic(
