@@ -1,0 +1,453 @@
+r"""Figures for a noisy-quadratic fit: tuning curves, the tail cdf and MCMC diagnostics.
+
+Every function returns the :class:`matplotlib.figure.Figure` it drew on, takes an optional
+``ax`` (or ``axes``) to draw into, and never calls ``pyplot.show``, so it works under the
+``Agg`` backend and in scripts. :func:`save_all` writes the standard set of PNGs.
+
+A *fit* here is anything with the attributes of :class:`bayesnq.inference.Fit` that a plot
+needs: ``draws()`` (dict of flat arrays ``alpha, beta, gamma, sigma``), ``minimize``,
+``threshold``, ``scores`` (with ``values`` and ``name``) and ``idata`` (ArviZ
+InferenceData, for the diagnostics).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bayesnq import _arviz, curves
+from bayesnq.distribution import NoisyQuadratic
+
+__all__ = [
+    "plot_tuning_curve",
+    "plot_tail_cdf",
+    "plot_posterior_pairs",
+    "plot_trace",
+    "plot_rank",
+    "save_all",
+]
+
+PARAMETERS = ("alpha", "beta", "gamma", "sigma")
+_DIAGNOSTIC_VARS = ("alpha", "beta", "gamma", "sigma", "tail_mass")
+_BAND = "C0"
+_PRED = "C1"
+_DATA = "0.15"
+
+
+def _figure_and_axes(ax, figsize):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return fig, ax
+    if not hasattr(ax, "figure") or not hasattr(ax, "plot"):
+        raise ValueError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax.figure, ax
+
+
+def _is_fit(obj) -> bool:
+    return callable(getattr(obj, "draws", None)) and hasattr(obj, "minimize")
+
+
+def _n_grid(n_max: float, points: int = 40) -> np.ndarray:
+    return np.unique(np.round(np.geomspace(1.0, n_max, points)))
+
+
+def _label_of(fit) -> str:
+    scores = getattr(fit, "scores", None)
+    return str(getattr(scores, "name", "") or "")
+
+
+# ----------------------------------------------------------------------------- tuning curve
+
+
+def plot_tuning_curve(
+    fit_or_curve,
+    *,
+    n=None,
+    q: float = 0.5,
+    ci: float = 0.8,
+    kind: str = "quantile",
+    empirical=None,
+    k_star: float | None = None,
+    ax=None,
+    title: str | None = None,
+    max_draws: int | None = 1000,
+    seed: int = 0,
+):
+    r"""Posterior tuning curve with its credible band, the predictive and the empirical curve.
+
+    Parameters
+    ----------
+    fit_or_curve : Fit or TuningCurve
+        A fit (the curve is computed here with :func:`bayesnq.curves.tuning_curve` or
+        :func:`~bayesnq.curves.average_tuning_curve`) or a finished curve.
+    n : array_like, optional
+        Numbers of runs for a fit; default 40 log-spaced integers from 1 to ``10 N``
+        (``N`` runs observed). Ignored for a TuningCurve.
+    q, ci : float
+        Quantile level and band level, for a fit.
+    kind : {"quantile", "average"}
+        Which curve to compute from a fit.
+    empirical : array_like or False, optional
+        Scores whose empirical curve (best of ``n`` draws with replacement, shown for
+        :math:`n \le N`) is drawn as a step line. Default: the fit's own scores; ``False``
+        draws none.
+    k_star : float or False, optional
+        Regime start :math:`k^* = \ln q/\ln(1 - p)` (:func:`bayesnq.curves.regime_start`),
+        drawn as a vertical line. Default for a fit: the posterior median of :math:`k^*`
+        at the fit's threshold; ``False`` draws none. When :math:`k^* < 1` the legend says
+        the regime starts with the first run.
+    ax : matplotlib Axes, optional
+    title : str, optional
+    max_draws, seed : int
+        Thinning of the posterior draws (fit only).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if kind not in ("quantile", "average"):
+        raise ValueError(f"kind must be 'quantile' or 'average', got kind={kind!r}")
+    if isinstance(fit_or_curve, curves.TuningCurve):
+        curve = fit_or_curve
+        fit = None
+    elif _is_fit(fit_or_curve):
+        fit = fit_or_curve
+        size = len(np.asarray(fit.scores.values)) if getattr(fit, "scores", None) is not None else 100
+        grid = _n_grid(10 * size) if n is None else n
+        if kind == "quantile":
+            curve = curves.tuning_curve(
+                fit.draws(), grid, minimize=fit.minimize, q=q, ci=ci, max_draws=max_draws, seed=seed
+            )
+        else:
+            curve = curves.average_tuning_curve(
+                fit.draws(), grid, minimize=fit.minimize, ci=ci,
+                max_draws=min(max_draws or 400, 400), seed=seed,
+            )
+    else:
+        raise ValueError(
+            "fit_or_curve must be a Fit (with draws(), minimize, scores) or a TuningCurve, "
+            f"got {type(fit_or_curve).__name__}"
+        )
+    if empirical is None and fit is not None and getattr(fit, "scores", None) is not None:
+        empirical = fit.scores.values
+    if k_star is None and fit is not None and getattr(fit, "threshold", None) is not None:
+        k_star = float(np.median(curves.regime_start(
+            fit.draws(), float(fit.threshold), minimize=fit.minimize, q=curve.q or 0.5)))
+
+    fig, ax = _figure_and_axes(ax, (6.4, 4.4))
+    x = curve.n
+    what = "average" if curve.kind == "average" else (
+        "median" if curve.q == 0.5 else f"{curve.q:g}-quantile")
+    ax.fill_between(x, curve.lower, curve.upper, color=_BAND, alpha=0.25, lw=0,
+                    label=f"{curve.ci:.0%} credible band")
+    ax.plot(x, curve.median, color=_BAND, lw=2, label=f"posterior median of the {what} curve")
+    pred_label = "posterior predictive mean" if curve.kind == "average" else "posterior predictive"
+    ax.plot(x, curve.predictive, color=_PRED, lw=1.5, ls="--", label=pred_label)
+    if empirical is not None and empirical is not False:
+        values = np.asarray(empirical, dtype=np.float64)
+        ne = x[x <= values.size]
+        if ne.size:
+            if curve.kind == "average":
+                ye = curves.empirical_average_tuning_curve(values, ne, minimize=curve.minimize)
+            else:
+                ye = curves.empirical_tuning_curve(values, ne, minimize=curve.minimize, q=curve.q)
+            ax.plot(ne, ye, color=_DATA, lw=1.2, drawstyle="steps-post",
+                    label=f"empirical (resampling {values.size} runs)")
+    if k_star is not None and k_star is not False and math.isfinite(k_star):
+        if k_star >= x.min():
+            ax.axvline(k_star, color="0.45", ls=":", lw=1.2,
+                       label=f"regime start $k^*$ = {k_star:.2g}")
+        else:
+            ax.plot([], [], color="0.45", ls=":", lw=1.2,
+                    label=f"$k^*$ = {k_star:.2g} (tail from the first run)")
+    ax.set_xscale("log")
+    ax.set_xlabel("number of runs $n$ (log scale)")
+    best = "lowest" if curve.minimize else "highest"
+    ax.set_ylabel(f"{'expected' if curve.kind == 'average' else what} {best} score of $n$ runs")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="lower right" if not curve.minimize else "upper right", fontsize="small")
+    if title is None:
+        label = _label_of(fit) if fit is not None else ""
+        title = f"Tuning curve{': ' + label if label else ''}"
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- tail cdf
+
+
+@partial(jax.jit, static_argnames=("minimize",))
+def _truncated_cdf(params, y, threshold, minimize):
+    r"""Per draw, the cdf conditional on lying beyond the threshold, on the grid ``y``."""
+    d = NoisyQuadratic(params[0][:, None], params[1][:, None], params[2][:, None],
+                       params[3][:, None], minimize=minimize)
+    if minimize:
+        # P(Y <= y | Y < tau) = F(y) / F(tau)
+        return jnp.exp(jnp.minimum(d.log_cdf(y[None, :]) - d.log_cdf(threshold), 0.0))
+    # P(Y <= y | Y > tau) = 1 - S(y) / S(tau)
+    return -jnp.expm1(jnp.minimum(d.log_sf(y[None, :]) - d.log_sf(threshold), 0.0))
+
+
+def plot_tail_cdf(
+    fit,
+    *,
+    ci: float = 0.8,
+    points: int = 300,
+    max_draws: int | None = 500,
+    seed: int = 0,
+    ax=None,
+    title: str | None = None,
+):
+    r"""Fitted cdf of the tail beyond the threshold, with its credible band, against the data.
+
+    For each posterior draw the *truncated* cdf of the tail (the part of the distribution
+    the fit models),
+
+    .. math::
+
+        G_\theta(y) = \frac{F_\theta(y) - F_\theta(\tau)}{1 - F_\theta(\tau)}, \; y > \tau
+        \quad\text{(maximize)}, \qquad
+        G_\theta(y) = \frac{F_\theta(y)}{F_\theta(\tau)}, \; y < \tau \quad\text{(minimize)},
+
+    is evaluated on a grid (in log space: :math:`1 - e^{\log S(y) - \log S(\tau)}`); the
+    plot shows its posterior median and equal-tailed ``ci`` band, and the empirical cdf of
+    the observed scores beyond :math:`\tau`.
+
+    Parameters
+    ----------
+    fit : Fit
+        Needs ``draws()``, ``minimize``, ``threshold`` and ``scores``.
+    ci : float, default 0.8
+    points : int, default 300
+        Grid size.
+    max_draws, seed : see :func:`bayesnq.curves.thin`.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not _is_fit(fit) or getattr(fit, "threshold", None) is None or getattr(fit, "scores", None) is None:
+        raise ValueError(
+            "fit must have draws(), minimize, threshold and scores, "
+            f"got {type(fit).__name__}"
+        )
+    ci = curves._check_level("ci", ci)
+    points = curves._check_int("points", points, 2)
+    tau = float(fit.threshold)
+    minimize = bool(fit.minimize)
+    values = np.asarray(fit.scores.values, dtype=np.float64)
+    tail = np.sort(values[values < tau] if minimize else values[values > tau])
+    tail = tail[np.isfinite(tail)]
+    d = curves.thin(fit.draws(), max_draws, seed)
+    params = np.stack([d[k] for k in PARAMETERS])
+    # grid: from the threshold past the most extreme tail score (or the fitted optimum)
+    best_fit = float(np.median(d["alpha"] if minimize else d["beta"]))
+    noise = float(np.median(d["sigma"]))
+    if minimize:
+        far = min(tail.min() if tail.size else best_fit, best_fit - 2 * noise)
+        span = tau - far
+        y = np.linspace(far - 0.1 * span, tau, points)
+    else:
+        far = max(tail.max() if tail.size else best_fit, best_fit + 2 * noise)
+        span = far - tau
+        y = np.linspace(tau, far + 0.1 * span, points)
+    g = np.asarray(_truncated_cdf(jnp.asarray(params), jnp.asarray(y), tau, minimize))
+    lo, med, hi = np.quantile(g, [(1 - ci) / 2, 0.5, (1 + ci) / 2], axis=0)
+
+    fig, ax = _figure_and_axes(ax, (6.4, 4.4))
+    ax.fill_between(y, lo, hi, color=_BAND, alpha=0.25, lw=0, label=f"{ci:.0%} credible band")
+    ax.plot(y, med, color=_BAND, lw=2, label="fitted tail cdf (posterior median)")
+    if tail.size:
+        ecdf = np.arange(1, tail.size + 1) / tail.size
+        xs = np.concatenate([[y[0]], tail, [y[-1]]])
+        ys = np.concatenate([[0.0], ecdf, [1.0]])
+        ax.plot(xs, ys, color=_DATA, lw=1.2, drawstyle="steps-post",
+                label=f"empirical cdf ({tail.size} scores {'below' if minimize else 'above'} $\\tau$)")
+    ax.axvline(tau, color="0.45", ls=":", lw=1.2, label=f"threshold $\\tau$ = {tau:.4g}")
+    ax.set_xlabel("score")
+    cond = "Y < \\tau" if minimize else "Y > \\tau"
+    ax.set_ylabel(f"$P(Y \\leq y \\mid {cond})$")
+    ax.set_ylim(-0.02, 1.02)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left" if not minimize else "lower right", fontsize="small")
+    if title is None:
+        label = _label_of(fit)
+        title = f"Tail beyond the threshold{': ' + label if label else ''}"
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------- diagnostics
+
+
+def _idata(fit_or_idata):
+    idata = getattr(fit_or_idata, "idata", fit_or_idata)
+    if not hasattr(idata, "posterior"):
+        raise ValueError(
+            "expected a Fit (with idata) or an ArviZ InferenceData with a posterior group, "
+            f"got {type(fit_or_idata).__name__}"
+        )
+    return idata
+
+
+def _var_names(idata, var_names):
+    available = list(idata.posterior.data_vars)
+    if var_names is None:
+        chosen = [v for v in _DIAGNOSTIC_VARS if v in available]
+        return chosen or available
+    var_names = [var_names] if isinstance(var_names, str) else list(var_names)
+    missing = [v for v in var_names if v not in available]
+    if missing:
+        raise ValueError(f"var_names: {missing} not in the posterior (it has {available})")
+    return var_names
+
+
+def _figure_of(axes, tidy: bool = True):
+    """The Figure of an ArviZ axes array; with ``tidy``, fewer ticks and constrained layout."""
+    flat = [a for a in np.ravel(np.asarray(axes, dtype=object)) if a is not None]
+    fig = flat[0].figure
+    if tidy:
+        from matplotlib.ticker import MaxNLocator
+
+        for a in flat:
+            if a.get_visible() and a.get_xscale() == "linear":
+                a.xaxis.set_major_locator(MaxNLocator(4))
+        try:
+            fig.set_layout_engine("constrained")
+        except RuntimeError:  # an incompatible engine is already set; keep it
+            pass
+    return fig
+
+
+def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), kind="scatter",
+                         ax=None, **kwargs):
+    """Pairwise scatter plots of posterior draws, with marginals (``arviz.plot_pair``).
+
+    Parameters
+    ----------
+    fit : Fit or InferenceData
+    var_names : sequence of str, default ("alpha", "beta", "gamma", "sigma")
+    kind : {"scatter", "kde", "hexbin"}, default "scatter"
+    ax : array of Axes, optional
+        Shape ``(len(var_names), len(var_names))``.
+    **kwargs
+        Passed to ``arviz.plot_pair``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    idata = _idata(fit)
+    names = _var_names(idata, var_names)
+    if kind not in ("scatter", "kde", "hexbin"):
+        raise ValueError(f"kind must be 'scatter', 'kde' or 'hexbin', got kind={kind!r}")
+    kwargs.setdefault("marginals", True)
+    if kind == "scatter":
+        kwargs.setdefault("scatter_kwargs", {"alpha": 0.35, "s": 6})
+    if ax is None:
+        side = 2.3 * len(names)
+        kwargs.setdefault("figsize", (side, side))
+    kwargs.setdefault("textsize", 10)
+    axes = _arviz.plot_pair(idata, var_names=names, kind=kind, ax=ax, **kwargs)
+    return _figure_of(axes, tidy=ax is None)
+
+
+def plot_trace(fit, *, var_names=None, axes=None, **kwargs):
+    """Trace plot per parameter: marginal density by chain and draws over iterations.
+
+    Parameters
+    ----------
+    fit : Fit or InferenceData
+    var_names : sequence of str, optional
+        Default: those of alpha, beta, gamma, sigma, tail_mass in the posterior.
+    axes : array of Axes, optional
+        Shape ``(len(var_names), 2)``.
+    **kwargs
+        Passed to ``arviz.plot_trace``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    idata = _idata(fit)
+    names = _var_names(idata, var_names)
+    kwargs.setdefault("compact", False)
+    tidy = axes is None
+    axes = _arviz.plot_trace(idata, var_names=names, axes=axes, **kwargs)
+    return _figure_of(axes, tidy=tidy)
+
+
+def plot_rank(fit, *, var_names=None, ax=None, **kwargs):
+    """Rank plots per parameter (uniform bars when the chains mix; ``arviz.plot_rank``).
+
+    Parameters
+    ----------
+    fit : Fit or InferenceData
+    var_names : sequence of str, optional
+        Default: those of alpha, beta, gamma, sigma, tail_mass in the posterior.
+    ax : Axes or array of Axes, optional
+    **kwargs
+        Passed to ``arviz.plot_rank``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    idata = _idata(fit)
+    names = _var_names(idata, var_names)
+    axes = _arviz.plot_rank(idata, var_names=names, ax=ax, **kwargs)
+    return _figure_of(axes, tidy=ax is None)
+
+
+# ----------------------------------------------------------------------------- all
+
+
+def save_all(fit, out_dir, *, dpi: int = 120) -> dict[str, str]:
+    """Write tuning_curve.png, tail_cdf.png, pairs.png, trace.png and rank.png.
+
+    Parameters
+    ----------
+    fit : Fit
+    out_dir : str or os.PathLike
+        Created when missing.
+    dpi : int, default 120
+
+    Returns
+    -------
+    dict of str to str
+        Plot name to the path written. Figures are closed after saving.
+    """
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise ValueError(f"out_dir must be a path, got out_dir={out_dir!r}")
+    dpi = curves._check_int("dpi", dpi, 1)
+    import matplotlib.pyplot as plt
+
+    os.makedirs(out_dir, exist_ok=True)
+    makers = {
+        "tuning_curve": plot_tuning_curve,
+        "tail_cdf": plot_tail_cdf,
+        "pairs": plot_posterior_pairs,
+        "trace": plot_trace,
+        "rank": plot_rank,
+    }
+    written = {}
+    for name, make in makers.items():
+        fig = make(fit)
+        path = os.path.join(os.fspath(out_dir), f"{name}.png")
+        try:
+            fig.savefig(path, dpi=dpi)
+        finally:
+            plt.close(fig)
+        written[name] = path
+    return written

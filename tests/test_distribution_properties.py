@@ -1,0 +1,585 @@
+"""Property-based tests of NoisyQuadratic and Quadratic (hypothesis).
+
+Every check is vectorized over a fixed-size grid and jitted once per form, so hypothesis
+examples only re-run compiled code. Parameters are drawn on log scales: width
+w = beta - alpha in [1e-3, 1e2], gamma in [0.2, 40] (any real, not just integers),
+s = sigma / w in [1e-4, 30].
+"""
+
+import math
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import mpmath
+import numpy as np
+import numpyro
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jax.scipy.stats import norm
+
+numpyro.enable_x64()
+jax.config.update("jax_enable_x64", True)
+
+from bayesnq.distribution import NoisyQuadratic, Quadratic  # noqa: E402
+
+SETTINGS = settings(max_examples=50, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+FEW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EPS = np.finfo(float).eps
+
+
+# ----------------------------------------------------------------------------- strategies
+
+
+@st.composite
+def nq_params(draw, log_s=(-4.0, 1.5), log_gamma=(math.log10(0.2), math.log10(40.0))):
+    """(alpha, beta, gamma, sigma, minimize) with continuous gamma."""
+    alpha = draw(st.floats(-10.0, 10.0))
+    w = 10.0 ** draw(st.floats(-3.0, 2.0))
+    gamma = 10.0 ** draw(st.floats(*log_gamma))
+    s = 10.0 ** draw(st.floats(*log_s))
+    minimize = draw(st.booleans())
+    beta = alpha + w
+    return alpha, beta, gamma, s * (beta - alpha), minimize
+
+
+def _f(x):
+    return np.float64(x)
+
+
+# ----------------------------------------------------------------------------- jitted helpers
+
+
+@partial(jax.jit, static_argnames="minimize")
+def logs(a, b, c, o, y, minimize):
+    d = NoisyQuadratic(a, b, c, o, minimize=minimize)
+    return d.log_prob(y), d.log_cdf(y), d.log_sf(y)
+
+
+@partial(jax.jit, static_argnames="minimize")
+def quad_logs(a, b, c, y, minimize):
+    d = Quadratic(a, b, c, minimize=minimize)
+    return d.log_prob(y), d.log_cdf(y), d.log_sf(y)
+
+
+@partial(jax.jit, static_argnames="minimize")
+def cdf_fn(a, b, c, o, y, minimize):
+    return NoisyQuadratic(a, b, c, o, minimize=minimize).cdf(y)
+
+
+@partial(jax.jit, static_argnames="minimize")
+def icdf_fn(a, b, c, o, q, minimize):
+    return NoisyQuadratic(a, b, c, o, minimize=minimize).icdf(q)
+
+
+@partial(jax.jit, static_argnames="minimize")
+def moments(a, b, c, o, minimize):
+    d = NoisyQuadratic(a, b, c, o, minimize=minimize)
+    return d.mean, d.variance
+
+
+@partial(jax.jit, static_argnames=("minimize", "n"))
+def sample_fn(key, a, b, c, o, minimize, n):
+    return NoisyQuadratic(a, b, c, o, minimize=minimize).sample(key, (n,))
+
+
+@partial(jax.jit, static_argnames="minimize")
+def tuning_curves(a, b, c, o, n, q, minimize):
+    d = NoisyQuadratic(a, b, c, o, minimize=minimize)
+    return d.quantile_tuning_curve(n, q), d.average_tuning_curve(n)
+
+
+@partial(jax.jit, static_argnames="minimize")
+def quad_tuning_curves(a, b, c, n, q, minimize):
+    d = Quadratic(a, b, c, minimize=minimize)
+    return d.quantile_tuning_curve(n, q), d.average_tuning_curve(n)
+
+
+def _grid(a, b, o, n=257, pad=12.0):
+    w = b - a
+    return np.linspace(a - pad * o - 0.1 * w, b + pad * o + 0.1 * w, n)
+
+
+# ----------------------------------------------------------------------------- cdf / sf
+
+
+@SETTINGS
+@given(nq_params())
+def test_cdf_monotone_and_tails_complementary(p):
+    a, b, c, o, minimize = p
+    y = _grid(a, b, o)
+    lp, lc, ls = (np.asarray(x) for x in logs(_f(a), _f(b), _f(c), _f(o), y, minimize))
+    assert not np.any(np.isnan(lp) | np.isnan(lc) | np.isnan(ls))
+    assert np.all(lc <= 0) and np.all(ls <= 0)
+    slack = 1e-12 * np.maximum(1.0, np.abs(lc[:-1]))
+    assert np.all(np.diff(lc) >= -slack), np.min(np.diff(lc))
+    slack = 1e-12 * np.maximum(1.0, np.abs(ls[:-1]))
+    assert np.all(np.diff(ls) <= slack), np.max(np.diff(ls))
+    total = np.logaddexp(lc, ls)
+    assert np.all(np.abs(total) <= 1e-12), np.max(np.abs(total))
+    # linear-space cdf agrees and is monotone too
+    cdf = np.asarray(cdf_fn(_f(a), _f(b), _f(c), _f(o), y, minimize))
+    assert np.all((cdf >= 0) & (cdf <= 1))
+    assert np.all(np.diff(cdf) >= -4 * EPS)
+
+
+@SETTINGS
+@given(nq_params())
+def test_icdf_inverts_cdf(p):
+    a, b, c, o, minimize = p
+    args = (_f(a), _f(b), _f(c), _f(o))
+    # q -> y -> q
+    q = np.concatenate([np.geomspace(1e-6, 0.5, 16), 1 - np.geomspace(1e-6, 0.5, 16)[:-1]])
+    y = np.asarray(icdf_fn(*args, q, minimize))
+    assert np.all(np.isfinite(y))
+    assert np.all(np.diff(y[:16]) >= 0) and np.all(np.diff(y[16:][::-1]) >= 0)
+    _, lc, ls = (np.asarray(x) for x in logs(*args, y, minimize))
+    lower = q <= 0.5
+    err = np.where(lower, lc - np.log(q), ls - np.log1p(-q))
+    assert np.all(np.abs(err) <= 1e-9), (q[np.argmax(np.abs(err))], np.max(np.abs(err)))
+    # y -> q -> y, where y is an interior quantile
+    y0 = _grid(a, b, o, n=65, pad=3.0)
+    lp, lc, ls = (np.asarray(x) for x in logs(*args, y0, minimize))
+    tail = np.exp(np.minimum(lc, ls))
+    keep = tail > 1e-4
+    y1 = np.asarray(icdf_fn(*args, np.exp(lc), minimize))
+    # tolerance: float64 resolution of the probability, mapped through the density
+    tol = 1e-9 * (b - a + o) + 1e-12 * tail / np.exp(lp)
+    bad = keep & ~(np.abs(y1 - y0) <= tol)
+    assert not bad.any(), list(zip(y0[bad], y1[bad], tail[bad]))
+
+
+# ----------------------------------------------------------------------------- samples
+
+
+@FEW
+@given(nq_params(log_s=(-3.0, 1.0)), st.integers(0, 2**31 - 1))
+def test_sample_moments(p, seed):
+    a, b, c, o, minimize = p
+    n = 200_000
+    args = (_f(a), _f(b), _f(c), _f(o))
+    ys = np.asarray(sample_fn(jax.random.PRNGKey(seed), *args, minimize, n))
+    assert ys.shape == (n,) and np.all(np.isfinite(ys))
+    mean, var = (float(x) for x in moments(*args, minimize))
+    m_hat = ys.mean()
+    v_hat = ys.var()
+    assert abs(m_hat - mean) <= 6 * math.sqrt(var / n), (m_hat, mean)
+    m4 = np.mean((ys - m_hat) ** 4)
+    assert abs(v_hat - var) <= 6 * math.sqrt(max(m4 - v_hat**2, 0) / n) + 1e-12 * var, (
+        v_hat, var)
+    # probability integral transform: cdf(Y) is uniform
+    u = np.asarray(cdf_fn(*args, ys, minimize))
+    assert abs(u.mean() - 0.5) <= 6 / math.sqrt(12 * n)
+    assert abs(np.mean(u <= 0.1) - 0.1) <= 6 * math.sqrt(0.09 / n)
+
+
+# ----------------------------------------------------------------------------- symmetries
+
+
+@SETTINGS
+@given(nq_params())
+def test_duality(p):
+    """Y ~ Q_min(a, b, c, o)  <=>  -Y ~ Q_max(-b, -a, c, o)."""
+    a, b, c, o, _ = p
+    y = _grid(a, b, o)
+    lp_min, lc_min, ls_min = (np.asarray(x) for x in
+                              logs(_f(a), _f(b), _f(c), _f(o), y, True))
+    lp_max, lc_max, ls_max = (np.asarray(x) for x in
+                              logs(_f(-b), _f(-a), _f(c), _f(o), -y, False))
+
+    def close(x, z):
+        return np.all(np.abs(x - z) <= 1e-12 * np.maximum(1.0, np.abs(z)))
+
+    assert close(lp_min, lp_max)
+    assert close(lc_min, ls_max)  # P(Y <= y) = P(-Y >= -y)
+    assert close(ls_min, lc_max)
+    q = np.linspace(0.01, 0.99, 9)
+    y_min = np.asarray(icdf_fn(_f(a), _f(b), _f(c), _f(o), q, True))
+    y_max = np.asarray(icdf_fn(_f(-b), _f(-a), _f(c), _f(o), 1 - q, False))
+    np.testing.assert_allclose(y_min, -y_max, rtol=0, atol=1e-9 * (b - a + o + abs(a)))
+
+
+@jax.jit
+def _affine_terms(a, b, c, o, y):
+    """log_prob and its gradient in (y, alpha, beta), both forms."""
+    out = []
+    for minimize in (False, True):
+        def f(y, a, b):
+            return NoisyQuadratic(a, b, c, o, minimize=minimize).log_prob(y)
+        val = f(y, a, b)
+        g = jax.vmap(jax.grad(f, argnums=(0, 1, 2)), in_axes=(0, None, None))(y, a, b)
+        out.append((val, g))
+    return out
+
+
+@SETTINGS
+@given(nq_params(), st.integers(-8, 8), st.floats(-10.0, 10.0), st.booleans())
+def test_affine_map(p, log2_c1, c0, flip):
+    """c0 + c1 Y ~ Q(c0 + c1 a, c0 + c1 b, c, c1 o) (c1 > 0), with a flip of form for c1 < 0.
+
+    log_prob shifts by -log|c1|. The tolerance adds the error allowed by rounding the new
+    parameters and points to float64 (|d log f / d theta| * ulp(theta)).
+    """
+    a, b, c, o, minimize = p
+    c1 = 2.0 ** log2_c1 * (-1.0 if flip else 1.0)
+    y = _grid(a, b, o, n=65, pad=5.0)
+    terms = _affine_terms(_f(a), _f(b), _f(c), _f(o), y)
+    val, grads = terms[int(minimize)]
+    val = np.asarray(val)
+    gy, ga, gb = (np.asarray(x) for x in grads)
+    if c1 > 0:
+        a2, b2, minimize2 = c0 + c1 * a, c0 + c1 * b, minimize
+    else:
+        a2, b2, minimize2 = c0 + c1 * b, c0 + c1 * a, not minimize
+    y2 = c0 + c1 * y
+    lp2, _, _ = logs(_f(a2), _f(b2), _f(c), _f(abs(c1) * o), y2, minimize2)
+    lp2 = np.asarray(lp2)
+    # rounding of the transformed inputs, expressed in the original units
+    ulp = lambda x: np.spacing(np.abs(x))  # noqa: E731
+    dy = (ulp(y2) + ulp(c1 * y)) / abs(c1)
+    da = (ulp(a2) + ulp(c1 * a)) / abs(c1)
+    db = (ulp(b2) + ulp(c1 * b)) / abs(c1)
+    tol = (1e-11 * np.maximum(1.0, np.abs(val))
+           + 4 * (np.abs(gy) * dy + np.abs(ga) * (da if c1 > 0 else db)
+                  + np.abs(gb) * (db if c1 > 0 else da)))
+    err = np.abs(lp2 - (val - math.log(abs(c1))))
+    assert np.all(err <= tol), (np.max(err / tol), y[np.argmax(err / tol)])
+
+
+# ----------------------------------------------------------------------------- limits
+
+
+@SETTINGS
+@given(nq_params(log_s=(-10.0, -8.0)))
+def test_small_noise_limit_is_quadratic(p):
+    a, b, c, o, minimize = p
+    w = b - a
+    y = a + w * np.linspace(0.05, 0.95, 19)
+    noisy = [np.asarray(x) for x in logs(_f(a), _f(b), _f(c), _f(o), y, minimize)]
+    exact = [np.asarray(x) for x in quad_logs(_f(a), _f(b), _f(c), y, minimize)]
+    for got, ref in zip(noisy, exact):
+        np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)
+    # and sigma = 0 exactly is the quadratic distribution
+    zero = [np.asarray(x) for x in logs(_f(a), _f(b), _f(c), _f(0.0), y, minimize)]
+    for got, ref in zip(zero, exact):
+        np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-13)
+
+
+@SETTINGS
+@given(nq_params(log_s=(3.0, 4.0)))
+def test_large_noise_limit_is_normal(p):
+    a, b, c, o, minimize = p
+    mean, var = (float(x) for x in moments(_f(a), _f(b), _f(c), _f(o), minimize))
+    sd = math.sqrt(var)
+    y = mean + sd * np.linspace(-4.0, 4.0, 33)
+    cdf = np.asarray(cdf_fn(_f(a), _f(b), _f(c), _f(o), y, minimize))
+    ref = np.asarray(norm.cdf(y, mean, sd))
+    np.testing.assert_allclose(cdf, ref, rtol=0, atol=1e-6)
+
+
+def test_moments_closed_form():
+    a, b, c, o = 0.3, 1.7, 2.7, 0.05
+    w = b - a
+    for minimize in (False, True):
+        mean, var = (float(x) for x in moments(a, b, c, o, minimize))
+        expect = a + w * c / (c + 2) if minimize else a + w * 2 / (c + 2)
+        assert math.isclose(mean, expect, rel_tol=1e-14)
+        assert math.isclose(var, o**2 + w**2 * 4 * c / ((c + 2) ** 2 * (c + 4)),
+                            rel_tol=1e-14)
+
+
+# ----------------------------------------------------------------------------- gamma
+
+
+@SETTINGS
+@given(nq_params(log_gamma=(math.log10(0.3), math.log10(30.0))), st.floats(0.0, 1.0))
+def test_gamma_is_continuous_and_stochastically_ordered(p, u):
+    """gamma is any positive real: no jumps at integers, and R ~ Beta(gamma/2, 1) grows
+    stochastically with gamma, so log P(V <= v) decreases in gamma."""
+    a, b, c, o, minimize = p
+    y = _grid(a, b, o, n=33, pad=4.0)
+    gammas = c * np.array([1.0, 1.0 + 1e-9, 1.25, 1.5, 2.0])
+    vals = [[np.asarray(x) for x in logs(_f(a), _f(b), _f(g), _f(o), y, minimize)]
+            for g in gammas]
+    for j in range(3):
+        np.testing.assert_allclose(vals[1][j], vals[0][j], rtol=1e-6, atol=1e-6)
+    # P(V <= v): log_cdf (minimize) or log_sf (maximize)
+    col = 1 if minimize else 2
+    le = np.stack([vals[i][col] for i in (0, 2, 3, 4)])
+    slack = 1e-12 * np.maximum(1.0, np.abs(le[:-1]))
+    assert np.all(np.diff(le, axis=0) <= slack)
+
+
+@pytest.mark.parametrize("gamma", [1.0, 2.0, 3.0])
+def test_integer_gamma_is_not_special(gamma):
+    y = np.linspace(-0.2, 1.2, 29)
+    for minimize in (False, True):
+        at = [np.asarray(x) for x in logs(0.0, 1.0, gamma, 0.05, y, minimize)]
+        for eps in (1e-7, -1e-7):
+            near = [np.asarray(x) for x in logs(0.0, 1.0, gamma + eps, 0.05, y, minimize)]
+            for x, z in zip(at, near):
+                np.testing.assert_allclose(x, z, rtol=0, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- shapes
+
+
+def test_batch_shapes_broadcast():
+    a = jnp.array([[0.0], [0.5], [-1.0]])
+    b = a + jnp.array([[1.0], [0.2], [3.0]])
+    c = jnp.array([[1.0], [2.7], [16.0]])
+    o = jnp.array([[0.01], [0.3], [1e-4]])
+    y = jnp.array([-0.5, 0.1, 0.6, 2.0])
+    for minimize in (False, True):
+        d = NoisyQuadratic(a, b, c, o, minimize=minimize)
+        assert d.batch_shape == (3, 1)
+        assert d.event_shape == ()
+        for method in ("log_prob", "log_cdf", "log_sf", "cdf"):
+            out = getattr(d, method)(y)
+            assert out.shape == (3, 4), method
+            assert not jnp.any(jnp.isnan(out))
+        assert d.icdf(jnp.array([0.1, 0.2, 0.5, 0.9])).shape == (3, 4)
+        assert d.mean.shape == (3, 1) and d.variance.shape == (3, 1)
+        assert d.sample(jax.random.PRNGKey(0), (5,)).shape == (5, 3, 1)
+        assert d.quantile_tuning_curve(jnp.array([1.0, 10.0, 100.0, 1000.0])).shape == (3, 4)
+        assert d.average_tuning_curve(jnp.array([1.0, 10.0, 100.0, 1000.0])).shape == (3, 4)
+        # a batch of rows matches the rows one at a time
+        row = NoisyQuadratic(a[1, 0], b[1, 0], c[1, 0], o[1, 0], minimize=minimize)
+        np.testing.assert_allclose(d.log_prob(y)[1], row.log_prob(y), rtol=1e-14)
+    # scalar parameters with a scalar value
+    assert NoisyQuadratic(0.0, 1.0, 2.0, 0.1).log_prob(0.5).shape == ()
+    assert Quadratic(a, b, c).log_prob(y).shape == (3, 4)
+
+
+def test_jit_and_vmap():
+    ys = jnp.linspace(-0.5, 1.5, 7)
+
+    def f(a, b, c, o, y):
+        d = NoisyQuadratic(a, b, c, o)
+        return d.log_prob(y) + d.log_cdf(y) - d.log_sf(y)
+
+    eager = f(0.0, 1.0, 2.7, 0.1, ys)
+    jitted = jax.jit(f)(0.0, 1.0, 2.7, 0.1, ys)
+    np.testing.assert_allclose(jitted, eager, rtol=1e-13)
+    params = jnp.array([[0.0, 1.0, 2.7, 0.1], [0.2, 0.9, 1.0, 0.01], [-3.0, 3.0, 7.3, 2.0]])
+    mapped = jax.vmap(lambda p: f(p[0], p[1], p[2], p[3], ys))(params)
+    assert mapped.shape == (3, 7)
+    for i in range(3):
+        np.testing.assert_allclose(mapped[i], f(*params[i], ys), rtol=1e-13)
+    # gradients through jit and vmap
+    g = jax.jit(jax.vmap(jax.grad(lambda p: jnp.sum(f(p[0], p[1], p[2], p[3], ys)))))(params)
+    assert g.shape == (3, 4) and bool(jnp.all(jnp.isfinite(g)))
+    # a distribution is a pytree: it can cross a jit boundary
+    d = NoisyQuadratic(0.0, 1.0, 2.7, 0.1, minimize=True)
+    out = jax.jit(lambda d, y: d.log_prob(y))(d, ys)
+    np.testing.assert_allclose(out, d.log_prob(ys), rtol=1e-13)
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(alpha=1.0, beta=1.0, gamma=2.0, sigma=0.1), "alpha"),
+        (dict(alpha=2.0, beta=1.0, gamma=2.0, sigma=0.1), "alpha"),
+        (dict(alpha=0.0, beta=1.0, gamma=0.0, sigma=0.1), "gamma"),
+        (dict(alpha=0.0, beta=1.0, gamma=-1.5, sigma=0.1), "gamma"),
+        (dict(alpha=0.0, beta=1.0, gamma=2.0, sigma=-0.1), "sigma"),
+        (dict(alpha=jnp.array([0.0, 0.0]), beta=1.0, gamma=2.0,
+              sigma=jnp.array([0.1, -1e-9])), "sigma"),
+    ],
+)
+def test_invalid_parameters_raise(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        NoisyQuadratic(**kwargs, minimize=False, validate_args=True)
+    with pytest.raises(ValueError, match=name):
+        NoisyQuadratic(**kwargs, minimize=True, validate_args=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(alpha=1.0, beta=0.5, gamma=2.0), "alpha"),
+        (dict(alpha=0.0, beta=1.0, gamma=0.0), "gamma"),
+    ],
+)
+def test_invalid_quadratic_parameters_raise(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        Quadratic(**kwargs, validate_args=True)
+
+
+def test_valid_parameters_do_not_raise():
+    NoisyQuadratic(0.0, 1.0, 0.37, 0.0, validate_args=True)
+    NoisyQuadratic(jnp.zeros(3), jnp.ones(3), jnp.array([0.5, 2.0, 33.3]), 0.1,
+                   minimize=True, validate_args=True)
+    Quadratic(-1.0, 1.0, 5.5, validate_args=True)
+
+
+# ----------------------------------------------------------------------------- extremes
+
+
+@partial(jax.jit, static_argnames="minimize")
+def _everything(a, b, c, o, y, q, minimize):
+    d = NoisyQuadratic(a, b, c, o, minimize=minimize)
+    vals = (d.log_prob(y), d.log_cdf(y), d.log_sf(y), d.cdf(y), d.icdf(q))
+    grads = [
+        jax.grad(lambda *t: jnp.sum(getattr(NoisyQuadratic(t[1], t[2], t[3], t[4],
+                                                           minimize=minimize), m)(t[0])),
+                 argnums=(0, 1, 2, 3, 4))(y, a, b, c, o)
+        for m in ("log_prob", "log_cdf", "log_sf")
+    ]
+    return vals, grads
+
+
+@pytest.mark.parametrize("rel_sigma", [1e-12, 1e-6, 0.1, 1e6])
+@pytest.mark.parametrize("gamma", [0.3, 1.0, 2.0, 7.3, 40.0])
+def test_no_nan_at_extremes(rel_sigma, gamma):
+    a, b = 0.25, 0.75
+    w = b - a
+    o = rel_sigma * w
+    y = jnp.array([-1e6, 1e6, a, b, 0.5 * (a + b), a - o, b + o, a - 40 * o, b + 40 * o,
+                   a + 1e-3 * w, b - 1e-3 * w])
+    q = jnp.array([1e-300, 1e-12, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-12])
+    for minimize in (False, True):
+        vals, grads = _everything(a, b, gamma, o, y, q, minimize)
+        names = ("log_prob", "log_cdf", "log_sf", "cdf", "icdf")
+        for name, v in zip(names, vals):
+            assert not jnp.any(jnp.isnan(v)), (name, minimize, v)
+        lp, lc, ls = vals[:3]
+        assert jnp.all(lc <= 0) and jnp.all(ls <= 0)
+        assert jnp.all(jnp.isfinite(lc) | jnp.isfinite(ls))
+        for m, g in zip(("log_prob", "log_cdf", "log_sf"), grads):
+            for pname, gi in zip(("y", "alpha", "beta", "gamma", "sigma"), g):
+                assert not jnp.any(jnp.isnan(gi)), (m, pname, minimize, gi)
+
+
+def test_no_nan_noiseless():
+    y = jnp.array([-1e6, -0.1, 0.0, 0.3, 1.0, 1.1, 1e6])
+    for gamma in (0.3, 1.0, 2.0, 7.3):
+        for minimize in (False, True):
+            for d in (Quadratic(0.0, 1.0, gamma, minimize=minimize),
+                      NoisyQuadratic(0.0, 1.0, gamma, 0.0, minimize=minimize)):
+                for method in ("log_prob", "log_cdf", "log_sf", "cdf"):
+                    assert not jnp.any(jnp.isnan(getattr(d, method)(y))), (gamma, method)
+                assert not jnp.any(jnp.isnan(d.icdf(jnp.array([1e-9, 0.5, 1 - 1e-9]))))
+
+
+# ----------------------------------------------------------------------------- tuning curves
+
+NS = np.array([1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1e3, 1e4, 1e5, 1e6])
+
+
+@SETTINGS
+@given(nq_params(), st.floats(0.05, 0.95))
+def test_quantile_tuning_curve(p, q):
+    a, b, c, o, minimize = p
+    args = (_f(a), _f(b), _f(c), _f(o))
+    tq, ta = (np.asarray(x) for x in tuning_curves(*args, NS, _f(q), minimize))
+    assert np.all(np.isfinite(tq)) and np.all(np.isfinite(ta))
+    scale = b - a + o
+    # n = 1 is the q-quantile of one draw
+    y1 = float(icdf_fn(*args, np.array([q]), minimize)[0])
+    assert abs(tq[0] - y1) <= 1e-9 * scale + 4 * np.spacing(abs(y1))
+    # monotone in n: the best of more draws is better
+    step = np.diff(tq) * (1.0 if not minimize else -1.0)
+    assert np.all(step >= -(1e-10 * scale + 8 * np.spacing(np.abs(tq[1:])))), step
+    # defining identity: P(T_n <= tau) = q, checked on the smaller tail
+    _, lc, ls = (np.asarray(x) for x in logs(*args, tq, minimize))
+    if minimize:
+        target = np.log(-np.expm1(np.log1p(-q) / NS))  # log(1 - (1-q)^(1/n)) = log F
+        got = lc
+    else:
+        target = np.log(-np.expm1(np.log(q) / NS))  # log(1 - q^(1/n)) = log S
+        got = ls
+    assert np.all(np.abs(got - target) <= 1e-8), np.max(np.abs(got - target))
+
+
+@SETTINGS
+@given(nq_params())
+def test_average_tuning_curve(p):
+    a, b, c, o, minimize = p
+    args = (_f(a), _f(b), _f(c), _f(o))
+    _, ta = (np.asarray(x) for x in tuning_curves(*args, NS, _f(0.5), minimize))
+    assert np.all(np.isfinite(ta))
+    scale = b - a + o
+    mean, _ = (float(x) for x in moments(*args, minimize))
+    assert abs(ta[0] - mean) <= 1e-8 * scale, (ta[0], mean)
+    step = np.diff(ta) * (1.0 if not minimize else -1.0)
+    assert np.all(step >= -(1e-9 * scale)), step
+
+
+def _numeric_average(a, b, c, o, n, minimize):
+    """E[T_n] = lo + int_lo^hi P(T_n > y) dy by the trapezoid rule on a fine grid."""
+    lo, hi = a - 12 * o, b + 12 * o
+    y = np.linspace(lo, hi, 400_001)
+    _, lc, ls = (np.asarray(x) for x in logs(a, b, c, o, y, minimize))
+    if minimize:
+        surv = np.exp(n * ls)  # P(min > y) = S(y)^n
+    else:
+        surv = -np.expm1(n * lc)  # P(max > y) = 1 - F(y)^n
+    return lo + np.trapezoid(surv, y)
+
+
+@pytest.mark.parametrize("minimize", [False, True])
+@pytest.mark.parametrize("c, s", [(0.7, 0.05), (2.0, 0.3), (5.5, 0.02), (16.0, 1.0)])
+def test_average_tuning_curve_matches_integral_of_cdf(c, s, minimize):
+    a, b = 0.1, 0.9
+    o = s * (b - a)
+    ns = np.array([1.0, 4.0, 32.0, 300.0])
+    _, ta = (np.asarray(x) for x in tuning_curves(a, b, c, o, ns, 0.5, minimize))
+    ref = np.array([_numeric_average(a, b, c, o, n, minimize) for n in ns])
+    np.testing.assert_allclose(ta, ref, rtol=0, atol=1e-6 * (b - a + o))
+
+
+def _closed_quantile(a, b, c, n, q, minimize):
+    with mpmath.workdps(40):
+        a, b, c, n, q = (mpmath.mpf(x) for x in (a, b, c, n, q))
+        w = b - a
+        if minimize:
+            return float(a + w * (-mpmath.expm1(mpmath.log1p(-q) / n)) ** (2 / c))
+        return float(b - w * (-mpmath.expm1(mpmath.log(q) / n)) ** (2 / c))
+
+
+def _closed_average(a, b, c, n, minimize):
+    with mpmath.workdps(40):
+        a, b, c, n = (mpmath.mpf(x) for x in (a, b, c, n))
+        w = b - a
+        g = mpmath.exp(mpmath.loggamma(n + 1) + mpmath.loggamma(1 + 2 / c)
+                       - mpmath.loggamma(n + 1 + 2 / c))
+        return float(a + w * g if minimize else b - w * g)
+
+
+@SETTINGS
+@given(nq_params(), st.floats(0.05, 0.95))
+def test_noiseless_tuning_curves_closed_forms(p, q):
+    """docs/noisy-quadratic.md section 4, for Quadratic and NoisyQuadratic(sigma=0)."""
+    a, b, c, _, minimize = p
+    w = b - a
+    tq, ta = (np.asarray(x) for x in
+              quad_tuning_curves(_f(a), _f(b), _f(c), NS, _f(q), minimize))
+    tq0, ta0 = (np.asarray(x) for x in
+                tuning_curves(_f(a), _f(b), _f(c), _f(0.0), NS, _f(q), minimize))
+    ref_q = np.array([_closed_quantile(a, b, c, n, q, minimize) for n in NS])
+    ref_a = np.array([_closed_average(a, b, c, n, minimize) for n in NS])
+    tol_q = 1e-10 * w + 4 * np.spacing(np.abs(ref_q))
+    tol_a = 1e-8 * w + 4 * np.spacing(np.abs(ref_a))
+    for got in (tq, tq0):
+        assert np.all(np.abs(got - ref_q) <= tol_q), (got, ref_q)
+    for got in (ta, ta0):
+        assert np.all(np.abs(got - ref_a) <= tol_a), (got, ref_a)
+
+
+def test_tuning_curves_large_n():
+    ns = jnp.array([1e5, 1e6, 1e7])
+    for minimize in (False, True):
+        for c, o in ((0.5, 1e-4), (1.0, 0.001), (2.0, 0.05), (16.0, 2.0), (3.0, 0.0)):
+            d = NoisyQuadratic(0.2, 0.9, c, o, minimize=minimize)
+            tq = d.quantile_tuning_curve(ns, 0.5)
+            ta = d.average_tuning_curve(ns)
+            assert bool(jnp.all(jnp.isfinite(tq))) and bool(jnp.all(jnp.isfinite(ta)))
+            sign = -1.0 if minimize else 1.0
+            assert bool(jnp.all(sign * jnp.diff(tq) >= -1e-12))
+            assert bool(jnp.all(sign * jnp.diff(ta) >= -1e-12))
