@@ -439,19 +439,27 @@ def _predictive_solve(params, mask, n, log_level, lo, hi, start, minimize):
         h = jnp.log(-big_l) - target
         return h, slope_l / big_l
 
-    def step(_, state):
-        lo, hi, y = state
+    # stop once no y moves by more than this (or after _SOLVER_STEPS steps)
+    tol = 1e-13 * (hi - lo) + 8 * jnp.spacing(jnp.abs(hi) + jnp.abs(lo))
+
+    def step(state):
+        i, lo, hi, y, _ = state
         h, slope = objective(y)
         # H decreases in y when maximizing (L increases), increases when minimizing
         too_high = (h > 0) if minimize else (h < 0)
         lo = jnp.where(too_high, lo, y)
         hi = jnp.where(too_high, y, hi)
         newton = y - h / jnp.where(slope == 0, jnp.inf, slope)
-        ok = (newton > lo) & (newton < hi) & jnp.isfinite(newton)
-        y = jnp.where(ok, newton, 0.5 * (lo + hi))
-        return lo, hi, y
+        ok = (newton >= lo) & (newton <= hi) & jnp.isfinite(newton)
+        new = jnp.where(ok, newton, 0.5 * (lo + hi))
+        moving = jnp.any(jnp.abs(new - y) > tol)
+        return i + 1, lo, hi, new, moving
 
-    _, _, y = lax.fori_loop(0, _SOLVER_STEPS, step, (lo, hi, start))
+    def going(state):
+        i, _, _, _, moving = state
+        return (i < _SOLVER_STEPS) & moving
+
+    _, _, _, y, _ = lax.while_loop(going, step, (0, lo, hi, start, True))
     return y
 
 

@@ -86,7 +86,8 @@ def _gauss_legendre(n: int, pad_to: int):
 
 
 _TS_LO, _TS_HI, _TS_W, _TS_CUT = _tanh_sinh(53, 40, 0.075)
-_GL_LO, _GL_HI, _GL_W = _gauss_legendre(40, _TS_LO.size)
+_GL_N = 40
+_GL_LO, _GL_HI, _GL_W = _gauss_legendre(_GL_N, _TS_LO.size)
 _TS_P_LO, _TS_P_HI, _GL_P_LO, _GL_P_HI = (np.exp(x) for x in (_TS_LO, _TS_HI, _GL_LO, _GL_HI))
 
 
@@ -154,14 +155,40 @@ def standardized_logs(v, u, k, s):
     b_in = jnp.minimum(1.0, r_star + c * s)
     a = jnp.where(left_out, 0.0, jnp.where(right_out, 1.0 - width_right, a_in))
     b = jnp.where(left_out, b_left, jnp.where(right_out, 1.0, b_in))
-    at_zero = a <= 0.0
-    near_one = (a > 0.5) & ~at_zero
+    # A peak well inside a window that touches 0 is split off: tanh-sinh on [0, v] keeps
+    # the r^(k-1) end, Gauss-Legendre on [v, b] resolves the kernel's right half.
+    split = (a <= 0.0) & (v > s) & (v < b)
+    b1 = jnp.where(split, v, b)
+    first = _window_integrals(v, u, k, s, a, b1, a <= 0.0)
+    second = _window_integrals(v, u, k, s, jnp.where(split, v, 0.0), jnp.where(split, b, 1.0),
+                               jnp.zeros_like(split), tanh_sinh=False)
+    log_pdf, log_int_le, log_int_ge = (
+        jnp.where(split, jnp.logaddexp(x, y), x) for x, y in zip(first, second)
+    )
+    log_le = jnp.logaddexp(log_ndtr(-u / s), log_int_le)
+    log_ge = jnp.logaddexp(log_ndtr(-v / s), log_int_ge)
+    return log_pdf, jnp.minimum(log_le, 0.0), jnp.minimum(log_ge, 0.0)
 
+
+
+def _window_integrals(v, u, k, s, a, b, at_zero, tanh_sinh=True):
+    """Log of the pdf, P(V <= v) and P(V >= v) integrals over the window [a, b].
+
+    Tanh-sinh where ``at_zero`` (the window starts at the r^(k-1) singularity), else
+    Gauss-Legendre; ``tanh_sinh=False`` uses the 40 Gauss-Legendre nodes alone.
+    """
+    near_one = (a > 0.5) & ~at_zero
     sel = at_zero[..., None]
-    nodes_lo = jnp.where(sel, _TS_LO, _GL_LO)
-    frac_lo = jnp.where(sel, _TS_P_LO, _GL_P_LO)
-    frac_hi = jnp.where(sel, _TS_P_HI, _GL_P_HI)
-    nodes_w = jnp.where(sel, _TS_W, _GL_W)
+    if tanh_sinh:
+        nodes_lo = jnp.where(sel, _TS_LO, _GL_LO)
+        frac_lo = jnp.where(sel, _TS_P_LO, _GL_P_LO)
+        frac_hi = jnp.where(sel, _TS_P_HI, _GL_P_HI)
+        nodes_w = jnp.where(sel, _TS_W, _GL_W)
+    else:
+        n = _GL_N
+        nodes_lo, frac_lo, frac_hi, nodes_w = (
+            x[:n] for x in (_GL_LO, _GL_P_LO, _GL_P_HI, _GL_W)
+        )
 
     width = b - a
     aa, bb, ww = a[..., None], b[..., None], width[..., None]
@@ -181,13 +208,10 @@ def standardized_logs(v, u, k, s):
     # mass of k r^(k-1) K below the first tanh-sinh node: (b * cut)^k K(0)
     end = k * (jnp.log(b) + _TS_CUT) - 0.5 * jnp.square(v / s) - jnp.log(s) - _LOG_SQRT_2PI
     log_pdf = jnp.where(at_zero, jnp.logaddexp(log_pdf, end), log_pdf)
-
     log_int_le = jax.nn.logsumexp(k_log_r + log_base, axis=-1)
     log_one_minus_rk = jnp.log(-jnp.expm1(jnp.minimum(k_log_r, -1e-300)))
     log_int_ge = jax.nn.logsumexp(log_one_minus_rk + log_base, axis=-1)
-    log_le = jnp.logaddexp(log_ndtr(-u / s), log_int_le)
-    log_ge = jnp.logaddexp(log_ndtr(-v / s), log_int_ge)
-    return log_pdf, jnp.minimum(log_le, 0.0), jnp.minimum(log_ge, 0.0)
+    return log_pdf, log_int_le, log_int_ge
 
 
 def _noiseless_logs(v, u, k):
