@@ -463,7 +463,8 @@ def _format_curve(curve, empirical) -> str:
     return "\n".join(lines)
 
 
-def _run_fit(args, out=sys.stdout) -> int:
+def _run_fit(args, out=None) -> int:
+    out = sys.stdout if out is None else out
     import numpy as np
 
     from bayesnq import curves, plots
@@ -553,7 +554,8 @@ def _run_fit(args, out=sys.stdout) -> int:
     return 0
 
 
-def _run_landscape(args, out=sys.stdout) -> int:
+def _run_landscape(args, out=None) -> int:
+    out = sys.stdout if out is None else out
     settings = resolve_settings(args)
     scores = load_data(settings)
     out_dir = _out_dir(settings, scores)

@@ -71,6 +71,7 @@ PARAMETERS = ("alpha", "beta", "gamma", "sigma")
 # further axis of ~94 nodes, so this keeps every intermediate array near 25 MB.
 _BLOCK = 1 << 15
 _SOLVER_STEPS = 60
+_MIN_DRAWS = 64  # draws are padded to at least this many (one compiled shape for small S)
 _LOG_HALF = -math.log(2.0)
 
 
@@ -265,7 +266,7 @@ def _check_n(n) -> np.ndarray:
         raise ValueError(f"n must be a number or a non-empty 1-D array, got shape {arr.shape}")
     bad = ~np.isfinite(arr) | (arr < 1.0)
     if bad.any():
-        raise ValueError(f"n must be finite and >= 1, got n={arr[bad][0]!r} in n")
+        raise ValueError(f"n must be finite and >= 1, got n={float(arr[bad][0])!r}")
     return arr
 
 
@@ -344,7 +345,8 @@ def _logs_best(d, y):
     :math:`\log F` is taken as :math:`\log(1 - S)` where the survival :math:`S < 1/2`
     (and vice versa), so :math:`n \log F` keeps its relative precision for huge ``n``.
     """
-    log_pdf, log_cdf, log_sf = d._logs(y)  # one quadrature pass for all three
+    # under jit, XLA merges the three calls' shared quadrature into one pass
+    log_pdf, log_cdf, log_sf = d.log_prob(y), d.log_cdf(y), d.log_sf(y)
     log_f = jnp.where(log_sf < _LOG_HALF, jnp.log1p(-jnp.exp(log_sf)), log_cdf)
     log_s = jnp.where(log_cdf < _LOG_HALF, jnp.log1p(-jnp.exp(log_cdf)), log_sf)
     return log_pdf, log_f, log_s
@@ -358,6 +360,14 @@ def _pow2_at_most(k: int) -> int:
     return 1 << max(0, int(math.floor(math.log2(max(1, k)))))
 
 
+def _bucket(m: int) -> int:
+    """Padded number of n values: 8, 32, 128, ... (few compiled shapes)."""
+    size = 8
+    while size < m:
+        size *= 4
+    return size
+
+
 def _pad(a: np.ndarray, size: int, axis: int = -1) -> np.ndarray:
     """Pad ``a`` along ``axis`` to ``size`` by repeating its last entry."""
     missing = size - a.shape[axis]
@@ -367,8 +377,8 @@ def _pad(a: np.ndarray, size: int, axis: int = -1) -> np.ndarray:
     return np.concatenate([a, np.repeat(last, missing, axis=axis)], axis=axis)
 
 
-# Shapes are bucketed to powers of two (at least 8 values of n, whole blocks of draws), so
-# that a handful of compiled kernels serve every call: compiling one takes seconds.
+# Shapes are bucketed (8, 32, 128, ... values of n; blocks of at least 64 draws, a power of
+# two), so that a handful of compiled kernels serve every call: compiling one takes seconds.
 
 
 @partial(jax.jit, static_argnames=("minimize",))
@@ -387,9 +397,10 @@ def _per_draw(kind: str, d: dict, n: np.ndarray, q: float, minimize: bool) -> np
     """Per-draw curves, shape (S, m), in blocks of draws (a loop over blocks, not draws)."""
     params = np.stack([d[k] for k in PARAMETERS])
     s, m = params.shape[1], n.size
-    m_pad = max(8, _pow2_at_least(m))
+    # the average curve costs ~48 quantile solves per point: pad n less generously there
+    m_pad = _bucket(m) if kind == "quantile" else max(8, _pow2_at_least(m))
     cost = m_pad if kind == "quantile" else 48 * m_pad
-    size = min(_pow2_at_least(s), _pow2_at_most(_BLOCK // cost))
+    size = min(max(_MIN_DRAWS, _pow2_at_least(s)), _pow2_at_most(_BLOCK // cost))
     n_pad = jnp.asarray(_pad(n, m_pad))
     out = np.empty((s, m))
     for i in range(0, s, size):
@@ -466,7 +477,7 @@ def _predictive_solve(params, mask, n, log_level, lo, hi, start, minimize):
 def _predictive_quantile(d: dict, n: np.ndarray, q: float, minimize: bool, per_draw: np.ndarray):
     params = np.stack([d[k] for k in PARAMETERS])
     s = params.shape[1]
-    s_pad = max(8, _pow2_at_least(s))
+    s_pad = max(_MIN_DRAWS, _pow2_at_least(s))
     mask = jnp.asarray(np.arange(s_pad) < s)
     params = jnp.asarray(_pad(params, s_pad))
     # Every draw's q-quantile of T_n brackets the mixture's: at min_s tau_s all F_s^n <= q.
@@ -477,7 +488,7 @@ def _predictive_quantile(d: dict, n: np.ndarray, q: float, minimize: bool, per_d
     start = np.clip(np.median(per_draw, axis=0), lo, hi)
     log_level = math.log1p(-q) if minimize else math.log(q)
     m = n.size
-    chunk = max(8, min(_pow2_at_least(m), _pow2_at_most(_BLOCK // s_pad)))
+    chunk = max(8, min(_bucket(m), _pow2_at_most(_BLOCK // s_pad)))
     out = np.empty(m)
     for i in range(0, m, chunk):  # loop over blocks of n, never over draws
         part = [jnp.asarray(_pad(a[i:i + chunk], chunk)) for a in (n, lo, hi, start)]
@@ -564,7 +575,7 @@ def average_tuning_curve(
     *,
     minimize: bool,
     ci: float = 0.8,
-    max_draws: int | None = 400,
+    max_draws: int | None = 200,
     seed: int = 0,
 ) -> TuningCurve:
     r"""Posterior average tuning curve :math:`E[T_n]`, the expected best of ``n`` runs.
@@ -573,10 +584,11 @@ def average_tuning_curve(
     ----------
     draws, n, minimize, ci, seed
         As in :func:`tuning_curve`.
-    max_draws : int or None, default 400
+    max_draws : int or None, default 200
         Each draw's average curve is an integral over quantiles
-        (:meth:`NoisyQuadratic.average_tuning_curve`), about 50 times the cost of one
-        quantile curve, hence the smaller default.
+        (:meth:`NoisyQuadratic.average_tuning_curve`, 48 quantile solves per point), about
+        50 times the cost of one quantile curve, hence the smaller default (about 10 s for
+        200 draws and 16 values of ``n`` on two CPU cores).
 
     Returns
     -------
@@ -714,6 +726,13 @@ def _log_tail(params, target, minimize):
     return log_s if minimize else log_f
 
 
+def _log_tail_of(d: dict, target: float, minimize: bool) -> np.ndarray:
+    params = np.stack([d[k] for k in PARAMETERS])
+    s = params.shape[1]
+    padded = jnp.asarray(_pad(params, max(_MIN_DRAWS, _pow2_at_least(s))))
+    return np.asarray(_log_tail(padded, jnp.asarray(target), minimize))[:s]
+
+
 def runs_to_reach(
     draws,
     target: float,
@@ -775,8 +794,7 @@ def runs_to_reach(
         raise ValueError(f"target must be a finite number, got target={target!r}")
     target = float(target)
     d = thin(draws, max_draws, seed)
-    params = jnp.asarray(np.stack([d[k] for k in PARAMETERS]))
-    log_p = np.asarray(_log_tail(params, jnp.asarray(target), minimize))
+    log_p = _log_tail_of(d, target, minimize)
     log_level = math.log1p(-q) if minimize else math.log(q)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_star = np.where(log_p < 0, log_level / np.where(log_p < 0, log_p, -1.0), np.inf)
@@ -870,9 +888,8 @@ def regime_start(draws, threshold: float, *, minimize: bool, q: float = 0.5) -> 
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold):
         raise ValueError(f"threshold must be a finite number, got threshold={threshold!r}")
     d = _draws_dict(draws)
-    params = jnp.asarray(np.stack([d[k] for k in PARAMETERS]))
     # log(1 - p): log F(tau) when maximizing, log S(tau) when minimizing
-    log_rest = np.asarray(_log_tail(params, jnp.asarray(float(threshold)), minimize))
+    log_rest = _log_tail_of(d, float(threshold), minimize)
     log_level = math.log1p(-q) if minimize else math.log(q)
     with np.errstate(divide="ignore"):
         return np.where(log_rest < 0, log_level / np.minimum(log_rest, -1e-300), np.inf)

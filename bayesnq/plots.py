@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from functools import partial
 
 import jax
@@ -54,7 +55,7 @@ def _is_fit(obj) -> bool:
     return callable(getattr(obj, "draws", None)) and hasattr(obj, "minimize")
 
 
-def _n_grid(n_max: float, points: int = 40) -> np.ndarray:
+def _n_grid(n_max: float, points: int = 32) -> np.ndarray:
     return np.unique(np.round(np.geomspace(1.0, n_max, points)))
 
 
@@ -88,7 +89,7 @@ def plot_tuning_curve(
         A fit (the curve is computed here with :func:`bayesnq.curves.tuning_curve` or
         :func:`~bayesnq.curves.average_tuning_curve`) or a finished curve.
     n : array_like, optional
-        Numbers of runs for a fit; default 40 log-spaced integers from 1 to ``10 N``
+        Numbers of runs for a fit; default 32 log-spaced integers from 1 to ``10 N``
         (``N`` runs observed). Ignored for a TuningCurve.
     q, ci : float
         Quantile level and band level, for a fit.
@@ -128,7 +129,7 @@ def plot_tuning_curve(
         else:
             curve = curves.average_tuning_curve(
                 fit.draws(), grid, minimize=fit.minimize, ci=ci,
-                max_draws=min(max_draws or 400, 400), seed=seed,
+                max_draws=min(max_draws or 200, 200), seed=seed,
             )
     else:
         raise ValueError(
@@ -354,12 +355,14 @@ def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), 
         raise ValueError(f"kind must be 'scatter', 'kde' or 'hexbin', got kind={kind!r}")
     kwargs.setdefault("marginals", True)
     if kind == "scatter":
-        kwargs.setdefault("scatter_kwargs", {"alpha": 0.35, "s": 6})
+        kwargs.setdefault("scatter_kwargs", {"alpha": 0.5, "s": 8})
     if ax is None:
         side = 2.3 * len(names)
         kwargs.setdefault("figsize", (side, side))
     kwargs.setdefault("textsize", 10)
-    axes = _arviz.plot_pair(idata, var_names=names, kind=kind, ax=ax, **kwargs)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
+        axes = _arviz.plot_pair(idata, var_names=names, kind=kind, ax=ax, **kwargs)
     return _figure_of(axes, tidy=ax is None)
 
 
@@ -384,7 +387,9 @@ def plot_trace(fit, *, var_names=None, axes=None, **kwargs):
     names = _var_names(idata, var_names)
     kwargs.setdefault("compact", False)
     tidy = axes is None
-    axes = _arviz.plot_trace(idata, var_names=names, axes=axes, **kwargs)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
+        axes = _arviz.plot_trace(idata, var_names=names, axes=axes, **kwargs)
     return _figure_of(axes, tidy=tidy)
 
 
@@ -406,7 +411,9 @@ def plot_rank(fit, *, var_names=None, ax=None, **kwargs):
     """
     idata = _idata(fit)
     names = _var_names(idata, var_names)
-    axes = _arviz.plot_rank(idata, var_names=names, ax=ax, **kwargs)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
+        axes = _arviz.plot_rank(idata, var_names=names, ax=ax, **kwargs)
     return _figure_of(axes, tidy=ax is None)
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import partial
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -40,43 +43,64 @@ def one_draw(minimize=False):
     return {"alpha": [0.859], "beta": [0.9052], "gamma": [1.0], "sigma": [0.00107]}
 
 
+@partial(jax.jit, static_argnames=("minimize",))
+def _log_p(params, y, minimize):
+    d = NoisyQuadratic(*(params[i][:, None] for i in range(4)), minimize=minimize)
+    return d.log_sf(y[None, :]) if minimize else d.log_cdf(y[None, :])
+
+
 def log_p(draws, y, minimize):
-    """log F_s(y) (maximize) or log(1 - F_s(y)) (minimize), shape (S, len(y))."""
-    d = NoisyQuadratic(*(np.asarray(draws[k], float)[:, None] for k in curves.PARAMETERS),
-                       minimize=minimize)
-    y = np.atleast_1d(np.asarray(y, float))[None, :]
-    return np.asarray(d.log_sf(y) if minimize else d.log_cdf(y))
+    """log F_s(y) (maximize) or log(1 - F_s(y)) (minimize), shape (S, len(y)).
+
+    Padded to 64 draws x 8 points, so that one compiled function serves every test.
+    """
+    params = np.stack([np.asarray(draws[k], float) for k in curves.PARAMETERS])
+    y = np.atleast_1d(np.asarray(y, float))
+    s, m = params.shape[1], y.size
+    assert s <= 64 and m <= 8
+    params = np.concatenate([params, np.repeat(params[:, :1], 64 - s, axis=1)], axis=1)
+    y = np.concatenate([y, np.repeat(y[:1], 8 - m)])
+    return np.asarray(_log_p(jnp.asarray(params), jnp.asarray(y), minimize))[:s, :m]
 
 
 # ----------------------------------------------------------------------------- posterior curves
 
 
-@pytest.mark.parametrize("minimize", [False, True])
-@pytest.mark.parametrize("q", [0.5, 0.2])
-def test_single_draw_equals_distribution_curve(minimize, q):
+def test_single_draw_equals_distribution_curve():
+    """(The minimize form is checked against log_sf in test_predictive_solves_its_equation.)"""
+    minimize = False
     draws = one_draw(minimize)
-    curve = curves.tuning_curve(draws, N_GRID, minimize=minimize, q=q)
     d = NoisyQuadratic(*(draws[k][0] for k in curves.PARAMETERS), minimize=minimize)
-    expected = np.asarray(d.quantile_tuning_curve(N_GRID, q))
-    assert curve.draws.shape == (1, N_GRID.size)
-    np.testing.assert_allclose(curve.draws[0], expected, rtol=0, atol=1e-12)
-    for summary in (curve.lower, curve.median, curve.upper):
-        np.testing.assert_allclose(summary, expected, rtol=0, atol=1e-12)
-    # with one draw the predictive distribution of T_n is that draw's
-    np.testing.assert_allclose(curve.predictive, expected, rtol=0, atol=1e-9)
-    assert curve.kind == "quantile" and curve.q == q and curve.minimize is minimize
+    reference = jax.jit(d.quantile_tuning_curve)  # compiles faster than running eagerly
+    for q in (0.5, 0.2):
+        curve = curves.tuning_curve(draws, N_GRID, minimize=minimize, q=q)
+        expected = np.asarray(reference(N_GRID, q))
+        assert curve.draws.shape == (1, N_GRID.size)
+        np.testing.assert_allclose(curve.draws[0], expected, rtol=0, atol=1e-12)
+        for summary in (curve.lower, curve.median, curve.upper):
+            np.testing.assert_allclose(summary, expected, rtol=0, atol=1e-12)
+        # with one draw the predictive distribution of T_n is that draw's
+        np.testing.assert_allclose(curve.predictive, expected, rtol=0, atol=1e-9)
+        assert curve.kind == "quantile" and curve.q == q and curve.minimize is minimize
 
 
-@pytest.mark.parametrize("minimize", [False, True])
-def test_single_draw_average_equals_distribution_curve(minimize):
-    draws = one_draw(minimize)
+def test_average_curve_per_draw_and_predictive():
+    """Noiseless draws against the closed form beta - w Gamma(n+1)Gamma(1+2/g)/Gamma(n+1+2/g).
+
+    (Maximize only: compiling the average curve takes seconds.)
+    """
+    from scipy.special import gammaln
+
+    draws = {"alpha": [0.5, 0.6, 0.55], "beta": [0.9, 0.92, 0.91], "gamma": [1.0, 2.0, 3.5],
+             "sigma": [0.0, 0.0, 0.0]}
     n = np.array([1.0, 10.0, 1000.0])
-    curve = curves.average_tuning_curve(draws, n, minimize=minimize)
-    d = NoisyQuadratic(*(draws[k][0] for k in curves.PARAMETERS), minimize=minimize)
-    expected = np.asarray(d.average_tuning_curve(n))
-    np.testing.assert_allclose(curve.draws[0], expected, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(curve.predictive, expected, rtol=0, atol=1e-12)
-    assert curve.kind == "average" and curve.q is None
+    curve = curves.average_tuning_curve(draws, n, minimize=False)
+    a, b, g = (np.asarray(draws[k])[:, None] for k in ("alpha", "beta", "gamma"))
+    closed = b - (b - a) * np.exp(gammaln(n + 1) + gammaln(1 + 2 / g) - gammaln(n + 1 + 2 / g))
+    np.testing.assert_allclose(curve.draws, closed, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(curve.predictive, closed.mean(axis=0), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(curve.median, np.median(closed, axis=0), rtol=0, atol=1e-12)
+    assert curve.kind == "average" and curve.q is None and "average" in repr(curve)
 
 
 @pytest.mark.parametrize("minimize", [False, True])
@@ -215,8 +239,10 @@ def test_empirical_accepts_scores_and_infinite_worst_scores():
 
     scores = Scores([0.2, 0.5, np.inf], minimize=True)
     assert curves.empirical_tuning_curve(scores, 1, minimize=True)[0] == 0.5
-    assert curves.empirical_average_tuning_curve(scores, 1, minimize=True)[0] == np.inf
-    assert np.isfinite(curves.empirical_average_tuning_curve(scores, 100, minimize=True)[0])
+    assert curves.empirical_tuning_curve(scores, 100, minimize=True)[0] == 0.2
+    # a (1/3)^n chance that every resampled run failed: the mean is infinite for every n
+    assert np.all(curves.empirical_average_tuning_curve(scores, [1, 100], minimize=True) == np.inf)
+    assert curves.empirical_average_tuning_curve(scores, 100, minimize=False)[0] == np.inf
 
 
 # ----------------------------------------------------------------------------- runs to reach
@@ -224,19 +250,21 @@ def test_empirical_accepts_scores_and_infinite_worst_scores():
 
 @pytest.mark.parametrize("minimize, target", [(False, 0.9065), (True, 0.0935)])
 def test_runs_to_reach_consistent_with_tuning_curve(minimize, target):
-    draws = stand_in_draws(24, minimize)
+    draws = stand_in_draws(4, minimize)
     q = 0.5
     result = curves.runs_to_reach(draws, target, minimize=minimize, q=q)
     ns = result.draws
-    assert ns.shape == (24,) and np.all(np.isfinite(ns)) and np.all(ns >= 1)
+    assert ns.shape == (4,) and np.all(np.isfinite(ns)) and np.all(ns > 1)
     assert np.all(ns == np.round(ns))
-    d = NoisyQuadratic(*(draws[k] for k in curves.PARAMETERS), minimize=minimize)
-    at_n = np.asarray(d.quantile_tuning_curve(ns, q))
-    before = np.asarray(d.quantile_tuning_curve(np.maximum(ns - 1, 1), q))
+    # every draw's own curve at its n and at n - 1 (8 points at most)
+    grid = np.unique(np.concatenate([ns, ns - 1]))
+    per_draw = curves.tuning_curve(draws, grid, minimize=minimize, q=q, max_draws=None).draws
+    at_n = per_draw[np.arange(4), np.searchsorted(grid, ns)]
+    before = per_draw[np.arange(4), np.searchsorted(grid, ns - 1)]
     sign = -1.0 if minimize else 1.0
     tol = 1e-9
     assert np.all(sign * (at_n - target) >= -tol)  # reached at n
-    assert np.all(sign * (before[ns > 1] - target) < tol)  # not yet at n - 1
+    assert np.all(sign * (before - target) < tol)  # not yet at n - 1
     assert result.lower <= result.median <= result.upper
     # the predictive answer against the predictive curve
     npred = result.predictive
