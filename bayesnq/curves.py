@@ -587,7 +587,7 @@ def average_tuning_curve(
     max_draws : int or None, default 200
         Each draw's average curve is an integral over quantiles
         (:meth:`NoisyQuadratic.average_tuning_curve`, 48 quantile solves per point), about
-        50 times the cost of one quantile curve, hence the smaller default (about 10 s for
+        50 times the cost of one quantile curve, hence the smaller default (about 20 s for
         200 draws and 16 values of ``n`` on two CPU cores).
 
     Returns
@@ -820,8 +820,8 @@ def runs_to_reach(
 def _predictive_runs(log_p: np.ndarray, log_level: float, n_star: np.ndarray) -> float:
     r"""Smallest integer n >= 1 with :math:`\log\frac1S\sum_s e^{n \log p_s} \le \log\ell`.
 
-    The left side decreases in n; bisection on :math:`\log n` inside the per-draw bracket
-    :math:`[\min_s n_s, \max_s n_s]`, then the integer boundary is checked exactly.
+    The left side decreases in n, and the answer lies between the smallest and largest
+    per-draw answers :math:`n_s`: integer bisection inside that bracket.
     """
     from scipy.special import logsumexp
 
@@ -842,22 +842,17 @@ def _predictive_runs(log_p: np.ndarray, log_level: float, n_star: np.ndarray) ->
         hi *= 2.0
         if hi > 1e300:
             return math.inf
-    lo = min(lo, hi)
-    for _ in range(200):
-        mid = math.sqrt(lo * hi)
-        if h(mid) > 0:
-            lo = mid
+    # integer bisection: h(a) > 0 >= h(b) throughout (h(1) > 0 was checked above)
+    a, b = max(1, math.floor(min(lo, hi))), math.ceil(hi)
+    if h(float(a)) <= 0:
+        a = 1
+    while b - a > 1:
+        mid = (a + b) // 2
+        if h(float(mid)) > 0:
+            a = mid
         else:
-            hi = mid
-        if hi - lo < 1e-9 * hi:
-            break
-    n = max(1.0, math.ceil(hi))
-    # ensure it is the smallest integer with h <= 0
-    while n > 1 and h(n - 1) <= 0:
-        n -= 1
-    while h(n) > 0:
-        n += 1
-    return float(n)
+            b = mid
+    return float(b)
 
 
 # ----------------------------------------------------------------------------- regime

@@ -331,6 +331,17 @@ def _figure_of(axes, tidy: bool = True):
     return fig
 
 
+def _arviz_figure(plot, fit, var_names, tidy, **kwargs):
+    """Run an ``_arviz`` plot on the fit's posterior and return its Figure."""
+    idata = _idata(fit)
+    names = _var_names(idata, var_names)
+    with warnings.catch_warnings():
+        # ArviZ 0.23 passes matplotlib 3.11 a deprecated argument on every call
+        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
+        axes = plot(idata, var_names=names, **kwargs)
+    return _figure_of(axes, tidy=tidy)
+
+
 def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), kind="scatter",
                          ax=None, **kwargs):
     """Pairwise scatter plots of posterior draws, with marginals (``arviz.plot_pair``).
@@ -349,21 +360,16 @@ def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), 
     -------
     matplotlib.figure.Figure
     """
-    idata = _idata(fit)
-    names = _var_names(idata, var_names)
     if kind not in ("scatter", "kde", "hexbin"):
         raise ValueError(f"kind must be 'scatter', 'kde' or 'hexbin', got kind={kind!r}")
     kwargs.setdefault("marginals", True)
     if kind == "scatter":
         kwargs.setdefault("scatter_kwargs", {"alpha": 0.5, "s": 8})
     if ax is None:
-        side = 2.3 * len(names)
+        side = 2.3 * len(_var_names(_idata(fit), var_names))
         kwargs.setdefault("figsize", (side, side))
     kwargs.setdefault("textsize", 10)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
-        axes = _arviz.plot_pair(idata, var_names=names, kind=kind, ax=ax, **kwargs)
-    return _figure_of(axes, tidy=ax is None)
+    return _arviz_figure(_arviz.plot_pair, fit, var_names, ax is None, kind=kind, ax=ax, **kwargs)
 
 
 def plot_trace(fit, *, var_names=None, axes=None, **kwargs):
@@ -383,14 +389,8 @@ def plot_trace(fit, *, var_names=None, axes=None, **kwargs):
     -------
     matplotlib.figure.Figure
     """
-    idata = _idata(fit)
-    names = _var_names(idata, var_names)
     kwargs.setdefault("compact", False)
-    tidy = axes is None
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
-        axes = _arviz.plot_trace(idata, var_names=names, axes=axes, **kwargs)
-    return _figure_of(axes, tidy=tidy)
+    return _arviz_figure(_arviz.plot_trace, fit, var_names, axes is None, axes=axes, **kwargs)
 
 
 def plot_rank(fit, *, var_names=None, ax=None, **kwargs):
@@ -409,12 +409,7 @@ def plot_rank(fit, *, var_names=None, ax=None, **kwargs):
     -------
     matplotlib.figure.Figure
     """
-    idata = _idata(fit)
-    names = _var_names(idata, var_names)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*alias_mapping.*")
-        axes = _arviz.plot_rank(idata, var_names=names, ax=ax, **kwargs)
-    return _figure_of(axes, tidy=ax is None)
+    return _arviz_figure(_arviz.plot_rank, fit, var_names, ax is None, ax=ax, **kwargs)
 
 
 # ----------------------------------------------------------------------------- all
