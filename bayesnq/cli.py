@@ -34,6 +34,7 @@ import os
 import re
 import sys
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -455,20 +456,20 @@ def _format_curve(curve, empirical) -> str:
     head = f"{'n':>9}  {'lower':>10}  {'median':>10}  {'upper':>10}  {'predictive':>10}  {'empirical':>10}"
     lines = [head]
     for i, n in enumerate(curve.n):
-        emp = "" if math.isnan(empirical[i]) else f"{empirical[i]:.6f}"
+        emp = "" if math.isnan(empirical[i]) else f"{empirical[i]:.7g}"
         lines.append(
-            f"{int(n):>9d}  {curve.lower[i]:>10.6f}  {curve.median[i]:>10.6f}  "
-            f"{curve.upper[i]:>10.6f}  {curve.predictive[i]:>10.6f}  {emp:>10}"
+            f"{int(n):>9d}  {curve.lower[i]:>10.7g}  {curve.median[i]:>10.7g}  "
+            f"{curve.upper[i]:>10.7g}  {curve.predictive[i]:>10.7g}  {emp:>10}"
         )
     return "\n".join(lines)
 
 
 def _run_fit(args, out=None) -> int:
-    out = sys.stdout if out is None else out
     import numpy as np
 
     from bayesnq import curves, plots
 
+    out = sys.stdout if out is None else out
     settings = resolve_settings(args)
     if settings.threshold is None:
         raise UserError("threshold: required for a fit; pass --threshold X or set it in the spec file")
@@ -485,19 +486,22 @@ def _run_fit(args, out=None) -> int:
         file=out,
         flush=True,
     )
-    fit = fit_fn(
-        scores,
-        minimize=scores.minimize,
-        threshold=settings.threshold,
-        n_hyperparameters=settings.n_hyperparameters,
-        bounds=settings.bounds,
-        gamma=settings.gamma,
-        num_chains=settings.chains,
-        num_warmup=settings.warmup,
-        num_samples=settings.samples,
-        seed=settings.seed,
-        progress_bar=not args.no_progress,
-    )
+    with warnings.catch_warnings(record=True) as caught:  # reported below, one line each
+        fit = fit_fn(
+            scores,
+            minimize=scores.minimize,
+            threshold=settings.threshold,
+            n_hyperparameters=settings.n_hyperparameters,
+            bounds=settings.bounds,
+            gamma=settings.gamma,
+            num_chains=settings.chains,
+            num_warmup=settings.warmup,
+            num_samples=settings.samples,
+            seed=settings.seed,
+            progress_bar=not args.no_progress,
+        )
+    for w in caught:
+        print(f"bayesnq: warning: {w.message}", file=sys.stderr)
     table = fit.summary()
     print("\nposterior summary", file=out)
     print(table.to_string(float_format=lambda v: f"{v:.6g}"), file=out)

@@ -323,7 +323,7 @@ def _figure_of(axes, tidy: bool = True):
 
         for a in flat:
             if a.get_visible() and a.get_xscale() == "linear":
-                a.xaxis.set_major_locator(MaxNLocator(4))
+                a.xaxis.set_major_locator(MaxNLocator(3))
         try:
             fig.set_layout_engine("constrained")
         except RuntimeError:  # an incompatible engine is already set; keep it

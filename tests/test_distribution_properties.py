@@ -24,13 +24,13 @@ jax.config.update("jax_enable_x64", True)
 
 from bayesnq.distribution import NoisyQuadratic, Quadratic  # noqa: E402
 
-# Known failures, recorded and left open on issue 3 (23 of 76 cases on 2026-11-24):
-# average/quantile tuning curves against the cdf integral and the noiseless closed forms,
-# gradients at sigma/width 1e-6..1e-12 for gamma >= 7.3, and linear-cdf monotonicity at
-# 4 ulp for gamma ~ 30. Non-strict: the cases that pass are reported as XPASS.
-pytestmark = pytest.mark.xfail(
-    reason="issue 3: tuning-curve and extreme-parameter properties not yet met", strict=False
-)
+# Known failures of the implementation, recorded and left open on issue 3 (2026-11-24):
+# the average tuning curve (off by up to 4% of w), the quantile solver (icdf and tuning
+# curves off by 2e-11..1.5e-10 w, including the sigma = 0 closed forms), NaN gradients at
+# y = -+1e6 when sigma <= 1e-6 w, and a linear-cdf step of -445 ulp at gamma ~ 30.
+# Marked per test (non-strict: a fix shows up as XPASS); every other property must pass.
+KNOWN_ISSUE_3 = pytest.mark.xfail(reason="issue 3: known implementation failure",
+                                  strict=False)
 
 SETTINGS = settings(max_examples=50, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -166,6 +166,7 @@ def _grid(a, b, o, n=257, pad=12.0):
 # ----------------------------------------------------------------------------- cdf / sf
 
 
+@KNOWN_ISSUE_3
 @SETTINGS
 @given(nq_params())
 def test_cdf_monotone_and_tails_complementary(p):
@@ -186,6 +187,7 @@ def test_cdf_monotone_and_tails_complementary(p):
     assert np.all(np.diff(cdf) >= -4 * EPS)
 
 
+@KNOWN_ISSUE_3
 @SETTINGS
 @given(nq_params())
 def test_icdf_inverts_cdf(p):
@@ -557,7 +559,8 @@ def test_no_nan_at_extremes(rel_sigma, gamma):
     assert not bad, bad
 
 
-@pytest.mark.parametrize("rel_sigma", [1e-12, 1e-6, 0.1, 1e6])
+@pytest.mark.parametrize("rel_sigma", [pytest.param(1e-12, marks=KNOWN_ISSUE_3),
+                                       pytest.param(1e-6, marks=KNOWN_ISSUE_3), 0.1, 1e6])
 @pytest.mark.parametrize("gamma", [0.3, 1.0, 2.0, 7.3, 40.0])
 def test_no_nan_gradients_at_extremes(rel_sigma, gamma):
     """Gradients of log_prob/log_cdf/log_sf in (y, alpha, beta, gamma, sigma), per point."""
@@ -593,6 +596,7 @@ def test_no_nan_noiseless():
 NS = np.array([1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1e3, 1e4, 1e5, 1e6])
 
 
+@KNOWN_ISSUE_3
 @SETTINGS
 @given(nq_params(), st.floats(0.05, 0.95))
 def test_quantile_tuning_curve(p, q):
@@ -623,6 +627,7 @@ def test_quantile_tuning_curve(p, q):
         f" (tau={tq[j]!r}, i.e. tau off by about {dy:.3g} = {dy / scale:.3g} (w + sigma))")
 
 
+@KNOWN_ISSUE_3
 @SETTINGS
 @given(nq_params())
 def test_average_tuning_curve(p):
@@ -652,6 +657,7 @@ def _numeric_average(a, b, c, o, ns, minimize):
     return np.array(out)
 
 
+@KNOWN_ISSUE_3
 @pytest.mark.parametrize("minimize", [False, True])
 @pytest.mark.parametrize("c, s", [(0.7, 0.05), (2.0, 0.3), (5.5, 0.02), (16.0, 1.0)])
 def test_average_tuning_curve_matches_integral_of_cdf(c, s, minimize):
@@ -683,6 +689,7 @@ def _closed_average(a, b, c, n, minimize):
         return float(a + w * g if minimize else b - w * g)
 
 
+@KNOWN_ISSUE_3
 @SETTINGS
 @given(nq_params(), st.floats(0.05, 0.95))
 def test_noiseless_tuning_curves_closed_forms(p, q):
