@@ -20,7 +20,7 @@ Prints one markdown table: for gamma in {1, 2, 5, 10} x s = sigma/(beta - alpha)
   c = 1.
 
 bayesnq times are the best of 3 after a warm-up (compilation) call, each ended with
-``block_until_ready()``; opda times are the best of 3 calls. Then a summary line with the
+``block_until_ready()``, evaluated in chunks of at most 65,536 points (``lax.map``) to bound memory; opda times are the best of 3 calls. Then a summary line with the
 median and max ratios over the grid.
 
 Usage: ``python benchmarks/bench_distribution.py [--n 1000000] [--repeat 3]``
@@ -62,32 +62,56 @@ def best_of(fn, repeat):
     return min(times)
 
 
-@jax.jit
-def _log_prob(a, b, c, o, y):
-    return NoisyQuadratic(a, b, c, o).log_prob(y)
+# bayesnq is evaluated in chunks of CHUNK points (lax.map over a (chunks, CHUNK) array):
+# one call on 1e6 points would hold ~1e6 x (quadrature nodes) temporaries, and reverse
+# mode keeps them all (over 10 GB); chunks bound the memory without changing the work.
+CHUNK = 1 << 16  # at most this many points per chunk
+
+
+def _as_chunks(x):
+    """Split x (numpy) into equal chunks of at most CHUNK points, padding the last one
+    with x's last value (less than one point per chunk); return (chunks, mask)."""
+    x = np.asarray(x, dtype=float)
+    k = -(-x.size // CHUNK)
+    size = -(-x.size // k)
+    m = k * size
+    xp = np.concatenate([x, np.full(m - x.size, x[-1])]).reshape(k, size)
+    mask = (np.arange(m) < x.size).reshape(k, size)
+    return jnp.asarray(xp), jnp.asarray(mask)
+
+
+def _mapped(method):
+    @jax.jit
+    def fn(a, b, c, o, chunks):
+        return jax.lax.map(lambda y: getattr(NoisyQuadratic(a, b, c, o), method)(y), chunks)
+
+    return fn
+
+
+_log_prob = _mapped("log_prob")
+_log_cdf = _mapped("log_cdf")
+_icdf = _mapped("icdf")
 
 
 @jax.jit
-def _log_cdf(a, b, c, o, y):
-    return NoisyQuadratic(a, b, c, o).log_cdf(y)
+def _value_and_grad(a, b, c, o, chunks, mask):
+    """Value and gradient of sum(log_prob) w.r.t. (alpha, beta, gamma, sigma)."""
+
+    def one(args):
+        y, m = args
+
+        def total(params):
+            return jnp.sum(jnp.where(m, NoisyQuadratic(*params).log_prob(y), 0.0))
+
+        return jax.value_and_grad(total)((a, b, c, o))
+
+    values, grads = jax.lax.map(one, (chunks, mask))
+    return values.sum(), tuple(g.sum(0) for g in grads)
 
 
 @jax.jit
-def _icdf(a, b, c, o, q):
-    return NoisyQuadratic(a, b, c, o).icdf(q)
-
-
-@jax.jit
-def _value_and_grad(a, b, c, o, y):
-    def total(params):
-        return jnp.sum(NoisyQuadratic(*params).log_prob(y))
-
-    return jax.value_and_grad(total)((a, b, c, o))
-
-
-@jax.jit
-def _log_ndtr(y):
-    return jax.scipy.special.log_ndtr(y)
+def _log_ndtr(chunks):
+    return jax.lax.map(jax.scipy.special.log_ndtr, chunks)
 
 
 def timed_jax(fn, *args, repeat):
@@ -108,23 +132,23 @@ def main(argv=None):
 
     n, repeat = args.n, args.repeat
     n_q = max(n // 10, 1)
-    q = jnp.asarray(np.linspace(0.0, 1.0, n_q + 2)[1:-1])
+    q, _ = _as_chunks(np.linspace(0.0, 1.0, n_q + 2)[1:-1])
 
     rows = []
     for c in GAMMAS:
         for s in RELATIVE_NOISE:
             o = s * (BETA - ALPHA)
             y_np = np.linspace(ALPHA - 3 * o, BETA + 3 * o, n)
-            y = jnp.asarray(y_np)
+            y, mask = _as_chunks(y_np)
             params = tuple(jnp.float64(x) for x in (ALPHA, BETA, c, o))
 
             t_lp = timed_jax(_log_prob, *params, y, repeat=repeat)
             t_lcdf = timed_jax(_log_cdf, *params, y, repeat=repeat)
-            t_vg = timed_jax(_value_and_grad, *params, y, repeat=repeat)
+            t_vg = timed_jax(_value_and_grad, *params, y, mask, repeat=repeat)
             t_ndtr = timed_jax(_log_ndtr, y, repeat=repeat)
             t_icdf = timed_jax(_icdf, *params, q, repeat=repeat)
-            lp = np.asarray(_log_prob(*params, y))
-            value, grads = _value_and_grad(*params, y)
+            lp = np.asarray(_log_prob(*params, y)).ravel()[:n]
+            value, grads = _value_and_grad(*params, y, mask)
             finite_grads = all(bool(jnp.isfinite(g)) for g in grads)
 
             row = dict(c=c, s=s, lp=t_lp, lcdf=t_lcdf, vg=t_vg, ndtr=t_ndtr, icdf=t_icdf,
