@@ -204,12 +204,6 @@ def _observed_values(data: TailData):
     return y
 
 
-def _oriented(samples):
-    """(alpha, beta) in the maximize orientation used inside the model."""
-    a, b = jnp.asarray(samples["alpha"]), jnp.asarray(samples["beta"])
-    return a, b
-
-
 def _pointwise_loglik(samples, data: TailData):
     alpha, beta = jnp.asarray(samples["alpha"]), jnp.asarray(samples["beta"])
     if data.minimize:
@@ -235,7 +229,6 @@ def _integer_gamma_draws(samples, data: TailData, seed):
     key = jax.random.PRNGKey(seed + 7919)
     idx = jax.random.categorical(key, logp, axis=-1)
     gamma = (idx + 1).astype(float)
-    sign = -1.0 if data.minimize else 1.0
     beta_o = jnp.asarray(samples["beta"] if not data.minimize else -samples["alpha"])
     sigma = jnp.asarray(samples["sigma"])
     q = jnp.asarray(samples["q"])
@@ -248,7 +241,6 @@ def _integer_gamma_draws(samples, data: TailData, seed):
     else:
         out["alpha"], out["beta"] = alpha_o, beta_o
     out["tail_mass"] = jnp.exp(d.log_sf(data.threshold))
-    del sign
     return out
 
 
