@@ -21,12 +21,10 @@ __all__ = [
     "plot_pair",
     "plot_ecdf",
     "InferenceData",
-    "from_dict",
+    "from_netcdf",
 ]
 
 InferenceData = az.InferenceData
-
-
 
 
 def from_numpyro(mcmc, **kwargs) -> az.InferenceData:
@@ -95,7 +93,7 @@ def plot_ecdf(values, **kwargs):
     return az.plot_ecdf(values, **kwargs)
 
 
-def from_dict(**groups) -> az.InferenceData:
+def from_netcdf(path) -> az.InferenceData:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return az.from_dict(**groups)
+        return az.from_netcdf(str(path))

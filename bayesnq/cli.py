@@ -58,6 +58,7 @@ SPEC_KEYS = {
     "seed": int,
     "name": str,
     "out": str,
+    "floor": float,
 }
 SAMPLER_DEFAULTS = {"chains": 4, "warmup": 1000, "samples": 1000, "seed": 0}
 GAMMA_MODES = ("continuous", "integer")
@@ -96,6 +97,7 @@ class Settings:
     seed: int = 0
     name: str | None = None
     out: str | None = None
+    floor: float | None = None
     spec: Path | None = None
 
 
@@ -164,6 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_arguments(land)
     land.add_argument("--k", type=_positive_int("--k"), default=None, metavar="K",
                       help="neighbours per run in the k-nearest-neighbour graph (default 10)")
+    land.add_argument("--floor", type=_number("floor"), metavar="X",
+                      help="runs scoring at or beyond X (<= when maximizing) also count as "
+                      "failed, e.g. diverged runs at chance accuracy (spec key 'floor')")
+    land.add_argument("--sigma", type=_positive("--sigma"), metavar="S",
+                      help="evaluation noise sd for neutrality and optimum margins; default: "
+                      "the posterior median of sigma from --posterior, else the local "
+                      "quadratic's residual sd")
+    land.add_argument("--posterior", metavar="PATH",
+                      help="posterior.nc written by 'bayesnq fit' (default: the one in the "
+                      "output folder, if any): its gamma draws are drawn beside the Hessian "
+                      "spectrum and its sigma is the noise scale")
     land.set_defaults(func=_run_landscape)
     return parser
 
@@ -176,6 +189,19 @@ def _number(name):
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
         if not math.isfinite(x):
             raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        return x
+
+    parse.__name__ = name
+    return parse
+
+
+def _positive(name):
+    number = _number(name)
+
+    def parse(text):
+        x = number(text)
+        if not x > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
         return x
 
     parse.__name__ = name
@@ -303,11 +329,11 @@ def resolve_settings(args: argparse.Namespace, cwd=None) -> Settings:
     settings = Settings(data=spec.get("data", data), base_dir=spec_path.parent if spec_path else cwd,
                         spec=spec_path)
     for key in ("score", "curve", "minimize", "threshold", "n_hyperparameters", "bounds",
-                "gamma", "chains", "warmup", "samples", "seed", "name", "out"):
+                "gamma", "chains", "warmup", "samples", "seed", "name", "out", "floor"):
         if key in spec:
             setattr(settings, key, spec[key])
     for key in ("score", "curve", "minimize", "threshold", "n_hyperparameters", "gamma",
-                "chains", "warmup", "samples", "seed", "out"):
+                "chains", "warmup", "samples", "seed", "out", "floor"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(settings, key, value)
@@ -566,12 +592,48 @@ def _run_landscape(args, out=None) -> int:
     from bayesnq import landscape
 
     kwargs = {} if args.k is None else {"k": args.k}
-    result = landscape.report(scores, out_dir, **kwargs)
+    if settings.floor is not None:
+        kwargs["floor"] = settings.floor
+    posterior = getattr(args, "posterior", None)
+    if posterior is None and (out_dir / "posterior.nc").is_file():
+        posterior = out_dir / "posterior.nc"
+    gamma_draws = None
+    if posterior is not None:
+        gamma_draws, sigma = _posterior_gamma_sigma(posterior)
+        kwargs["sigma"] = sigma
+        print(f"using gamma draws and sigma = {sigma:.4g} (posterior median) from {posterior}",
+              file=out)
+    if getattr(args, "sigma", None) is not None:
+        kwargs["sigma"] = args.sigma
+    result = landscape.report(scores, out_dir, gamma_draws=gamma_draws, **kwargs)
     table = getattr(result, "format_table", None)
     if callable(table):
         print(table(), file=out)
     print(f"\nwrote landscape.csv, landscape.json, landscape.png to {out_dir}", file=out)
     return 0
+
+
+def _posterior_gamma_sigma(path):
+    """Gamma draws and the posterior median of sigma from a ``posterior.nc`` of ``bayesnq fit``."""
+    import numpy as np
+
+    from bayesnq import _arviz
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"posterior {str(path)!r} not found")
+    try:
+        idata = _arviz.from_netcdf(path)
+        post = idata.posterior
+        gamma = np.asarray(post["gamma"]).ravel()
+        sigma = float(np.median(np.asarray(post["sigma"])))
+    except (KeyError, AttributeError, ValueError) as exc:
+        raise UserError(
+            f"posterior {str(path)!r} is not a bayesnq fit (needs gamma and sigma): {exc}"
+        ) from None
+    if not sigma > 0:
+        raise UserError(f"posterior {str(path)!r}: median sigma is {sigma!r}, expected > 0")
+    return gamma, sigma
 
 
 # ----------------------------------------------------------------------------- main

@@ -264,9 +264,39 @@ def test_landscape_command(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(bayesnq.landscape, "report", fake_report)
     assert cli.main(["landscape", "alexnet", "--k", "7", "--out", str(tmp_path)]) == 0
-    assert seen["scores"].name == "alexnet" and seen["kwargs"] == {"k": 7}
+    assert seen["scores"].name == "alexnet" and seen["kwargs"] == {"k": 7, "gamma_draws": None}
     assert Path(seen["out_dir"]) == tmp_path
     assert "landscape table" in capsys.readouterr().out
+
+
+def test_landscape_floor_and_posterior(tmp_path, monkeypatch, capsys):
+    """The spec's failed-run floor, and gamma/sigma taken from a fit's posterior.nc."""
+    import arviz as az
+
+    import bayesnq.landscape
+
+    seen = {}
+    monkeypatch.setattr(bayesnq.landscape, "report",
+                        lambda scores, out_dir, **kw: seen.update(kw) or object())
+    rng = np.random.default_rng(0)
+    gamma, sigma = rng.gamma(4.0, 0.5, size=(2, 50)), rng.uniform(0.01, 0.03, size=(2, 50))
+    az.from_dict(posterior={"gamma": gamma, "sigma": sigma}).to_netcdf(str(tmp_path / "posterior.nc"))
+    spec = tmp_path / "a.toml"
+    spec.write_text('data = "alexnet"\nthreshold = 0.5\nfloor = 0.05\n')
+    assert cli.main(["landscape", str(spec), "--out", str(tmp_path)]) == 0
+    assert seen["floor"] == 0.05
+    assert seen["sigma"] == pytest.approx(np.median(sigma))
+    np.testing.assert_allclose(seen["gamma_draws"], gamma.ravel())
+    assert "posterior median" in capsys.readouterr().out
+    # --sigma wins over the posterior; --floor over the spec
+    assert cli.main(["landscape", str(spec), "--out", str(tmp_path), "--sigma", "0.5",
+                     "--floor", "0.1"]) == 0
+    assert seen["sigma"] == 0.5 and seen["floor"] == 0.1
+    # a posterior without sigma is a user error, not a traceback
+    az.from_dict(posterior={"gamma": gamma}).to_netcdf(str(tmp_path / "bad.nc"))
+    assert cli.main(["landscape", str(spec), "--out", str(tmp_path / "x"),
+                     "--posterior", str(tmp_path / "bad.nc")]) == 2
+    assert "not a bayesnq fit" in capsys.readouterr().err
 
 
 @pytest.mark.slow
