@@ -1,4 +1,9 @@
-r"""Command line: ``bayesnq fit`` and ``bayesnq landscape``.
+r"""Command line: ``bayesnq fit``, ``bayesnq landscape`` and ``bayesnq thresholds``.
+
+``bayesnq thresholds [DATA]`` fits the tail at each candidate threshold
+(:func:`bayesnq.compare_thresholds`), prints the table ranked by PSIS-LOO and writes
+``thresholds.csv``, ``tuning_curve.csv`` (stacking-weighted), ``parameter_stability.png``
+and ``tuning_curve.png``. ``bayesnq fit --threshold auto`` infers the threshold.
 
 ``bayesnq fit [DATA]`` fits the noisy quadratic tail of a random search with NUTS, prints
 the posterior summary and the median tuning curve at :math:`n = 1, 2, 4, \dots` up to 100
@@ -142,8 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         "posterior.nc, tuning_curve.csv and PNG plots.",
     )
     add_data_arguments(fit)
-    fit.add_argument("--threshold", type=_number("threshold"), metavar="X",
-                     help="where the asymptotic (quadratic) regime begins")
+    fit.add_argument("--threshold", type=_threshold_value, metavar="X",
+                     help="where the asymptotic (quadratic) regime begins; 'auto' infers it "
+                     "(marginalized over 16 candidates, tail fractions 5%%..80%%)")
     fit.add_argument("--n-hyperparameters", type=_positive_int("--n-hyperparameters"),
                      metavar="K", help="number of hyperparameters searched (upper bound of gamma)")
     fit.add_argument("--gamma", choices=GAMMA_MODES, help="gamma as a real number or an integer")
@@ -178,6 +184,34 @@ def build_parser() -> argparse.ArgumentParser:
                       "output folder, if any): its gamma draws are drawn beside the Hessian "
                       "spectrum and its sigma is the noise scale")
     land.set_defaults(func=_run_landscape)
+
+    thr = sub.add_parser(
+        "thresholds", help="compare candidate thresholds by model criteria",
+        description="Fit the tail at each candidate threshold; rank them by PSIS-LOO of the "
+        "spliced likelihood (and by the validation-threshold route); print the table; write "
+        "thresholds.csv, tuning_curve.csv (stacking-weighted), parameter_stability.png and "
+        "tuning_curve.png.",
+    )
+    add_data_arguments(thr)
+    thr.add_argument("--thresholds", nargs="+", type=_number("thresholds"), metavar="X",
+                     help="candidate thresholds (default: 8 with tail fractions 5%%..80%%)")
+    thr.add_argument("--n-thresholds", type=_positive_int("--n-thresholds", minimum=2),
+                     default=8, metavar="N", help="number of default candidates (default 8)")
+    thr.add_argument("--rank-by", choices=("spliced", "validation"), default="spliced",
+                     help="route that ranks the table (default spliced)")
+    thr.add_argument("--n-hyperparameters", type=_positive_int("--n-hyperparameters"),
+                     metavar="K", help="number of hyperparameters searched (upper bound of gamma)")
+    thr.add_argument("--gamma", choices=GAMMA_MODES, help="gamma as a real number or an integer")
+    thr.add_argument("--chains", type=_positive_int("--chains"), default=2, metavar="N",
+                     help="NUTS chains per fit (default 2; overrides the spec file)")
+    thr.add_argument("--warmup", type=_positive_int("--warmup"), default=500, metavar="N",
+                     help="warmup iterations per chain (default 500)")
+    thr.add_argument("--samples", type=_positive_int("--samples"), default=500, metavar="N",
+                     help="draws per chain (default 500)")
+    thr.add_argument("--seed", type=_nonnegative_int("--seed"), metavar="N",
+                     help="random seed (default 0)")
+    thr.add_argument("--no-progress", action="store_true", help="hide the per-fit progress lines")
+    thr.set_defaults(func=_run_thresholds)
     return parser
 
 
@@ -193,6 +227,12 @@ def _number(name):
 
     parse.__name__ = name
     return parse
+
+
+def _threshold_value(text):
+    if text.strip().lower() == "auto":
+        return "auto"
+    return _number("threshold")(text)
 
 
 def _positive(name):
@@ -504,7 +544,7 @@ def _run_fit(args, out=None) -> int:
     fit_fn = _fit_function()
     print(scores.summary(), file=out)
     print(
-        f"fitting: threshold {settings.threshold:g}, "
+        f"fitting: threshold {_format_threshold(settings.threshold)}, "
         f"{'minimize' if scores.minimize else 'maximize'}, gamma {settings.gamma}"
         f"{f' <= {settings.n_hyperparameters}' if settings.n_hyperparameters else ''}, "
         f"{settings.chains} chains x ({settings.warmup} warmup + {settings.samples} draws), "
@@ -531,6 +571,10 @@ def _run_fit(args, out=None) -> int:
     table = fit.summary()
     print("\nposterior summary", file=out)
     print(table.to_string(float_format=lambda v: f"{v:.6g}"), file=out)
+    if getattr(fit, "thresholds", None) is not None:
+        print(f"\n{table.attrs.get('threshold_note', '')}", file=out)
+        print(fit.threshold_probabilities().to_string(float_format=lambda v: f"{v:.4g}"),
+              file=out)
 
     size = len(scores)
     n = _curve_grid(size)
@@ -581,6 +625,69 @@ def _run_fit(args, out=None) -> int:
     files = ["summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",
              *(os.path.basename(p) for p in written.values())]
     print(f"\nwrote {', '.join(files)} to {out_dir}", file=out)
+    return 0
+
+
+def _format_threshold(threshold) -> str:
+    return threshold if isinstance(threshold, str) else f"{threshold:g}"
+
+
+def _run_thresholds(args, out=None) -> int:
+    """``bayesnq thresholds``: :func:`bayesnq.compare_thresholds`, its table and plots."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from bayesnq import criteria, plots
+
+    out = sys.stdout if out is None else out
+    settings = resolve_settings(args)
+    scores = load_data(settings)
+    out_dir = _out_dir(settings, scores)
+    grid = args.thresholds
+    if grid is None:
+        grid = criteria.default_thresholds(scores, n=args.n_thresholds)
+    print(scores.summary(), file=out)
+    print(f"comparing {len(np.unique(grid))} thresholds: "
+          f"{', '.join(f'{t:.6g}' for t in np.unique(grid))}; "
+          f"{settings.chains} chains x ({settings.warmup} warmup + {settings.samples} draws) "
+          "per fit", file=out, flush=True)
+    result = criteria.compare_thresholds(
+        scores, grid, minimize=scores.minimize, n_hyperparameters=settings.n_hyperparameters,
+        bounds=settings.bounds, gamma=settings.gamma, rank_by=args.rank_by,
+        num_chains=settings.chains, num_warmup=settings.warmup, num_samples=settings.samples,
+        seed=settings.seed, progress=not args.no_progress,
+    )
+    table = result.table
+    print(f"\nthresholds ranked by {args.rank_by} PSIS-LOO elpd (val_*: validation threshold "
+          f"{result.validation_threshold:.6g}; weights: stacking)", file=out)
+    print(table.to_string(float_format=lambda v: f"{v:.5g}"), file=out)
+    print(f"\nbest threshold: {result.best:.6g}", file=out)
+
+    size = len(scores)
+    curve = result.tuning_curve(_curve_grid(size), q=0.5, ci=0.8)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out_dir / "thresholds.csv")
+    with open(out_dir / "tuning_curve.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["n", "lower", "median", "upper", "predictive"])
+        for i in range(curve.n.size):
+            writer.writerow([int(curve.n[i]), *(repr(float(getattr(curve, k)[i]))
+                                                for k in ("lower", "median", "upper", "predictive"))])
+    written = []
+    for name, fig in (("parameter_stability.png", plots.plot_parameter_stability(result)),
+                      ("tuning_curve.png", plots.plot_tuning_curve(
+                          curve, empirical=scores.values, k_star=False,
+                          title="Tuning curve, stacked over thresholds"))):
+        try:
+            fig.savefig(out_dir / name, dpi=120)
+        finally:
+            plt.close(fig)
+        written.append(name)
+    print(f"\nwrote thresholds.csv, tuning_curve.csv, {', '.join(written)} to {out_dir}",
+          file=out)
     return 0
 
 
@@ -639,6 +746,28 @@ def _posterior_gamma_sigma(path):
 # ----------------------------------------------------------------------------- main
 
 
+def _use_compilation_cache():
+    """Keep JAX's compiled programs on disk, so a second run skips most compilation.
+
+    The folder is ``$BAYESNQ_CACHE_DIR``, else ``$XDG_CACHE_HOME/bayesnq/jax`` (default
+    ``~/.cache/bayesnq/jax``); ``BAYESNQ_CACHE_DIR=off`` turns the cache off.
+    """
+    folder = os.environ.get("BAYESNQ_CACHE_DIR")
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "bayesnq", "jax")
+    if folder.strip().lower() in ("off", "0", "none", ""):
+        return
+    import jax
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return  # a read-only home: run without the cache
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``bayesnq`` command.
 
@@ -655,6 +784,7 @@ def main(argv=None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    _use_compilation_cache()
     try:
         return args.func(args)
     except (ValueError, OSError) as exc:

@@ -314,3 +314,19 @@ def test_fit_end_to_end(tmp_path, capsys):
     median = np.array(report["tuning_curve"]["median"])
     assert np.all(np.isfinite(median)) and np.all(np.diff(median) > 0)
     assert 0.8 < median[5] < 1.0  # the best of 32 runs: near the data's top (about 0.9)
+
+
+def test_compilation_cache_folder(tmp_path, monkeypatch):
+    import jax
+
+    before = jax.config.jax_compilation_cache_dir
+    try:
+        monkeypatch.setenv("BAYESNQ_CACHE_DIR", "off")
+        cli._use_compilation_cache()
+        assert jax.config.jax_compilation_cache_dir == before
+        monkeypatch.setenv("BAYESNQ_CACHE_DIR", str(tmp_path / "c"))
+        cli._use_compilation_cache()
+        assert jax.config.jax_compilation_cache_dir == str(tmp_path / "c")
+        assert (tmp_path / "c").is_dir()
+    finally:
+        jax.config.update("jax_compilation_cache_dir", before)
