@@ -279,18 +279,7 @@ def _fd_rows():
     return interior & (t["s"] >= 1e-2)
 
 
-# Diagnosed: log_prob jumps by 8.6e-12 where v crosses s (the window split
-# `(a <= 0) & (v > s) & (v < b)` in standardized_logs switches quadrature rules there).
-# Rows at fraction 0.3 with s = 0.3 sit on the switch, so a central difference across it
-# is off by 1.25e-5 relative in d/dsigma, while jax.grad matches mpmath to 3e-11.
-FD_JUMP_AT_SPLIT = pytest.mark.xfail(
-    reason="issue 3: log_prob has an 8.6e-12 jump at v = s (window split switch); the"
-    " d/dsigma central difference across it at the s = 0.3, I0.3 rows is off by 1.25e-5",
-    strict=False)
-
-
-@pytest.mark.parametrize(
-    "method", [pytest.param("log_prob", marks=FD_JUMP_AT_SPLIT), "log_cdf", "log_sf"])
+@pytest.mark.parametrize("method", ["log_prob", "log_cdf", "log_sf"])
 def test_gradients_match_central_differences(method):
     """jax.grad vs central differences (relative step 1e-6 of each argument's scale)."""
     t = NOISY
