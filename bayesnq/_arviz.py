@@ -97,3 +97,10 @@ def from_netcdf(path) -> az.InferenceData:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return az.from_netcdf(str(path))
+
+
+def psislw(log_weights, reff=1.0):
+    """Pareto-smoothed log importance weights (normalized) and the Pareto k per row."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.psislw(log_weights, reff=reff)

@@ -212,6 +212,52 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed (default 0)")
     thr.add_argument("--no-progress", action="store_true", help="hide the per-fit progress lines")
     thr.set_defaults(func=_run_thresholds)
+
+    cal = sub.add_parser(
+        "calibrate", help="calibration studies: SBC, or coverage of the bands on subsamples",
+        description="'calibrate sbc': simulation-based calibration of the tail model; "
+        "'calibrate coverage DATA': fit subsamples of DATA and check whether the credible "
+        "bands cover the full data's median tuning curve (beside opda's bands). Records "
+        "stream to records.jsonl in --out (a rerun resumes); writes table.csv, table.json "
+        "and a PNG plot.",
+    )
+    cal.add_argument("study", choices=("sbc", "coverage"), help="which study")
+    add_data_arguments(cal)
+    cal.add_argument("--threshold", type=_threshold_value, metavar="X",
+                     help="coverage: the fits' threshold ('auto' needs --method fit); "
+                     "sbc: tau of the simulation (default 0)")
+    cal.add_argument("--n-hyperparameters", type=_positive_int("--n-hyperparameters"),
+                     metavar="K", help="upper bound of gamma (sbc default 5)")
+    cal.add_argument("--replicates", type=_positive_int("--replicates"), metavar="R",
+                     help="replicates (sbc default 200; coverage default 100 per size)")
+    cal.add_argument("--n", type=_positive_int("--n"), default=48, metavar="N",
+                     help="sbc: runs per simulated search (default 48)")
+    cal.add_argument("--sizes", nargs="+", type=_positive_int("--sizes", minimum=2),
+                     default=[24, 48, 96], metavar="N",
+                     help="coverage: subsample sizes (default 24 48 96)")
+    cal.add_argument("--levels", nargs="+", type=_number("levels"), default=[0.5, 0.8, 0.95],
+                     metavar="L", help="coverage: credible levels (default 0.5 0.8 0.95)")
+    cal.add_argument("--method", choices=("vectorized", "fit"), default="vectorized",
+                     help="coverage: compiled NUTS over batches, or bayesnq.fit per subsample")
+    cal.add_argument("--no-opda", action="store_true", help="coverage: skip opda's bands")
+    cal.add_argument("--ranks", type=_positive_int("--ranks", minimum=2), default=100,
+                     metavar="L", help="sbc: number of possible ranks (default 100)")
+    cal.add_argument("--chains", type=_positive_int("--chains"), default=2, metavar="N",
+                     help="NUTS chains per fit (default 2)")
+    cal.add_argument("--warmup", type=_positive_int("--warmup"), default=500, metavar="N",
+                     help="warmup iterations per chain (default 500)")
+    cal.add_argument("--samples", type=_positive_int("--samples"), default=500, metavar="N",
+                     help="draws per chain (default 500)")
+    cal.add_argument("--batch-size", type=_positive_int("--batch-size"), default=8, metavar="B",
+                     help="replicates per compiled batch and per Dask task (default 8)")
+    cal.add_argument("--seed", type=_nonnegative_int("--seed"), default=0, metavar="N",
+                     help="random seed (default 0)")
+    cal.add_argument("--executor", choices=("local", "dask"), default="local",
+                     help="run here, or on Dask distributed")
+    cal.add_argument("--address", metavar="ADDR",
+                     help="Dask scheduler address (default: a LocalCluster of two workers)")
+    cal.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    cal.set_defaults(func=_run_calibrate)
     return parser
 
 
@@ -305,9 +351,12 @@ def load_spec(path) -> dict:
     for key, value in raw.items():
         kind = SPEC_KEYS[key]
         where = f"spec file {str(path)!r}: {key}"
-        if kind is float:
+        if key == "threshold" and isinstance(value, str) and value.strip().lower() == "auto":
+            value = "auto"
+        elif kind is float:
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise UserError(f"{where} must be a finite number, got {value!r}")
+                extra = ' or "auto"' if key == "threshold" else ""
+                raise UserError(f"{where} must be a finite number{extra}, got {value!r}")
             value = float(value)
         elif kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
@@ -766,6 +815,60 @@ def _use_compilation_cache():
         return  # a read-only home: run without the cache
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+def _run_calibrate(args, out=None) -> int:
+    """``bayesnq calibrate sbc|coverage``: run (or resume) a study; write tables and plots."""
+    from bayesnq import plots, studies
+
+    out = sys.stdout if out is None else out
+    common = dict(num_chains=args.chains, num_warmup=args.warmup, num_samples=args.samples,
+                  seed=args.seed, batch_size=args.batch_size, executor=args.executor,
+                  address=args.address, progress_bar=not args.no_progress)
+    if args.study == "sbc":
+        threshold = 0.0 if args.threshold is None else args.threshold
+        if isinstance(threshold, str):
+            raise UserError("threshold: sbc simulates at a fixed threshold; give a number")
+        out_dir = Path(args.out) if args.out else DEFAULT_RESULTS / "calibration-sbc"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        print(f"sbc: {args.replicates or 200} replicates of {args.n} runs, threshold "
+              f"{threshold:g}; records stream to {out_dir / 'records.jsonl'}", file=out,
+              flush=True)
+        result = studies.sbc(replicates=args.replicates or 200, n=args.n, threshold=threshold,
+                             minimize=bool(args.minimize),
+                             n_hyperparameters=args.n_hyperparameters or 5,
+                             num_ranks=args.ranks, path=out_dir / "records.jsonl", **common)
+        table = result.table()
+        fig = plots.plot_sbc(result)
+        fig.savefig(out_dir / "sbc_ecdf.png", dpi=120)
+    else:
+        settings = resolve_settings(args)
+        if settings.threshold is None:
+            raise UserError("threshold: required for coverage; pass --threshold X")
+        scores = load_data(settings)
+        if settings.bounds is not None:
+            scores = _with(scores, bounds=tuple(settings.bounds))
+        out_dir = (Path(args.out) if args.out else
+                   DEFAULT_RESULTS / f"calibration-coverage-{_slug(scores.name or 'scores')}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        print(scores.summary(), file=out)
+        print(f"coverage: sizes {' '.join(map(str, args.sizes))}, {args.replicates or 100} "
+              f"replicates each, threshold {settings.threshold}; records stream to "
+              f"{out_dir / 'records.jsonl'}", file=out, flush=True)
+        result = studies.coverage(
+            scores, sizes=tuple(args.sizes), replicates=args.replicates or 100,
+            levels=tuple(args.levels), threshold=settings.threshold,
+            n_hyperparameters=settings.n_hyperparameters, method=args.method,
+            opda=not args.no_opda, path=out_dir / "records.jsonl", **common)
+        table = result.table()
+        fig = plots.plot_coverage(result)
+        fig.savefig(out_dir / "coverage.png", dpi=120)
+    table.to_csv(out_dir / "table.csv", index=args.study == "sbc")
+    with open(out_dir / "table.json", "w") as fh:
+        json.dump(_jsonable(table.reset_index().to_dict(orient="records")), fh, indent=1)
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"), file=out)
+    print(f"wrote {out_dir}", file=out)
+    return 0
 
 
 def main(argv=None) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -52,9 +52,14 @@ def fit(
     minimize : bool, optional
         Direction of the search (``False``: higher is better). Defaults to the
         ``Scores``' own, else ``False``.
-    threshold : float
+    threshold : float, "auto" or sequence of float
         Where the asymptotic regime begins: scores beyond it (above when maximizing) enter
-        through the density, the others are censored at it.
+        through the density, the others are censored at it. ``"auto"`` or a list of
+        candidates makes the threshold a parameter: it is marginalized exactly over the
+        candidates (``"auto"``: 16 with tail fractions 5% to 80% of the runs, see
+        :func:`bayesnq.criteria.default_thresholds`) under the spliced likelihood of
+        :mod:`bayesnq.model`, the posterior holds ``tau`` draws and
+        :meth:`Fit.threshold_probabilities` gives :math:`P(\tau \mid y)`.
     n_hyperparameters : int, optional
         Upper bound for :math:`\gamma` (the paper's reading: :math:`\gamma` cannot exceed
         the number of hyperparameters).
@@ -87,12 +92,10 @@ def fit(
         minimize = bool(minimize) if minimize is not None else False
         data_obj = Scores(values=np.asarray(scores, dtype=float), minimize=minimize)
     values = np.asarray(data_obj.values, dtype=float)
-    if isinstance(threshold, str):
-        raise ValueError(
-            f"threshold={threshold!r}: give a number; an inferred threshold is not available"
-        )
-    threshold = float(threshold)
-    check_tail(values, threshold, minimize)
+    grid = _threshold_grid(values, threshold, minimize)
+    if grid is None:
+        threshold = float(threshold)
+        check_tail(values, threshold, minimize)
     if gamma not in ("continuous", "integer"):
         raise ValueError(f"gamma must be 'continuous' or 'integer', got gamma={gamma!r}")
     if n_hyperparameters is not None and (int(n_hyperparameters) < 1):
@@ -103,6 +106,13 @@ def fit(
         if int(val) < 1:
             raise ValueError(f"{name} must be >= 1, got {name}={val!r}")
 
+    if grid is not None:
+        return _fit_over_thresholds(
+            data_obj, values, grid, minimize=minimize, n_hyperparameters=n_hyperparameters,
+            bounds=bounds, gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
+            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+            progress_bar=progress_bar, target_accept_prob=target_accept_prob, check=check,
+        )
     data = TailData.build(values, threshold, minimize=minimize, bounds=bounds)
     priors = priors or Priors()
     init = {
@@ -259,9 +269,238 @@ def _posterior_predictive(post, data: TailData, seed, max_values=16_000_000):
     return np.moveaxis(np.asarray(y), 0, -1)
 
 
+# ----------------------------------------------------------------------------- threshold grid
+
+
+def _threshold_grid(values, threshold, minimize):
+    """None for a single threshold; else the candidate grid (user units, validated)."""
+    if isinstance(threshold, str):
+        if threshold != "auto":
+            raise ValueError(
+                f"threshold must be a number, 'auto' or a list of numbers, got threshold={threshold!r}"
+            )
+        from bayesnq.criteria import default_thresholds
+
+        return default_thresholds(values, minimize=minimize)
+    if np.ndim(threshold) == 0:
+        if isinstance(threshold, bool):
+            raise ValueError(f"threshold must be a number, got threshold={threshold!r}")
+        try:
+            float(threshold)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"threshold must be a number, 'auto' or a list of numbers, got threshold={threshold!r}"
+            ) from None
+        return None
+    try:
+        grid = np.asarray(threshold, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"threshold: a grid must hold numbers, got threshold={threshold!r}") from None
+    if grid.ndim != 1 or np.unique(grid).size < 2:
+        raise ValueError(
+            f"threshold: a grid needs at least 2 distinct candidates, got threshold={threshold!r}"
+        )
+    if not np.all(np.isfinite(grid)):
+        raise ValueError(f"threshold: candidates must be finite, got threshold={threshold!r}")
+    for t in np.unique(grid):
+        check_tail(values, float(t), minimize)
+    return np.unique(grid)
+
+
+def _fit_over_thresholds(scores, values, grid, *, minimize, n_hyperparameters, bounds, gamma,
+                         priors, num_chains, num_warmup, num_samples, seed, progress_bar,
+                         target_accept_prob, check):
+    from bayesnq.model import SplicedData, threshold_model
+
+    data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds)
+    ref = data.reference
+    init = {
+        "beta_z": 0.0
+        if ref.upper_bound is None
+        else float(np.log(ref.scale / (ref.upper_bound - ref.threshold - ref.scale + 1e-12))),
+        "sigma_rel": 0.05,
+        "q": float(np.clip(ref.tail.size / ref.n, 0.01, 0.99)),
+    }
+    if gamma == "continuous":
+        init["log_gamma"] = float(np.log(min(2.0, n_hyperparameters or 2.0) * 0.75))
+    kernel = NUTS(threshold_model, target_accept_prob=target_accept_prob,
+                  init_strategy=init_to_value(values=init))
+    chain_method = "parallel" if jax.local_device_count() >= num_chains else "sequential"
+    mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
+                num_chains=int(num_chains), chain_method=chain_method, progress_bar=progress_bar)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
+        mcmc.run(jax.random.PRNGKey(seed), data=data, priors=priors,
+                 gamma_max=n_hyperparameters, gamma_mode=gamma)
+    idata, best = _threshold_idata(mcmc, data, gamma, seed)
+    tau_best = float(data.user_thresholds[best])
+    result = Fit(
+        scores=scores,
+        minimize=minimize,
+        threshold=tau_best,
+        gamma_mode=gamma,
+        n_hyperparameters=n_hyperparameters,
+        bounds=bounds,
+        idata=idata,
+        data=TailData.build(values, tau_best, minimize=minimize, bounds=bounds),
+        thresholds=data.user_thresholds,
+        spliced=data,
+    )
+    if check:
+        result.check()
+    return result
+
+
+def _draw_tau(samples, data, gamma_mode, seed):
+    """Draw tau (and integer gamma) from the exact conditional; returns the new samples."""
+    key = jax.random.PRNGKey(seed + 15485863)
+    out = {k: np.asarray(v) for k, v in samples.items()}
+    beta_o = out["beta"] if not data.minimize else -out["alpha"]
+    alpha_o = out["alpha"] if not data.minimize else -out["beta"]
+    gamma = out["gamma"]
+    if gamma_mode == "integer":
+        joint = np.asarray(samples["gamma_tau_logp"])
+        k_count, t_count = joint.shape[-2:]
+        flat = joint.reshape(joint.shape[:-2] + (k_count * t_count,))
+        pick = np.asarray(jax.random.categorical(key, jnp.asarray(flat), axis=-1))
+        gamma = (pick // t_count + 1).astype(float)
+        idx = pick % t_count
+        from scipy.special import logsumexp
+
+        out["gamma_logp"] = logsumexp(joint, axis=-1)
+        out["tau_logp"] = logsumexp(joint, axis=-2)
+        alpha_o = np.asarray(derive_alpha(beta_o, gamma, out["q"], data.reference.threshold))
+        out["gamma"] = gamma
+        out.pop("gamma_tau_logp")
+    else:
+        idx = np.asarray(jax.random.categorical(key, jnp.asarray(out["tau_logp"]), axis=-1))
+    tau_o = data.thresholds[idx]
+    d = NoisyQuadratic(jnp.asarray(alpha_o), jnp.asarray(beta_o), jnp.asarray(gamma),
+                       jnp.asarray(out["sigma"]))
+    out["tail_mass"] = np.exp(np.asarray(d.log_sf(jnp.asarray(tau_o))))
+    out["alpha"], out["beta"] = (-beta_o, -alpha_o) if data.minimize else (alpha_o, beta_o)
+    out["tau"] = -tau_o if data.minimize else tau_o
+    out["tau_index"] = idx
+    return out
+
+
+def _threshold_idata(mcmc, data, gamma_mode, seed):
+    samples = _draw_tau(mcmc.get_samples(group_by_chain=True), data, gamma_mode, seed)
+    names = [*PARAMS, "tail_mass", "tau", "tau_logp"]
+    if gamma_mode == "integer":
+        names.append("gamma_logp")
+    post = {k: np.asarray(samples[k]) for k in names}
+    for k in ("beta_z", "sigma_rel", "q", "log_gamma"):
+        if k in samples:
+            post[k] = np.asarray(samples[k])
+    shape = post["beta"].shape
+    rng = np.random.default_rng(seed + 2)
+    idx = samples["tau_index"].reshape(-1)
+    flat = {k: post[k].reshape(-1) for k in PARAMS}
+    ll = spliced_pointwise(data, flat, idx, rng).reshape(shape + (data.n,))
+    stats = mcmc.get_extra_fields(group_by_chain=True)
+    sample_stats = {"diverging": np.asarray(stats["diverging"])}
+    for key, name in (("num_steps", "n_steps"), ("accept_prob", "acceptance_rate"),
+                      ("energy", "energy")):
+        if key in stats:
+            sample_stats[name] = np.asarray(stats[key])
+    pp = _spliced_predictive(data, flat, idx, rng).reshape(shape + (-1,))
+    sign = -1.0 if data.minimize else 1.0
+    dims = {"y": ["run"], "tau_logp": ["tau_value"], "gamma_logp": ["gamma_value"]}
+    coords = {"run": np.arange(data.n), "tau_value": data.user_thresholds}
+    if "gamma_logp" in post:
+        coords["gamma_value"] = np.arange(1, post["gamma_logp"].shape[-1] + 1)
+    thinned = pp.shape[-1] != data.n
+    idata = _arviz.from_dict(
+        posterior=post,
+        sample_stats=sample_stats,
+        log_likelihood={"y": ll},
+        observed_data={"y": sign * data.values},
+        posterior_predictive=None if thinned else {"y": pp},
+        coords=coords,
+        dims=dims,
+    )
+    if thinned:
+        idata.add_groups(posterior_predictive={"y": pp},
+                         coords={"replicate_run": np.arange(pp.shape[-1])},
+                         dims={"y": ["replicate_run"]})
+    prob = np.exp(post["tau_logp"]).reshape(-1, data.thresholds.size).mean(0)
+    return idata, int(np.argmax(prob))
+
+
+def _body_weights(data, tau_index, rng):
+    """Per draw, body-histogram weights from their Dirichlet posterior; 0 beyond the body."""
+    k_body = np.searchsorted(data.edges, data.thresholds, side="left")[tau_index]
+    counts = data.bin_counts[tau_index]
+    inside = np.arange(counts.shape[-1])[None, :] < k_body[:, None]
+    g = np.where(inside, rng.standard_gamma(np.where(inside, data.dirichlet + counts, 1.0)), 0.0)
+    total = g.sum(-1, keepdims=True)
+    return np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
+
+
+def spliced_pointwise(data, draws, tau_index, rng):
+    r"""Pointwise spliced log-likelihood per draw, shape (S, n).
+
+    Runs beyond the draw's threshold :math:`\tau_s`: :math:`\log f_\theta(y)`; the others
+    :math:`\log F_\theta(\tau_s) + \log w_{k(y)} - \log\Delta_{k(y)}`, with the body weights
+    :math:`w` drawn from their Dirichlet posterior (independent of :math:`\theta`).
+
+    Parameters
+    ----------
+    data : SplicedData
+    draws : dict of flat arrays alpha, beta, gamma, sigma (user orientation)
+    tau_index : array of int, shape (S,)
+        Candidate index of each draw.
+    rng : numpy Generator
+    """
+    alpha, beta = (np.asarray(draws[k], dtype=float) for k in ("alpha", "beta"))
+    if data.minimize:
+        alpha, beta = -beta, -alpha
+    gamma, sigma = (np.asarray(draws[k], dtype=float) for k in ("gamma", "sigma"))
+    tau = data.thresholds[tau_index]
+    y = jnp.asarray(data.values)
+
+    @jax.jit
+    def one(a, b, g, s, t):
+        d = NoisyQuadratic(a, b, g, s)
+        return jnp.where(y > t, d.log_prob(y), d.log_cdf(t))
+
+    ll = np.asarray(jax.lax.map(lambda p: one(*p), tuple(jnp.asarray(x) for x in
+                                                          (alpha, beta, gamma, sigma, tau)),
+                                batch_size=64))
+    w = _body_weights(data, tau_index, rng)
+    widths = np.diff(data.edges)
+    in_body = data.values[None, :] <= tau[:, None]
+    bins = np.clip(data.bin_of, 0, widths.size - 1)
+    with np.errstate(divide="ignore"):
+        body = np.log(w[:, bins]) - np.log(widths[bins])[None, :]
+    return np.where(in_body, ll + body, ll)
+
+
+def _spliced_predictive(data, draws, tau_index, rng, max_values=16_000_000):
+    """Replicated searches from the spliced model: NQ draws, body runs replaced by histogram draws."""
+    s_count = tau_index.size
+    n = data.n if s_count * data.n <= max_values else max(1, max_values // s_count)
+    alpha, beta = (np.asarray(draws[k], dtype=float) for k in ("alpha", "beta"))
+    if data.minimize:
+        alpha, beta = -beta, -alpha
+    d = NoisyQuadratic(jnp.asarray(alpha), jnp.asarray(beta), jnp.asarray(draws["gamma"]),
+                       jnp.asarray(draws["sigma"]))
+    y = np.moveaxis(np.asarray(d.sample(jax.random.PRNGKey(int(rng.integers(2**31))), (n,))), 0, -1)
+    tau = data.thresholds[tau_index][:, None]
+    w = _body_weights(data, tau_index, rng)
+    cum = np.cumsum(w, axis=-1)
+    u = rng.random((s_count, n)) * cum[:, -1:]
+    bins = np.minimum(np.array([np.searchsorted(c, uu) for c, uu in zip(cum, u)]), w.shape[-1] - 1)
+    lo, hi = data.edges[bins], data.edges[bins + 1]
+    body = lo + (hi - lo) * rng.random((s_count, n))
+    out = np.where(y <= tau, body, y)
+    return -out if data.minimize else out
+
+
 @dataclass
 class Fit:
-    """Result of :func:`fit`: the posterior as labelled data, and what to ask of it.
+    r"""Result of :func:`fit`: the posterior as labelled data, and what to ask of it.
 
     Attributes
     ----------
@@ -271,6 +510,14 @@ class Fit:
         ``log_likelihood`` (one entry per run: tail runs ``log f(y)``, censored runs
         ``log F(tau)``), ``observed_data`` (censored runs at the threshold) and
         ``posterior_predictive`` (replicated searches).
+    threshold : float
+        The threshold; for an inferred threshold (``thresholds`` set), the candidate with
+        the highest posterior probability.
+    thresholds : np.ndarray or None
+        Candidate grid of an inferred-threshold fit. The posterior then also holds ``tau``
+        (drawn from :math:`P(\\tau \\mid \\theta, y)`) and ``tau_logp`` (that conditional);
+        ``log_likelihood`` and ``posterior_predictive`` are those of the spliced model at
+        the drawn threshold (see :mod:`bayesnq.model`).
     """
 
     scores: Scores
@@ -281,6 +528,9 @@ class Fit:
     bounds: tuple | None
     idata: object
     data: TailData
+    thresholds: np.ndarray | None = None  # candidate grid when the threshold was inferred
+    spliced: object = None  # the SplicedData of an inferred-threshold fit
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------ draws
     def draws(self) -> dict[str, np.ndarray]:
@@ -343,7 +593,10 @@ class Fit:
         """Table of the best possible score, gamma, sigma, the other end and the tail mass.
 
         Columns: posterior mean, sd, median, the equal-tailed ``ci`` interval, bulk ESS
-        and r-hat.
+        and r-hat. For an inferred threshold, also a row for ``tau`` and rows
+        ``P(tau = ...)`` for the three most probable candidates (probability in ``mean``);
+        ``attrs["threshold_note"]`` says where :math:`P(\\tau)` puts its mass and the tail
+        mass row is at the drawn threshold.
         """
         import pandas as pd
 
@@ -373,7 +626,12 @@ class Fit:
                     "r_hat": diag["r_hat"].get(key, np.nan),
                 }
             )
+        if self.thresholds is not None:
+            probs, note = self._threshold_rows(table, ci)
         df = pd.DataFrame(table).set_index("parameter")
+        if self.thresholds is not None:
+            df.attrs.update(threshold_probabilities=probs.to_dict(orient="list"),
+                            threshold_note=note)
         df.attrs.update(
             threshold=self.threshold,
             minimize=self.minimize,
@@ -381,7 +639,67 @@ class Fit:
             n_tail=int(self.data.tail.size),
             divergences=diag["divergences"],
         )
+        pit = self.loo_pit()
+        df.attrs["loo_pit"] = {k: pit[k] for k in ("ks_statistic", "ks_p_value", "pareto_k_max",
+                                                    "n")}
         return df
+
+    def loo_pit(self, max_draws=1000) -> dict:
+        r"""LOO-PIT posterior predictive check of the runs beyond the threshold.
+
+        For each tail run :math:`i` (maximize), the leave-one-out probability integral
+        transform under the tail's conditional distribution,
+
+        .. math::
+
+            u_i = \sum_s w_{is}\, \frac{F_s(y_i) - F_s(\tau)}{1 - F_s(\tau)},
+            \qquad w_{is} \propto 1 / f_s(y_i),
+
+        with Pareto-smoothed importance weights (:func:`arviz.psislw`) over (at most
+        ``max_draws``, evenly thinned) posterior draws :math:`s`; for minimize,
+        :math:`F_s(y_i)/F_s(\tau)`. Censored runs carry no value to check. If the model
+        fits, the :math:`u_i` are close to uniform on [0, 1]; a Kolmogorov–Smirnov test
+        summarizes them (approximate: the :math:`u_i` share the data). For an inferred
+        threshold the check is made at ``self.threshold`` (the most probable candidate)
+        with draws that average over :math:`\tau`, so it is approximate there.
+
+        Returns
+        -------
+        dict
+            ``pit`` (array, one per tail run), ``ks_statistic``, ``ks_p_value``,
+            ``pareto_k`` (per run), ``pareto_k_max`` and ``n``.
+        """
+        key = ("loo_pit", int(max_draws))
+        if key not in self._cache:
+            self._cache[key] = self._loo_pit(int(max_draws))
+        return dict(self._cache[key])
+
+    def _loo_pit(self, max_draws):
+        from scipy import stats
+
+        d = self.draws()
+        total = d["alpha"].size
+        idx = np.unique(np.linspace(0, total - 1, min(total, int(max_draws))).round().astype(int))
+        p = [jnp.asarray(d[k][idx])[:, None] for k in PARAMS]
+        y = jnp.asarray(-self.data.tail if self.minimize else self.data.tail)[None, :]
+        nq = NoisyQuadratic(*p, minimize=self.minimize)
+        log_f = np.asarray(nq.log_prob(y))
+        if self.minimize:
+            cond = np.exp(np.asarray(nq.log_cdf(y)) - np.asarray(nq.log_cdf(self.threshold)))
+        else:
+            cond = -np.expm1(np.asarray(nq.log_sf(y)) - np.asarray(nq.log_sf(self.threshold)))
+        log_w, k_hat = _arviz.psislw(-log_f.T)
+        pit = np.clip((np.exp(np.asarray(log_w)) * cond.T).sum(-1), 0.0, 1.0)
+        ks = stats.kstest(pit, "uniform") if pit.size else None
+        k_hat = np.asarray(k_hat)
+        return {
+            "pit": pit,
+            "ks_statistic": float(ks.statistic) if ks else float("nan"),
+            "ks_p_value": float(ks.pvalue) if ks else float("nan"),
+            "pareto_k": k_hat,
+            "pareto_k_max": float(k_hat.max()) if k_hat.size else float("nan"),
+            "n": int(pit.size),
+        }
 
     def gamma_probabilities(self) -> dict[int, float]:
         """:math:`P(\\gamma = k \\mid y)` (integer mode, Rao–Blackwellized)."""
@@ -390,6 +708,56 @@ class Fit:
         lp = np.asarray(self.idata.posterior["gamma_logp"])
         p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
         return {k + 1: float(p[k]) for k in range(p.size)}
+
+    def threshold_probabilities(self):
+        r""":math:`P(\tau = \tau_j \mid y)` over the candidates (Rao–Blackwellized).
+
+        The average over draws of the exact conditional
+        :math:`P(\tau_j \mid \theta^{(s)}, y)`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per candidate, ordered from the deepest tail (smallest tail fraction):
+            ``threshold`` (score units), ``tail_fraction`` (share of runs beyond it),
+            ``n_tail`` and ``probability``.
+        """
+        import pandas as pd
+
+        if self.thresholds is None:
+            raise ValueError(
+                "threshold_probabilities needs a fit with an inferred threshold "
+                f"(threshold='auto' or a list), this fit has threshold={self.threshold!r}"
+            )
+        lp = np.asarray(self.idata.posterior["tau_logp"])
+        p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
+        sp = self.spliced
+        df = pd.DataFrame({
+            "threshold": sp.user_thresholds,
+            "tail_fraction": sp.tail_fractions,
+            "n_tail": sp.n_tail.astype(int),
+            "probability": p,
+        })
+        return df.iloc[::-1].reset_index(drop=True)
+
+    def _threshold_rows(self, table, ci):
+        """Rows for tau and where P(tau) puts its mass (inferred-threshold fits)."""
+        probs = self.threshold_probabilities()
+        tau = np.asarray(self.idata.posterior["tau"]).reshape(-1)
+        lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2
+        table.append({"parameter": "threshold tau", "mean": float(tau.mean()),
+                      "sd": float(tau.std(ddof=1)) if tau.size > 1 else 0.0,
+                      "median": float(np.median(tau)), f"{lo_q:.0%}": float(np.quantile(tau, lo_q)),
+                      f"{hi_q:.0%}": float(np.quantile(tau, hi_q)), "ess_bulk": np.nan,
+                      "r_hat": np.nan})
+        top = probs.sort_values("probability", ascending=False).head(3)
+        for _, row in top.iterrows():
+            table.append({"parameter": f"P(tau = {row.threshold:.6g}; {row.tail_fraction:.0%} "
+                          "of runs beyond)", "mean": float(row.probability)})
+        best = top.iloc[0]
+        note = (f"P(tau) puts {best.probability:.0%} on tau = {best.threshold:.6g} "
+                f"({best.tail_fraction:.0%} of runs beyond)")
+        return probs, note
 
     # ------------------------------------------------------------ tuning curves
     def tuning_curve(self, n, q=0.5, ci=0.8, **kwargs):

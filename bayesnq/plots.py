@@ -31,6 +31,10 @@ __all__ = [
     "plot_trace",
     "plot_rank",
     "save_all",
+    "plot_parameter_stability",
+    "plot_threshold_probabilities",
+    "plot_sbc",
+    "plot_coverage",
 ]
 
 PARAMETERS = ("alpha", "beta", "gamma", "sigma")
@@ -453,3 +457,186 @@ def save_all(fit, out_dir, *, dpi: int = 120) -> dict[str, str]:
             plt.close(fig)
         written[name] = path
     return written
+
+
+# ----------------------------------------------------------------------------- thresholds
+
+
+def plot_parameter_stability(
+    fits,
+    *,
+    params=("beta", "gamma", "sigma"),
+    ci: float = 0.9,
+    chosen: float | None = None,
+    axes=None,
+    title: str | None = None,
+):
+    r"""Posterior intervals of the parameters against the threshold (parameter stability).
+
+    The analogue of the threshold-stability plots of extreme-value practice: above the
+    threshold where the asymptotic regime begins, the fitted :math:`\beta, \gamma, \sigma`
+    should stay put (up to the widening of the intervals as the tail shrinks).
+
+    Parameters
+    ----------
+    fits : ThresholdComparison or mapping of float to Fit
+        A :func:`bayesnq.compare_thresholds` result, or fits keyed by their threshold.
+    params : sequence of str, default ("beta", "gamma", "sigma")
+        Posterior variables, one panel each.
+    ci : float, default 0.9
+        Level of the equal-tailed interval drawn around the posterior median.
+    chosen : float, optional
+        Threshold to mark (a dashed line); default the comparison's top-ranked candidate.
+    axes : sequence of matplotlib Axes, optional
+        One per parameter.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    table = getattr(fits, "fits", None)
+    if table is not None and chosen is None:
+        chosen = fits.best
+    fits = table if table is not None else fits
+    if not isinstance(fits, dict) or not fits or not all(_is_fit(f) for f in fits.values()):
+        raise ValueError(
+            "fits must be a ThresholdComparison or a non-empty dict of threshold to Fit, "
+            f"got {type(fits).__name__}"
+        )
+    ci = curves._check_level("ci", ci)
+    params = tuple(params)
+    if not params:
+        raise ValueError(f"params must name at least one parameter, got params={params!r}")
+    taus = np.array(sorted(float(t) for t in fits))
+    stats = {}
+    for p in params:
+        rows = []
+        for t in taus:
+            d = fits[t].draws()
+            if p not in d:
+                raise ValueError(f"params: unknown parameter {p!r}; choose from {sorted(d)}")
+            rows.append(np.quantile(d[p], [(1 - ci) / 2, 0.5, (1 + ci) / 2]))
+        stats[p] = np.array(rows)
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(len(params), 1, figsize=(6.4, 2.2 * len(params) + 0.6),
+                                 sharex=True, layout="constrained", squeeze=False)
+        axes = axes[:, 0]
+    else:
+        axes = list(np.ravel(axes))
+        if len(axes) != len(params):
+            raise ValueError(f"axes: need {len(params)} Axes, got {len(axes)}")
+        fig = axes[0].figure
+    for ax, p in zip(axes, params):
+        lo, med, hi = stats[p].T
+        ax.errorbar(taus, med, yerr=[med - lo, hi - med], fmt="o", color=_BAND, ms=4,
+                    capsize=3, label=f"median, {ci:.0%} interval")
+        ax.set_ylabel(p)
+        ax.grid(True, alpha=0.3)
+        if chosen is not None:
+            ax.axvline(float(chosen), color=_PRED, ls="--", lw=1.2,
+                       label=f"chosen $\\tau$ = {float(chosen):.4g}")
+    axes[0].legend(fontsize="small", loc="best")
+    axes[-1].set_xlabel("threshold $\\tau$")
+    if title is None:
+        title = "Parameter stability across thresholds"
+    if title:
+        axes[0].set_title(title)
+    return fig
+
+
+def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
+    r"""Posterior probability of each candidate threshold, :math:`P(\tau_j \mid y)`.
+
+    Bars over the candidates of a fit with ``threshold="auto"`` (or a list), labelled by
+    the share of runs beyond each candidate.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not callable(getattr(fit, "threshold_probabilities", None)):
+        raise ValueError(f"fit must be a Fit with an inferred threshold, got {type(fit).__name__}")
+    probs = fit.threshold_probabilities()
+    fig, ax = _figure_and_axes(ax, (6.4, 3.6))
+    x = np.arange(len(probs))
+    ax.bar(x, probs["probability"], color=_BAND)
+    ax.set_xticks(x, [f"{t:.4g}\n{f:.0%}" for t, f in zip(probs["threshold"],
+                                                          probs["tail_fraction"])],
+                  fontsize="x-small")
+    ax.set_xlabel("threshold $\\tau$ / share of runs beyond it")
+    ax.set_ylabel("$P(\\tau \\mid y)$")
+    ax.grid(True, axis="y", alpha=0.3)
+    if title is None:
+        label = _label_of(fit)
+        title = f"Where the asymptotic regime begins{': ' + label if label else ''}"
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_sbc(result, *, ci_prob=0.95, axes=None, figsize=None):
+    r"""SBC rank ECDF-difference plots with simultaneous bands, one panel per parameter.
+
+    Each panel shows :math:`\hat F(u) - u` for the scaled ranks :math:`u = r / L` of
+    :class:`bayesnq.studies.SBCResult`, with arviz's simultaneous ``ci_prob`` band for
+    uniform ranks (``plot_ecdf(difference=True, confidence_bands=True)``). A curve leaving
+    the band rejects calibration of that parameter.
+    """
+    import matplotlib.pyplot as plt
+    from scipy import stats
+
+    names = list(result.ranks)
+    if axes is None:
+        fig, axes = plt.subplots(1, len(names), figsize=figsize or (3.2 * len(names), 3.0),
+                                 squeeze=False, constrained_layout=True)
+        axes = axes[0]
+    else:
+        axes = np.atleast_1d(axes)
+        fig = axes[0].figure
+    scale = max(result.num_ranks - 1, 1)
+    for ax, name in zip(axes, names):
+        u = np.asarray(result.ranks[name], dtype=float) / scale
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _arviz.plot_ecdf(u, cdf=stats.uniform(0, 1).cdf, difference=True,
+                             confidence_bands=True, ci_prob=ci_prob, ax=ax,
+                             rvs=stats.uniform(0, 1).rvs, random_state=0)
+        ax.set_title(f"{name} (R={u.size})")
+        ax.set_xlabel("scaled rank")
+    axes[0].set_ylabel("ECDF - uniform")
+    return fig
+
+
+def plot_coverage(result, *, ax=None, figsize=None):
+    r"""Failure rate against nominal for each check of a coverage study, with intervals.
+
+    One point per (check, size, level) of :meth:`CoverageResult.table`, at x = the
+    nominal failure rate :math:`1 - \ell`, with its Clopper-Pearson interval; the diagonal
+    is perfect calibration.
+    """
+    fig, ax = _figure_and_axes(ax, figsize or (5.5, 4.5))
+    table = result.table()
+    checks = list(dict.fromkeys(table["check"]))
+    sizes = list(dict.fromkeys(table["size"]))
+    offsets = np.linspace(-0.012, 0.012, max(len(checks) * len(sizes), 1))
+    i = 0
+    for ci_, check in enumerate(checks):
+        for size in sizes:
+            rows = table[(table["check"] == check) & (table["size"] == size)]
+            x = rows["nominal"].to_numpy() + offsets[i]
+            y = rows["failure_rate"].to_numpy()
+            err = np.vstack([y - rows["low"].to_numpy(), rows["high"].to_numpy() - y])
+            ax.errorbar(x, y, yerr=err, fmt="o" if "opda" not in check else "s", ms=4,
+                        color=f"C{ci_}", alpha=0.6 + 0.4 * (size == sizes[-1]),
+                        label=f"{check}, n={size}", capsize=2)
+            i += 1
+    lim = max(0.6, float(np.nanmax(table["high"])) if len(table) else 0.6)
+    ax.plot([0, lim], [0, lim], color="0.5", lw=1, ls="--")
+    ax.set_xlabel("nominal failure rate (1 - level)")
+    ax.set_ylabel("observed failure rate")
+    ax.set_title(f"coverage: {result.settings.get('dataset', '')}")
+    ax.legend(fontsize=6, ncol=1, loc="upper left")
+    return fig

@@ -163,7 +163,7 @@ def test_default_data(tmp_path):
     "text, pattern",
     [
         ('data = "x"\nthreshold = 0.5\ntreshold = 0.4\n', r"unknown key\(s\) \['treshold'\]"),
-        ('data = "x"\nthreshold = "high"\n', r"threshold must be a finite number, got 'high'"),
+        ('data = "x"\nthreshold = "high"\n', r"threshold must be a finite number or \"auto\", got 'high'"),
         ('data = "x"\nminimize = "yes"\n', r"minimize must be true or false"),
         ('data = "x"\nchains = 0\n', r"chains must be >= 1, got 0"),
         ('data = "x"\nbounds = [0]\n', r"bounds must be a list \[low, high\]"),
@@ -330,3 +330,12 @@ def test_compilation_cache_folder(tmp_path, monkeypatch):
         assert (tmp_path / "c").is_dir()
     finally:
         jax.config.update("jax_compilation_cache_dir", before)
+
+
+def test_spec_threshold_auto(tmp_path):
+    spec = tmp_path / "a.toml"
+    spec.write_text('data = "deberta-v3"\nthreshold = "Auto"\n')
+    assert cli.load_spec(spec)["threshold"] == "auto"
+    spec.write_text('data = "deberta-v3"\nthreshold = "best"\n')
+    with pytest.raises(ValueError, match='threshold must be a finite number or "auto"'):
+        cli.load_spec(spec)

@@ -122,7 +122,7 @@ def test_integer_gamma_mode_and_bounds():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(threshold="auto"), "threshold"),
+        (dict(threshold="best"), "threshold"),
         (dict(threshold=0.99), "fewer than 5|threshold"),
         (dict(threshold=0.5, gamma="discrete"), "gamma"),
         (dict(threshold=0.5, gamma="integer"), "n_hyperparameters"),

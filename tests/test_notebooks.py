@@ -19,3 +19,13 @@ def test_notebook_runs(path, tmp_path):
               if o.get("output_type") == "error"]
     assert not errors
     assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.slow
+def test_calibration_notebook_full(tmp_path, monkeypatch):
+    """The full calibration studies of notebooks/03-calibration.ipynb (hours on 2 cores)."""
+    monkeypatch.setenv("BAYESNQ_FULL_CALIBRATION", "1")
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "03-calibration.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=None, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -1,0 +1,403 @@
+r"""Thresholds compared by model criteria.
+
+Likelihoods of censored fits at different thresholds :math:`\tau` describe different
+data (a run below one threshold is censored, above another it has a density), so
+``az.compare`` on them is not valid. :func:`compare_thresholds` fits each candidate once
+and scores it in two ways that put every candidate on the same data:
+
+1. **Spliced likelihood** (:mod:`bayesnq.model`): every run has a density, the noisy
+   quadratic :math:`f_\theta(y)` beyond :math:`\tau` and
+   :math:`F_\theta(\tau)\, w_{k(y)} / \Delta_{k(y)}` below it (a histogram body on bins
+   shared by all candidates, with Dirichlet weights). The body factor does not involve
+   :math:`\theta`, so the fit at :math:`\tau` is the censored fit, and the body weights are
+   drawn from their Dirichlet posterior. PSIS-LOO and WAIC of this pointwise likelihood
+   compare across candidates.
+
+2. **Validation threshold** (Northrop, Attalides & Jonathan 2017; R package ``threshr``):
+   with :math:`v` the highest candidate (deepest in the tail), each candidate's fit
+   predicts every run censored at :math:`v`,
+
+   .. math::
+
+       \log p_v(y_i \mid \theta) = \begin{cases}
+           \log f_\theta(y_i), & y_i > v,\\
+           \log F_\theta(v), & y_i \le v,
+       \end{cases}
+
+   which every candidate :math:`\tau \le v` defines (:math:`F_\theta(v)` includes the
+   fitted tail between :math:`\tau` and :math:`v`), and needs no body model. Its
+   leave-one-out value is
+   :math:`\log \sum_s \tilde w_{is}\, p_v(y_i \mid \theta_s)`, with :math:`\tilde w_{is}`
+   the Pareto-smoothed importance weights :math:`\propto 1/p_\tau(y_i \mid \theta_s)` of the
+   candidate's own (censored) likelihood. WAIC is not defined for this route (the
+   predictive and the fitted likelihood differ).
+
+Both give pointwise elpd values; the table has their sums, standard errors
+(:math:`\sqrt{n \operatorname{var}_i}`), differences to the best with their standard
+errors, the Pareto :math:`\hat k` diagnostics, and *stacking* weights (Yao et al. 2018):
+the simplex weights maximizing :math:`\sum_i \log \sum_k w_k e^{\mathrm{elpd}_{ik}}`.
+Tuning curves are then averaged over thresholds with those weights.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayesnq import _arviz
+from bayesnq.data import Scores, check_tail
+
+__all__ = [
+    "default_thresholds",
+    "compare_thresholds",
+    "ThresholdComparison",
+    "stacking_weights",
+]
+
+DEFAULT_TAIL_FRACTIONS = (0.05, 0.80)
+BAD_K = 0.7  # Pareto k above which the PSIS estimate is unreliable
+
+
+def default_thresholds(values, *, minimize=False, n=16, tail_fractions=DEFAULT_TAIL_FRACTIONS,
+                       min_tail=5) -> np.ndarray:
+    r"""Candidate thresholds leaving evenly spaced tail fractions of the runs beyond them.
+
+    For each fraction :math:`p` in ``linspace(*tail_fractions, n)``, with
+    :math:`m = \max(\text{min\_tail}, \operatorname{round}(pN))`, the candidate is the
+    midpoint between the :math:`m`-th and :math:`(m+1)`-th best scores, so that exactly
+    :math:`m` runs lie strictly beyond it (fewer where scores tie).
+
+    Parameters
+    ----------
+    values : array_like or Scores
+    minimize : bool, default False
+        Ignored for a ``Scores`` (its own direction is used).
+    n : int, default 16
+        Number of candidates (duplicates from ties are dropped).
+    tail_fractions : (float, float), default (0.05, 0.80)
+        Smallest and largest share of runs beyond a candidate, in (0, 1).
+    min_tail : int, default 5
+        Least number of runs beyond any candidate.
+
+    Returns
+    -------
+    np.ndarray
+        Candidates in ascending score order.
+    """
+    if isinstance(values, Scores):
+        minimize = values.minimize
+    y = np.asarray(values, dtype=float)
+    if y.ndim != 1 or y.size < 4:
+        raise ValueError(f"values: need a 1-D array of at least 4 scores, got shape {y.shape}")
+    if np.isnan(y).any():
+        raise ValueError(f"values: {int(np.isnan(y).sum())} scores are NaN")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got n={n!r}")
+    lo, hi = (float(x) for x in tail_fractions)
+    if not 0 < lo < hi < 1:
+        raise ValueError(f"tail_fractions must satisfy 0 < low < high < 1, got {tail_fractions!r}")
+    sign = -1.0 if minimize else 1.0
+    s = np.sort(sign * y)
+    size = s.size
+    out = []
+    for p in np.linspace(lo, hi, int(n)):
+        m = int(min(size - 1, max(min_tail, round(p * size))))
+        a, b = s[size - m - 1], s[size - m]
+        t = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else a
+        if (s > t).sum() >= min_tail:
+            out.append(t)
+    grid = np.unique(sign * np.asarray(out))
+    if grid.size < 2:
+        raise ValueError(
+            f"values: fewer than 2 distinct candidate thresholds leave {min_tail} runs beyond "
+            "them (too many tied scores)"
+        )
+    return grid
+
+
+def stacking_weights(pointwise) -> np.ndarray:
+    r"""Stacking weights from pointwise elpd values, shape (n, K).
+
+    Maximizes :math:`\sum_i \log \sum_k w_k \exp(\mathrm{elpd}_{ik})` over the simplex
+    (softmax parameterization, L-BFGS).
+    """
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp, softmax
+
+    lpd = np.asarray(pointwise, dtype=float)
+    if lpd.ndim != 2 or lpd.shape[1] < 1:
+        raise ValueError(f"pointwise must have shape (n, K), got {lpd.shape}")
+    k = lpd.shape[1]
+    if k == 1:
+        return np.ones(1)
+    lpd = lpd - lpd.max(axis=1, keepdims=True)
+
+    def objective(z):
+        full = np.concatenate([[0.0], z])
+        logw = full - logsumexp(full)
+        terms = lpd + logw[None, :]
+        row = logsumexp(terms, axis=1)
+        resp = np.exp(terms - row[:, None])  # responsibilities
+        grad_logw = resp.sum(0)
+        w = np.exp(logw)
+        grad_full = grad_logw - w * grad_logw.sum()
+        return -row.sum(), -grad_full[1:]
+
+    res = minimize(objective, np.zeros(k - 1), jac=True, method="L-BFGS-B")
+    return softmax(np.concatenate([[0.0], res.x]))
+
+
+def _elpd_stats(pointwise):
+    n = pointwise.size
+    return float(pointwise.sum()), float(math.sqrt(n * np.var(pointwise, ddof=0))) if n > 1 else 0.0
+
+
+@dataclass
+class ThresholdComparison:
+    """Result of :func:`compare_thresholds`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per candidate, ranked by ``rank_by``: ``threshold``, ``tail_fraction``,
+        ``n_tail``; for the spliced route ``elpd_loo``, ``se``, ``elpd_diff``, ``dse``,
+        ``p_loo``, ``elpd_waic``, ``se_waic``, ``max_k``, ``n_bad_k`` (Pareto
+        :math:`\\hat k > 0.7`), ``weight``; for the validation route the same with the
+        prefix ``val_`` (no WAIC).
+    fits : dict of float to Fit
+        The fit at each candidate.
+    pointwise : dict of str to np.ndarray
+        ``"spliced"`` and ``"validation"``: pointwise elpd, shape (n, K) in ``thresholds``
+        order.
+    thresholds : np.ndarray
+        Candidates in ascending score order.
+    validation_threshold : float
+    rank_by : str
+    minimize : bool
+    """
+
+    table: object
+    fits: dict
+    pointwise: dict
+    thresholds: np.ndarray
+    validation_threshold: float
+    rank_by: str
+    minimize: bool
+
+    @property
+    def best(self) -> float:
+        """The top-ranked candidate."""
+        return float(self.table["threshold"].iloc[0])
+
+    def weights(self, route=None) -> dict:
+        """Stacking weights per candidate for ``route`` (default: ``rank_by``)."""
+        col = "weight" if (route or self.rank_by) == "spliced" else "val_weight"
+        return {float(t): float(w) for t, w in zip(self.table["threshold"], self.table[col])}
+
+    def draws(self, route=None, size=4000, seed=0) -> dict:
+        """Posterior draws pooled over candidates in proportion to the stacking weights.
+
+        Each candidate contributes :math:`\\approx w_k \\cdot` ``size`` draws (resampled with
+        replacement from its fit): draws from the weighted mixture of the posteriors.
+        """
+        rng = np.random.default_rng(seed)
+        weights = self.weights(route)
+        counts = rng.multinomial(int(size), np.array(list(weights.values())))
+        keys = ("alpha", "beta", "gamma", "sigma")
+        pooled = {k: [] for k in keys}
+        for (t, _), c in zip(weights.items(), counts):
+            if c == 0:
+                continue
+            d = self.fits[t].draws()
+            pick = rng.integers(0, d["beta"].size, c)
+            for k in keys:
+                pooled[k].append(d[k][pick])
+        return {k: np.concatenate(v) for k, v in pooled.items()}
+
+    def tuning_curve(self, n, q=0.5, ci=0.8, route=None, **kwargs):
+        """The q-quantile tuning curve of the stacking-weighted mixture of the fits."""
+        from bayesnq import curves
+
+        return curves.tuning_curve(self.draws(route), n, minimize=self.minimize, q=q, ci=ci,
+                                   **kwargs)
+
+    def average_tuning_curve(self, n, ci=0.8, route=None, **kwargs):
+        """The average tuning curve of the stacking-weighted mixture of the fits."""
+        from bayesnq import curves
+
+        return curves.average_tuning_curve(self.draws(route), n, minimize=self.minimize,
+                                           ci=ci, **kwargs)
+
+    def __repr__(self):
+        return (f"<ThresholdComparison: {len(self.fits)} candidates, best {self.best:.6g} "
+                f"by {self.rank_by}>")
+
+
+def _validation_pointwise(fit, v, minimize):
+    """Per draw, log p_v(y_i | theta): log f beyond v, log F(v) (oriented) otherwise."""
+    import jax.numpy as jnp
+
+    from bayesnq.distribution import NoisyQuadratic
+
+    ll = np.asarray(fit.idata.log_likelihood["y"])  # (C, S, n): the fit's own likelihood
+    d = fit.draws()
+    d_nq = NoisyQuadratic(jnp.asarray(d["alpha"]), jnp.asarray(d["beta"]),
+                          jnp.asarray(d["gamma"]), jnp.asarray(d["sigma"]), minimize=minimize)
+    # log P(run not beyond v): F(v) when maximizing, P(Y >= v) when minimizing
+    log_in = np.asarray(d_nq.log_sf(v) if minimize else d_nq.log_cdf(v))
+    y = np.asarray(fit.scores.values, dtype=float)
+    beyond = y < v if minimize else y > v
+    lv = np.where(beyond[None, :], ll.reshape(-1, y.size), log_in.reshape(-1)[:, None])
+    return ll.reshape(-1, y.size), lv
+
+
+def _psis_elpd(ll_fit, ll_pred):
+    """PSIS-LOO of ``ll_pred`` with weights from the fit's own pointwise ``ll_fit`` (S, n)."""
+    from scipy.special import logsumexp
+
+    lw, k = _arviz.psislw(-ll_fit.T)
+    return logsumexp(lw + ll_pred.T, axis=1), np.asarray(k)
+
+
+def compare_thresholds(
+    scores,
+    thresholds=None,
+    *,
+    minimize=None,
+    n_hyperparameters=None,
+    bounds=None,
+    gamma="continuous",
+    priors=None,
+    rank_by="spliced",
+    num_chains=2,
+    num_warmup=500,
+    num_samples=500,
+    seed=0,
+    progress=True,
+) -> ThresholdComparison:
+    r"""Fit the tail at each candidate threshold and compare them on the same data.
+
+    Parameters
+    ----------
+    scores : Scores or array_like
+    thresholds : sequence of float, optional
+        At least 2 candidates; default :func:`default_thresholds` with ``n=8``.
+    minimize, n_hyperparameters, bounds, gamma, priors
+        As in :func:`bayesnq.fit`.
+    rank_by : {"spliced", "validation"}
+        Route whose elpd ranks the table (see the module docstring).
+    num_chains, num_warmup, num_samples, seed
+        NUTS settings of each fit (convergence checks are left to the caller:
+        ``result.fits[t].check()``).
+    progress : bool
+        Print one line per fit to stderr.
+
+    Returns
+    -------
+    ThresholdComparison
+    """
+    from bayesnq.inference import fit as fit_one
+    from bayesnq.inference import spliced_pointwise
+    from bayesnq.model import SplicedData
+
+    if rank_by not in ("spliced", "validation"):
+        raise ValueError(f"rank_by must be 'spliced' or 'validation', got rank_by={rank_by!r}")
+    if isinstance(scores, Scores):
+        minimize = scores.minimize if minimize is None else bool(minimize)
+        bounds = bounds if bounds is not None else scores.bounds
+    else:
+        minimize = bool(minimize) if minimize is not None else False
+        scores = Scores(values=np.asarray(scores, dtype=float), minimize=minimize)
+    y = np.asarray(scores.values, dtype=float)
+    if thresholds is None:
+        grid = default_thresholds(y, minimize=minimize, n=8)
+    else:
+        if isinstance(thresholds, str) or np.ndim(thresholds) != 1:
+            raise ValueError(
+                f"thresholds must be a sequence of numbers, got thresholds={thresholds!r}")
+        try:
+            grid = np.unique(np.asarray(thresholds, dtype=float))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"thresholds must be a sequence of numbers, got thresholds={thresholds!r}"
+            ) from None
+        if grid.size < 2 or not np.all(np.isfinite(grid)):
+            raise ValueError(
+                f"thresholds: need at least 2 distinct finite candidates, got {thresholds!r}")
+        for t in grid:
+            check_tail(y, float(t), minimize)
+    spliced = SplicedData.build(y, grid, minimize=minimize, bounds=bounds)
+    order = spliced.user_thresholds  # oriented-ascending order (tail fraction falls)
+    v = float(order[-1])
+    rng = np.random.default_rng(seed + 3)
+    fits, pw_spliced, pw_val, rows = {}, [], [], []
+    start = time.perf_counter()
+    for j, t in enumerate(order):
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = fit_one(scores, minimize=minimize, threshold=float(t),
+                        n_hyperparameters=n_hyperparameters, bounds=bounds, gamma=gamma,
+                        priors=priors, num_chains=num_chains, num_warmup=num_warmup,
+                        num_samples=num_samples, seed=seed, progress_bar=False, check=False)
+        fits[float(t)] = f
+        draws = f.draws()
+        s_count = draws["beta"].size
+        ll_spl = spliced_pointwise(spliced, draws, np.full(s_count, j), rng)
+        post_shape = np.asarray(f.idata.posterior["beta"]).shape
+        idata = _arviz.from_dict(posterior={"beta": np.asarray(f.idata.posterior["beta"])},
+                                 log_likelihood={"y": ll_spl.reshape(post_shape + (y.size,))})
+        loo = _arviz.loo(idata, pointwise=True)
+        waic = _arviz.waic(idata, pointwise=True)
+        elpd_i = np.asarray(loo.loo_i)
+        k_i = np.asarray(loo.pareto_k)
+        ll_fit, ll_v = _validation_pointwise(f, v, minimize)
+        val_i, val_k = _psis_elpd(ll_fit, ll_v)
+        pw_spliced.append(elpd_i)
+        pw_val.append(val_i)
+        elpd, se = _elpd_stats(elpd_i)
+        velpd, vse = _elpd_stats(val_i)
+        rows.append({
+            "threshold": float(t),
+            "tail_fraction": float(spliced.tail_fractions[j]),
+            "n_tail": int(spliced.n_tail[j]),
+            "elpd_loo": elpd, "se": se, "p_loo": float(loo.p_loo),
+            "elpd_waic": float(waic.elpd_waic), "se_waic": float(waic.se),
+            "max_k": float(np.max(k_i)), "n_bad_k": int(np.sum(k_i > BAD_K)),
+            "val_elpd_loo": velpd, "val_se": vse,
+            "val_max_k": float(np.max(val_k)), "val_n_bad_k": int(np.sum(val_k > BAD_K)),
+        })
+        if progress:
+            print(f"compare_thresholds: fit {j + 1}/{order.size} at threshold {t:.6g} "
+                  f"({spliced.n_tail[j]} runs beyond): {time.perf_counter() - t0:.1f} s, "
+                  f"elpd {elpd:.1f} (spliced), {velpd:.1f} (validation)",
+                  file=sys.stderr, flush=True)
+    if progress:
+        print(f"compare_thresholds: {order.size} fits in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr, flush=True)
+    pointwise = {"spliced": np.stack(pw_spliced, axis=1), "validation": np.stack(pw_val, axis=1)}
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    for prefix, key in (("", "spliced"), ("val_", "validation")):
+        lpd = pointwise[key]
+        best = int(np.argmax(lpd.sum(0)))
+        diff = lpd - lpd[:, [best]]
+        table[prefix + "elpd_diff"] = diff.sum(0)
+        table[prefix + "dse"] = np.sqrt(lpd.shape[0] * np.var(diff, axis=0))
+        table[prefix + "weight"] = stacking_weights(lpd)
+    key = "elpd_loo" if rank_by == "spliced" else "val_elpd_loo"
+    table = table.sort_values(key, ascending=False).reset_index(drop=True)
+    table.index.name = "rank"
+    cols = ["threshold", "tail_fraction", "n_tail", "elpd_loo", "se", "elpd_diff", "dse", "p_loo",
+            "elpd_waic", "se_waic", "max_k", "n_bad_k", "weight", "val_elpd_loo", "val_se",
+            "val_elpd_diff", "val_dse", "val_max_k", "val_n_bad_k", "val_weight"]
+    table = table[cols]
+    table.attrs.update(validation_threshold=v, rank_by=rank_by, minimize=minimize, n_runs=y.size)
+    return ThresholdComparison(table=table, fits=fits, pointwise=pointwise, thresholds=order.copy(),
+                               validation_threshold=v, rank_by=rank_by, minimize=minimize)

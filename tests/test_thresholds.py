@@ -1,0 +1,341 @@
+"""The threshold as a parameter and thresholds compared by criteria (small runs; the
+multi-seed coverage study is slow-marked)."""
+
+import warnings
+
+import jax
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from numpyro import handlers  # noqa: E402
+from scipy.special import betaln  # noqa: E402
+
+import bayesnq  # noqa: E402
+from bayesnq import NoisyQuadratic, cli, criteria, plots  # noqa: E402
+from bayesnq.model import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
+
+TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
+TAIL_SHARE = 0.4
+
+
+def simulate_regime(seed, n=300, tail_share=TAIL_SHARE):
+    """Noisy-quadratic tail beyond a known tau; a body below it that is clearly not NQ.
+
+    The body is 30% failed runs (uniform on [0, 0.1]) and 70% uniform on [0.3, tau]: its
+    density just below tau is a third of the tail's just above it, a jump no noisy quadratic
+    (sigma = 0.004) can make.
+    """
+    rng = np.random.default_rng(seed)
+    d = NoisyQuadratic(**TRUTH)
+    tau = float(d.icdf(1 - tail_share))
+    y = np.array(d.sample(jax.random.PRNGKey(seed), (n,)))
+    body = y <= tau
+    nb = int(body.sum())
+    y[body] = np.where(rng.random(nb) < 0.3, rng.uniform(0.0, 0.1, nb), rng.uniform(0.3, tau, nb))
+    return y, tau
+
+
+def covered(fit, truth, level=0.9):
+    """Whether the candidate nearest the truth is in the smallest set holding `level` of P(tau)."""
+    p = fit.threshold_probabilities()
+    order = p.sort_values("probability", ascending=False)
+    keep = order.index[: int(np.searchsorted(np.cumsum(order["probability"]), level) + 1)]
+    nearest = int(np.argmin(np.abs(p["threshold"] - truth)))
+    return nearest in set(keep), p
+
+
+def quiet_fit(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bayesnq.DiagnosticsWarning)
+        return bayesnq.fit(*args, progress_bar=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def regime():
+    return simulate_regime(1)
+
+
+@pytest.fixture(scope="module")
+def auto_fit(regime):
+    y, _ = regime
+    return quiet_fit(y, threshold="auto", n_hyperparameters=6, num_chains=2, num_warmup=200,
+                     num_samples=200)
+
+
+@pytest.fixture(scope="module")
+def comparison(regime):
+    y, tau = regime
+    return criteria.compare_thresholds(y, [0.6, tau, 0.75], n_hyperparameters=6, num_chains=1,
+                                       num_warmup=200, num_samples=200, progress=False)
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+def test_body_marginal_is_the_dirichlet_multinomial():
+    # two bins, a = 1: the integral of w^c1 (1 - w)^c2 over the uniform prior is B(c1+1, c2+1)
+    assert body_log_marginal([3, 5], [1.0, 1.0]) == pytest.approx(betaln(4, 6), rel=1e-12)
+    # widths enter as the uniform density inside each bin
+    assert body_log_marginal([3, 5], [0.5, 2.0]) == pytest.approx(
+        betaln(4, 6) - 3 * np.log(0.5) - 5 * np.log(2.0), rel=1e-12)
+    assert body_log_marginal([], []) == 0.0
+
+
+def test_marginal_over_thresholds_matches_term_by_term(regime):
+    y, _ = regime
+    grid = criteria.default_thresholds(y, n=6)
+    data = SplicedData.build(y, grid, minimize=False)
+    assert data.thresholds.size == 6 and np.all(np.diff(data.thresholds) > 0)
+    params = {"beta_z": 0.1, "sigma_rel": 0.05, "q": 0.5, "log_gamma": np.log(2.0)}
+    tr = handlers.trace(handlers.substitute(threshold_model, data=params)).get_trace(data)
+    alpha, beta = float(tr["alpha"]["value"]), float(tr["beta"]["value"])
+    gamma, sigma = float(tr["gamma"]["value"]), float(tr["sigma"]["value"])
+    d = NoisyQuadratic(alpha, beta, gamma, sigma)
+    widths = np.diff(data.edges)
+    direct = []
+    for j, t in enumerate(data.thresholds):
+        td = TailData.build(y, t, minimize=False)
+        k = data.body_bins(j)
+        body = body_log_marginal(data.bin_counts[j, :k], widths[:k])
+        direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body)
+    direct = np.array(direct)
+    expected = direct - np.logaddexp.reduce(direct)
+    np.testing.assert_allclose(np.asarray(tr["tau_logp"]["value"]), expected, atol=1e-8)
+    # every run sits in exactly one body bin or beyond the candidate
+    assert data.bin_counts.sum(1).tolist() == (y.size - data.n_tail).tolist()
+
+
+def test_default_thresholds_tail_fractions():
+    y = np.arange(200.0)
+    grid = criteria.default_thresholds(y, n=16)
+    frac = np.array([(y > t).mean() for t in grid])
+    np.testing.assert_allclose(np.sort(frac), np.linspace(0.05, 0.8, 16), atol=0.006)
+    low = criteria.default_thresholds(-y, minimize=True, n=4)
+    np.testing.assert_allclose(np.sort(-low), np.sort(criteria.default_thresholds(y, n=4)))
+
+
+# ----------------------------------------------------------------------------- tau inferred
+
+
+def test_posterior_over_tau_covers_truth(auto_fit, regime):
+    _, tau = regime
+    ok, p = covered(auto_fit, tau)
+    assert ok, p.to_string()
+    assert p["probability"].sum() == pytest.approx(1.0)
+
+
+def test_beta_gamma_recovered_without_picking_tau(auto_fit):
+    d = auto_fit.draws()
+    for name in ("beta", "gamma"):
+        lo, hi = np.quantile(d[name], [0.025, 0.975])
+        assert lo <= TRUTH[name] <= hi, (name, lo, hi)
+
+
+def test_tau_draws_and_summary(auto_fit, regime):
+    y, _ = regime
+    post = auto_fit.idata.posterior
+    grid = auto_fit.thresholds
+    assert set(np.unique(np.asarray(post["tau"]))) <= set(grid)
+    assert post["tau_logp"].shape == (2, 200, grid.size)
+    assert list(post["tau_logp"].coords["tau_value"].values) == list(grid)
+    # each run has a density: finite spliced log-likelihood everywhere
+    ll = np.asarray(auto_fit.idata.log_likelihood["y"])
+    assert ll.shape == (2, 200, y.size) and np.all(np.isfinite(ll))
+    np.testing.assert_allclose(np.asarray(auto_fit.idata.observed_data["y"]), y)
+    probs = auto_fit.threshold_probabilities()
+    assert auto_fit.threshold == probs.loc[probs["probability"].idxmax(), "threshold"]
+    assert np.all(np.diff(probs["tail_fraction"]) > 0)
+    table = auto_fit.summary()
+    assert "threshold tau" in table.index
+    assert any(str(i).startswith("P(tau = ") for i in table.index)
+    assert "P(tau) puts" in table.attrs["threshold_note"]
+    # the tail mass follows the drawn threshold
+    tm = np.asarray(post["tail_mass"]).ravel()
+    share = np.array([(y > t).mean() for t in np.asarray(post["tau"]).ravel()])
+    assert np.median(np.abs(tm - share)) < 0.06
+
+
+def test_minimize_threshold_grid_is_mirrored(regime):
+    y, tau = regime
+    grid = [0.65, tau, 0.75]
+    a = SplicedData.build(y, grid, minimize=False)
+    b = SplicedData.build(-y, [-g for g in grid], minimize=True)
+    np.testing.assert_allclose(a.body_term, b.body_term)
+    np.testing.assert_allclose(a.thresholds, b.thresholds)
+    np.testing.assert_allclose(b.user_thresholds, -a.user_thresholds)
+
+
+def test_integer_gamma_with_inferred_threshold(regime):
+    y, tau = regime
+    f = quiet_fit(y, threshold=[0.6, tau, 0.75], n_hyperparameters=3, gamma="integer",
+                  num_chains=1, num_warmup=100, num_samples=100, check=False)
+    post = f.idata.posterior
+    assert set(np.unique(np.asarray(post["gamma"]))) <= {1.0, 2.0, 3.0}
+    assert post["gamma_logp"].shape == (1, 100, 3) and post["tau_logp"].shape == (1, 100, 3)
+    assert sum(f.gamma_probabilities().values()) == pytest.approx(1.0)
+    assert f.threshold_probabilities()["probability"].sum() == pytest.approx(1.0)
+    assert np.all(np.asarray(post["alpha"]) < np.asarray(post["beta"]))
+
+
+def test_plot_threshold_probabilities(auto_fit):
+    import matplotlib.pyplot as plt
+
+    fig = plots.plot_threshold_probabilities(auto_fit)
+    assert len(fig.axes) == 1
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- criteria
+
+
+def test_compare_thresholds_table(comparison, regime):
+    _, tau = regime
+    t = comparison.table
+    assert t.shape[0] == 3
+    for col in ("threshold", "tail_fraction", "elpd_loo", "se", "elpd_diff", "dse", "p_loo",
+                "elpd_waic", "se_waic", "max_k", "n_bad_k", "weight", "val_elpd_loo", "val_se",
+                "val_max_k", "val_weight"):
+        assert col in t.columns, col
+    assert np.all(np.diff(t["elpd_loo"]) <= 0)  # ranked
+    assert t["weight"].sum() == pytest.approx(1.0)
+    assert t["val_weight"].sum() == pytest.approx(1.0)
+    assert t["elpd_diff"].iloc[0] == pytest.approx(0.0)
+    assert comparison.validation_threshold == pytest.approx(0.75)
+    # the true regime start is the best candidate, or within two standard errors of it
+    row = t.loc[np.isclose(t["threshold"], tau)].iloc[0]
+    assert row["elpd_diff"] >= -2 * max(row["dse"], 1e-9), t.to_string()
+    assert comparison.pointwise["spliced"].shape == (300, 3)
+    assert set(comparison.fits) == set(t["threshold"])
+
+
+def test_stacked_tuning_curve_and_stability_plot(comparison):
+    import matplotlib.pyplot as plt
+
+    curve = comparison.tuning_curve([1, 4, 16, 64])
+    assert np.all(np.diff(curve.median) >= 0)
+    d = comparison.draws(size=500)
+    assert d["beta"].size == 500
+    fig = plots.plot_parameter_stability(comparison)
+    assert len(fig.axes) == 3
+    plt.close(fig)
+
+
+def test_stacking_weights():
+    rng = np.random.default_rng(0)
+    good = rng.normal(-1.0, 0.1, 200)
+    lpd = np.stack([good, good - 2.0, good - 0.5 + rng.normal(0, 0.01, 200)], axis=1)
+    w = criteria.stacking_weights(lpd)
+    assert w.sum() == pytest.approx(1.0) and w[0] > 0.95
+    assert criteria.stacking_weights(lpd[:, :1]).tolist() == [1.0]
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(threshold="best"), "threshold"),
+        (dict(threshold=[0.5]), "at least 2"),
+        (dict(threshold=[0.5, 2.0]), "threshold"),
+        (dict(threshold=[0.5, float("nan")]), "threshold"),
+    ],
+)
+def test_fit_threshold_errors(regime, kwargs, match):
+    y, _ = regime
+    with pytest.raises(ValueError, match=match):
+        bayesnq.fit(y, progress_bar=False, **kwargs)
+
+
+def test_criteria_errors(regime):
+    y, _ = regime
+    with pytest.raises(ValueError, match="thresholds"):
+        criteria.compare_thresholds(y, [0.5])
+    with pytest.raises(ValueError, match="thresholds"):
+        criteria.compare_thresholds(y, "auto")
+    with pytest.raises(ValueError, match="rank_by"):
+        criteria.compare_thresholds(y, [0.5, 0.7], rank_by="waic")
+    with pytest.raises(ValueError, match="n must"):
+        criteria.default_thresholds(y, n=1)
+    with pytest.raises(ValueError, match="tail_fractions"):
+        criteria.default_thresholds(y, tail_fractions=(0.9, 0.1))
+    with pytest.raises(ValueError, match="pointwise"):
+        criteria.stacking_weights(np.zeros(3))
+    with pytest.raises(ValueError, match="fits"):
+        plots.plot_parameter_stability({})
+
+
+def test_threshold_probabilities_needs_inferred_threshold(regime):
+    y, tau = regime
+    f = quiet_fit(y, threshold=tau, num_chains=1, num_warmup=50, num_samples=50, check=False)
+    with pytest.raises(ValueError, match="inferred threshold"):
+        f.threshold_probabilities()
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_thresholds(tmp_path, monkeypatch, comparison, regime, capsys):
+    y, tau = regime
+    path = tmp_path / "scores.txt"
+    np.savetxt(path, y)
+    seen = {}
+
+    def stand_in(scores, thresholds, **kwargs):
+        seen.update(kwargs, thresholds=list(thresholds))
+        return comparison
+
+    monkeypatch.setattr(criteria, "compare_thresholds", stand_in)
+    out = tmp_path / "out"
+    code = cli.main(["thresholds", str(path), "--thresholds", "0.6", str(tau), "0.75",
+                     "--chains", "1", "--out", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "best threshold" in text and "elpd_loo" in text
+    for name in ("thresholds.csv", "tuning_curve.csv", "parameter_stability.png",
+                 "tuning_curve.png"):
+        assert (out / name).is_file(), name
+    assert seen["num_chains"] == 1 and seen["thresholds"] == [0.6, tau, 0.75]
+
+
+def test_cli_fit_threshold_auto(tmp_path, monkeypatch, auto_fit, regime, capsys):
+    y, _ = regime
+    path = tmp_path / "scores.txt"
+    np.savetxt(path, y)
+    seen = {}
+
+    def stand_in(scores, **kwargs):
+        seen.update(kwargs)
+        return auto_fit
+
+    monkeypatch.setattr(bayesnq, "fit", stand_in)
+    code = cli.main(["fit", str(path), "--threshold", "auto", "--out", str(tmp_path / "o")])
+    assert code == 0
+    assert seen["threshold"] == "auto"
+    text = capsys.readouterr().out
+    assert "P(tau) puts" in text and "tail_fraction" in text
+    assert cli.build_parser().parse_args(["fit", "--threshold", "AUTO"]).threshold == "auto"
+
+
+# ----------------------------------------------------------------------------- slow
+
+
+@pytest.mark.slow
+def test_tau_coverage_over_seeds():
+    hits, recovered = 0, 0
+    seeds = range(2, 8)
+    for seed in seeds:
+        y, tau = simulate_regime(seed, n=400)
+        f = quiet_fit(y, threshold="auto", n_hyperparameters=6, num_chains=2, num_warmup=500,
+                      num_samples=500, seed=seed)
+        ok, _ = covered(f, tau)
+        hits += ok
+        d = f.draws()
+        recovered += all(
+            np.quantile(d[k], 0.025) <= TRUTH[k] <= np.quantile(d[k], 0.975) for k in ("beta", "gamma")
+        )
+    assert hits >= len(seeds) - 1
+    assert recovered >= len(seeds) - 1
