@@ -515,7 +515,7 @@ class Fit:
         the highest posterior probability.
     thresholds : np.ndarray or None
         Candidate grid of an inferred-threshold fit. The posterior then also holds ``tau``
-        (drawn from :math:`P(\\tau \\mid \\theta, y)`) and ``tau_logp`` (that conditional);
+        (drawn from :math:`P(\tau \mid \theta, y)`) and ``tau_logp`` (that conditional);
         ``log_likelihood`` and ``posterior_predictive`` are those of the spliced model at
         the drawn threshold (see :mod:`bayesnq.model`).
     """
