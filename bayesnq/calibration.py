@@ -5,34 +5,7 @@
 data); see :mod:`bayesnq.studies` for the methods.
 """
 
-from bayesnq.studies import (  # noqa: F401
-    SBC_PARAMS,
-    CoverageResult,
-    SBCResult,
-    binomial_interval,
-    coverage,
-    load,
-    prior_draws,
-    rank_statistics,
-    run_vectorized,
-    sbc,
-    simulate_scores,
-    simultaneous_band,
-    uniformity_test,
-)
+from bayesnq import studies as _studies
+from bayesnq.studies import *  # noqa: F401,F403  (the public names of bayesnq.studies)
 
-__all__ = [
-    "sbc",
-    "coverage",
-    "load",
-    "SBCResult",
-    "CoverageResult",
-    "prior_draws",
-    "simulate_scores",
-    "rank_statistics",
-    "uniformity_test",
-    "binomial_interval",
-    "simultaneous_band",
-    "run_vectorized",
-    "SBC_PARAMS",
-]
+__all__ = list(_studies.__all__)

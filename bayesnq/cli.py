@@ -140,6 +140,28 @@ def build_parser() -> argparse.ArgumentParser:
                        help="known range of the metric, e.g. 0 1; 'none' for an open end")
         p.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>)")
 
+    def add_model_arguments(p):
+        p.add_argument("--n-hyperparameters", type=_positive_int("--n-hyperparameters"),
+                       metavar="K",
+                       help="number of hyperparameters searched (upper bound of gamma)")
+        p.add_argument("--gamma", choices=GAMMA_MODES,
+                       help="gamma as a real number or an integer")
+
+    def add_sampler_arguments(p, progress, chains=None, warmup=None, samples=None, seed=None):
+        """NUTS settings; ``None`` defaults come from the spec file or SAMPLER_DEFAULTS."""
+        shown = {k: SAMPLER_DEFAULTS[k] if v is None else v
+                 for k, v in (("chains", chains), ("warmup", warmup), ("samples", samples),
+                              ("seed", seed))}
+        p.add_argument("--chains", type=_positive_int("--chains"), default=chains, metavar="N",
+                       help=f"NUTS chains per fit (default {shown['chains']})")
+        p.add_argument("--warmup", type=_positive_int("--warmup"), default=warmup, metavar="N",
+                       help=f"warmup iterations per chain (default {shown['warmup']})")
+        p.add_argument("--samples", type=_positive_int("--samples"), default=samples,
+                       metavar="N", help=f"draws per chain (default {shown['samples']})")
+        p.add_argument("--seed", type=_nonnegative_int("--seed"), default=seed, metavar="N",
+                       help=f"random seed (default {shown['seed']})")
+        p.add_argument("--no-progress", action="store_true", help=f"hide {progress}")
+
     fit = sub.add_parser(
         "fit", help="fit the tail with NUTS and write the summary, curves and plots",
         description="Fit the noisy quadratic tail beyond a threshold with NUTS; print the "
@@ -150,18 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--threshold", type=_threshold_value, metavar="X",
                      help="where the asymptotic (quadratic) regime begins; 'auto' infers it "
                      "(marginalized over 16 candidates, tail fractions 5%%..80%%)")
-    fit.add_argument("--n-hyperparameters", type=_positive_int("--n-hyperparameters"),
-                     metavar="K", help="number of hyperparameters searched (upper bound of gamma)")
-    fit.add_argument("--gamma", choices=GAMMA_MODES, help="gamma as a real number or an integer")
-    fit.add_argument("--chains", type=_positive_int("--chains"), metavar="N",
-                     help=f"NUTS chains (default {SAMPLER_DEFAULTS['chains']})")
-    fit.add_argument("--warmup", type=_positive_int("--warmup"), metavar="N",
-                     help=f"warmup iterations per chain (default {SAMPLER_DEFAULTS['warmup']})")
-    fit.add_argument("--samples", type=_positive_int("--samples"), metavar="N",
-                     help=f"draws per chain (default {SAMPLER_DEFAULTS['samples']})")
-    fit.add_argument("--seed", type=_nonnegative_int("--seed"), metavar="N",
-                     help="random seed (default 0)")
-    fit.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_model_arguments(fit)
+    add_sampler_arguments(fit, "the progress bar")
     fit.set_defaults(func=_run_fit)
 
     land = sub.add_parser(
@@ -199,18 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                      default=8, metavar="N", help="number of default candidates (default 8)")
     thr.add_argument("--rank-by", choices=("spliced", "validation"), default="spliced",
                      help="route that ranks the table (default spliced)")
-    thr.add_argument("--n-hyperparameters", type=_positive_int("--n-hyperparameters"),
-                     metavar="K", help="number of hyperparameters searched (upper bound of gamma)")
-    thr.add_argument("--gamma", choices=GAMMA_MODES, help="gamma as a real number or an integer")
-    thr.add_argument("--chains", type=_positive_int("--chains"), default=2, metavar="N",
-                     help="NUTS chains per fit (default 2; overrides the spec file)")
-    thr.add_argument("--warmup", type=_positive_int("--warmup"), default=500, metavar="N",
-                     help="warmup iterations per chain (default 500)")
-    thr.add_argument("--samples", type=_positive_int("--samples"), default=500, metavar="N",
-                     help="draws per chain (default 500)")
-    thr.add_argument("--seed", type=_nonnegative_int("--seed"), metavar="N",
-                     help="random seed (default 0)")
-    thr.add_argument("--no-progress", action="store_true", help="hide the per-fit progress lines")
+    add_model_arguments(thr)
+    add_sampler_arguments(thr, "the per-fit progress lines", chains=2, warmup=500, samples=500)
     thr.set_defaults(func=_run_thresholds)
 
     cal = sub.add_parser(
@@ -242,21 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--no-opda", action="store_true", help="coverage: skip opda's bands")
     cal.add_argument("--ranks", type=_positive_int("--ranks", minimum=2), default=100,
                      metavar="L", help="sbc: number of possible ranks (default 100)")
-    cal.add_argument("--chains", type=_positive_int("--chains"), default=2, metavar="N",
-                     help="NUTS chains per fit (default 2)")
-    cal.add_argument("--warmup", type=_positive_int("--warmup"), default=500, metavar="N",
-                     help="warmup iterations per chain (default 500)")
-    cal.add_argument("--samples", type=_positive_int("--samples"), default=500, metavar="N",
-                     help="draws per chain (default 500)")
     cal.add_argument("--batch-size", type=_positive_int("--batch-size"), default=8, metavar="B",
                      help="replicates per compiled batch and per Dask task (default 8)")
-    cal.add_argument("--seed", type=_nonnegative_int("--seed"), default=0, metavar="N",
-                     help="random seed (default 0)")
     cal.add_argument("--executor", choices=("local", "dask"), default="local",
                      help="run here, or on Dask distributed")
     cal.add_argument("--address", metavar="ADDR",
                      help="Dask scheduler address (default: a LocalCluster of two workers)")
-    cal.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_sampler_arguments(cal, "the progress bar", chains=2, warmup=500, samples=500, seed=0)
     cal.set_defaults(func=_run_calibrate)
     return parser
 

@@ -115,38 +115,11 @@ def fit(
         )
     data = TailData.build(values, threshold, minimize=minimize, bounds=bounds)
     priors = priors or Priors()
-    init = {
-        "beta_z": 0.0
-        if data.upper_bound is None
-        else float(np.log(data.scale / (data.upper_bound - data.threshold - data.scale + 1e-12))),
-        "sigma_rel": 0.05,
-        "q": float(np.clip(data.tail.size / data.n, 0.01, 0.99)),
-    }
-    if gamma == "continuous":
-        init["log_gamma"] = float(np.log(min(2.0, n_hyperparameters or 2.0) * 0.75))
-    kernel = NUTS(
-        tail_model,
-        target_accept_prob=target_accept_prob,
-        init_strategy=init_to_value(values=init),
-    )
-    chain_method = "parallel" if jax.local_device_count() >= num_chains else "sequential"
-    mcmc = MCMC(
-        kernel,
-        num_warmup=int(num_warmup),
-        num_samples=int(num_samples),
-        num_chains=int(num_chains),
-        chain_method=chain_method,
-        progress_bar=progress_bar,
-    )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
-        mcmc.run(
-            jax.random.PRNGKey(seed),
-            data=data,
-            priors=priors,
-            gamma_max=n_hyperparameters,
-            gamma_mode=gamma,
-        )
+    mcmc = _run_nuts(tail_model, data, _initial_values(data, gamma, n_hyperparameters),
+                     priors=priors, gamma=gamma, n_hyperparameters=n_hyperparameters,
+                     num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
+                     seed=seed, progress_bar=progress_bar,
+                     target_accept_prob=target_accept_prob)
     result = Fit(
         scores=data_obj,
         minimize=minimize,
@@ -160,6 +133,35 @@ def fit(
     if check:
         result.check()
     return result
+
+
+def _initial_values(ref: TailData, gamma, n_hyperparameters) -> dict:
+    """Start every chain at a central point of the sampled coordinates."""
+    init = {
+        "beta_z": 0.0
+        if ref.upper_bound is None
+        else float(np.log(ref.scale / (ref.upper_bound - ref.threshold - ref.scale + 1e-12))),
+        "sigma_rel": 0.05,
+        "q": float(np.clip(ref.tail.size / ref.n, 0.01, 0.99)),
+    }
+    if gamma == "continuous":
+        init["log_gamma"] = float(np.log(min(2.0, n_hyperparameters or 2.0) * 0.75))
+    return init
+
+
+def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains, num_warmup,
+              num_samples, seed, progress_bar, target_accept_prob) -> MCMC:
+    """NUTS on ``model``; chains in parallel when JAX has a device for each."""
+    kernel = NUTS(model, target_accept_prob=target_accept_prob,
+                  init_strategy=init_to_value(values=init))
+    chain_method = "parallel" if jax.local_device_count() >= num_chains else "sequential"
+    mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
+                num_chains=int(num_chains), chain_method=chain_method, progress_bar=progress_bar)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
+        mcmc.run(jax.random.PRNGKey(seed), data=data, priors=priors,
+                 gamma_max=n_hyperparameters, gamma_mode=gamma)
+    return mcmc
 
 
 def _to_idata(mcmc, data: TailData, gamma_mode, seed):
@@ -313,25 +315,12 @@ def _fit_over_thresholds(scores, values, grid, *, minimize, n_hyperparameters, b
     from bayesnq.model import SplicedData, threshold_model
 
     data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds)
-    ref = data.reference
-    init = {
-        "beta_z": 0.0
-        if ref.upper_bound is None
-        else float(np.log(ref.scale / (ref.upper_bound - ref.threshold - ref.scale + 1e-12))),
-        "sigma_rel": 0.05,
-        "q": float(np.clip(ref.tail.size / ref.n, 0.01, 0.99)),
-    }
-    if gamma == "continuous":
-        init["log_gamma"] = float(np.log(min(2.0, n_hyperparameters or 2.0) * 0.75))
-    kernel = NUTS(threshold_model, target_accept_prob=target_accept_prob,
-                  init_strategy=init_to_value(values=init))
-    chain_method = "parallel" if jax.local_device_count() >= num_chains else "sequential"
-    mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
-                num_chains=int(num_chains), chain_method=chain_method, progress_bar=progress_bar)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
-        mcmc.run(jax.random.PRNGKey(seed), data=data, priors=priors,
-                 gamma_max=n_hyperparameters, gamma_mode=gamma)
+    mcmc = _run_nuts(threshold_model, data,
+                     _initial_values(data.reference, gamma, n_hyperparameters),
+                     priors=priors, gamma=gamma, n_hyperparameters=n_hyperparameters,
+                     num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
+                     seed=seed, progress_bar=progress_bar,
+                     target_accept_prob=target_accept_prob)
     idata, best = _threshold_idata(mcmc, data, gamma, seed)
     tau_best = float(data.user_thresholds[best])
     result = Fit(

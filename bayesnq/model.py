@@ -135,6 +135,18 @@ def _params(data: TailData, priors: Priors, gamma_max):
     return beta, sigma, q
 
 
+def _sample_gamma(priors: Priors, gamma_max):
+    """Site ``log_gamma``: N(mean, sd), truncated at log(gamma_max) when given."""
+    high = None if gamma_max is None else float(np.log(gamma_max))
+    log_gamma = numpyro.sample(
+        "log_gamma",
+        dist.TruncatedNormal(priors.gamma_log_mean, priors.gamma_log_sd, high=high)
+        if high is not None
+        else dist.Normal(priors.gamma_log_mean, priors.gamma_log_sd),
+    )
+    return jnp.exp(log_gamma)
+
+
 def _loglik(data: TailData, beta, gamma, sigma, q):
     """Per-run log-likelihood (tail runs: log f; the rest: log F(tau))."""
     alpha = derive_alpha(beta, gamma, q, data.threshold)
@@ -167,14 +179,7 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
         alpha = jnp.sum(jnp.exp(joint - jax.nn.logsumexp(joint)) * alpha_k)
         _record(data, alpha, beta, gamma, sigma, None)
         return
-    high = None if gamma_max is None else float(np.log(gamma_max))
-    log_gamma = numpyro.sample(
-        "log_gamma",
-        dist.TruncatedNormal(priors.gamma_log_mean, priors.gamma_log_sd, high=high)
-        if high is not None
-        else dist.Normal(priors.gamma_log_mean, priors.gamma_log_sd),
-    )
-    gamma = jnp.exp(log_gamma)
+    gamma = _sample_gamma(priors, gamma_max)
     alpha, ll, d = _loglik(data, beta, gamma, sigma, q)
     with numpyro.plate("runs", data.n):
         numpyro.factor("y", ll)
@@ -421,14 +426,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         alpha = jnp.sum(w_gamma * alpha_k)
         _record(ref, alpha, beta, gamma, sigma, None)
         return
-    high = None if gamma_max is None else float(np.log(gamma_max))
-    log_gamma = numpyro.sample(
-        "log_gamma",
-        dist.TruncatedNormal(priors.gamma_log_mean, priors.gamma_log_sd, high=high)
-        if high is not None
-        else dist.Normal(priors.gamma_log_mean, priors.gamma_log_sd),
-    )
-    gamma = jnp.exp(log_gamma)
+    gamma = _sample_gamma(priors, gamma_max)
     alpha = derive_alpha(beta, gamma, q, ref.threshold)
     joint = _threshold_loglik(data, alpha, beta, gamma, sigma) + log_prior_tau
     total = jax.nn.logsumexp(joint)
