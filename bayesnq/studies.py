@@ -66,7 +66,7 @@ from jax import lax
 
 import bayesnq  # noqa: F401  (float64)
 from bayesnq.distribution import NoisyQuadratic
-from bayesnq.model import Priors, derive_alpha
+from bayesnq.model import Priors, derive_alpha, sample_sigma_rel
 
 __all__ = [
     "sbc",
@@ -143,7 +143,7 @@ def vector_model(y, mask, threshold, scale, room, *, priors=Priors(), gamma_max=
         z = numpyro.sample("beta_z", dist.Normal(0.0, priors.beta_log_sd))
         delta = d * jnp.exp(z)
     beta = t + delta
-    sigma = d * numpyro.sample("sigma_rel", dist.HalfNormal(priors.sigma_scale))
+    sigma = d * sample_sigma_rel(priors)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
     if gamma_max is None:
         log_gamma = numpyro.sample("log_gamma", dist.Normal(priors.gamma_log_mean,
@@ -178,6 +178,7 @@ class _Config:
     target_accept_prob: float
     priors: Priors = field(default_factory=Priors)
     vmap_replicates: bool = False
+    devices: int = 1
 
 
 @lru_cache(maxsize=8)
@@ -211,8 +212,38 @@ def _engine(cfg: _Config):
     # replicates, and in lockstep every step waits for the deepest
     chains = jax.vmap(one_chain, in_axes=(0, None, 0))
     if cfg.vmap_replicates:
-        return jax.jit(jax.vmap(chains, in_axes=(0, 0, 0)))
-    return jax.jit(lambda keys, args, init: lax.map(lambda a: chains(*a), (keys, args, init)))
+        batch = jax.vmap(chains, in_axes=(0, 0, 0))
+    else:
+        def batch(keys, args, init):
+            return lax.map(lambda a: chains(*a), (keys, args, init))
+    if cfg.devices == 1:
+        return jax.jit(batch)
+    # replicates split over the local devices (one thread each: the cores of a CPU)
+    sharded = jax.pmap(batch, devices=jax.local_devices()[:cfg.devices])
+
+    def run(keys, args, init):
+        r = keys.shape[0]
+        per = -(-r // cfg.devices)
+        pad = per * cfg.devices - r
+
+        def split(x):
+            x = jnp.concatenate([x, jnp.repeat(x[-1:], pad, axis=0)]) if pad else x
+            return x.reshape((cfg.devices, per) + x.shape[1:])
+
+        out = sharded(*jax.tree_util.tree_map(split, (keys, args, init)))
+        return jax.tree_util.tree_map(lambda x: x.reshape((-1,) + x.shape[2:])[:r], out)
+
+    return run
+
+
+def _num_devices(devices, replicates):
+    if devices is None:
+        devices = min(jax.local_device_count(), os.cpu_count() or 1)
+    devices = _check_int("devices", devices, 1)
+    if devices > jax.local_device_count():
+        raise ValueError(f"devices: {devices!r} is more than the {jax.local_device_count()} "
+                         "local JAX devices")
+    return max(1, min(devices, replicates))
 
 
 def _orient(values, threshold, minimize, bound):
@@ -237,7 +268,8 @@ def _initial_values(y, mask, t, d, room, bounded, gamma_max, key, num_chains):
 
 def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=None,
                    gamma_max=None, num_chains=4, num_warmup=500, num_samples=500,
-                   target_accept_prob=0.9, keys, priors=None, vmap_replicates=False):
+                   target_accept_prob=0.9, keys, priors=None, vmap_replicates=False,
+                   devices=None):
     r"""NUTS for several datasets of equal size at once; posterior draws per dataset.
 
     Parameters
@@ -261,6 +293,10 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
     vmap_replicates : bool, default False
         Run the replicates in lockstep (``jax.vmap``) rather than one after another
         inside the same compiled program (``lax.map``); chains are always vmapped.
+    devices : int or None
+        Split the replicates over this many local JAX devices (``jax.pmap``), each
+        running its share one after another; None: as many as there are devices, cores
+        and replicates (on a CPU, ``bayesnq`` sets up one device per core, at least 4).
 
     Returns
     -------
@@ -280,7 +316,8 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
     room = np.full(r, (b - t) if bounded else 1.0)
     cfg = _Config(n, None if gamma_max is None else int(gamma_max), bounded, int(num_chains),
                   int(num_warmup), int(num_samples), float(target_accept_prob),
-                  priors or Priors(), bool(vmap_replicates))
+                  priors or Priors(), bool(vmap_replicates),
+                  _num_devices(devices, r))
     keys = jnp.asarray(keys)
     init_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 1), num_chains))(keys)
     chain_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 2), num_chains))(keys)
