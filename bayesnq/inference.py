@@ -14,7 +14,7 @@ from numpyro.infer import MCMC, NUTS, init_to_value
 from bayesnq import _arviz
 from bayesnq.data import Scores, check_tail
 from bayesnq.distribution import NoisyQuadratic
-from bayesnq.model import Priors, TailData, derive_alpha, tail_model
+from bayesnq.model import Priors, TailData, _log_prob_tied, derive_alpha, tail_model
 
 __all__ = ["fit", "Fit", "DiagnosticsWarning"]
 
@@ -225,7 +225,7 @@ def _pointwise_loglik(samples, data: TailData):
     @jax.jit
     def one(a, b, g, s):
         d = NoisyQuadratic(a, b, g, s)
-        lp = d.log_prob(jnp.asarray(data.tail))
+        lp = _log_prob_tied(d, data.tail)
         lf = d.log_cdf(data.threshold)
         ll = jnp.zeros(data.n).at[data.index_tail].set(lp).at[data.index_below].set(lf)
         return ll

@@ -2,9 +2,11 @@
 
 Prints one row per engine:
 
-* ``compiled, lax.map``: the default of ``bayesnq.calibration.sbc`` — one compiled
-  program runs a batch of replicates one after another (chains vmapped);
-* ``compiled, vmap``: the same batch in lockstep (``vmap_replicates=True``);
+* ``compiled, lax.map, 1 device``: one compiled program runs a batch of replicates one
+  after another (chains vmapped), on one JAX device (one core);
+* ``compiled, lax.map, N devices``: the default of ``bayesnq.calibration.sbc`` — the
+  batch split over the local devices (``jax.pmap``; one per core);
+* ``compiled, vmap``: the batch in lockstep (``vmap_replicates=True``);
 * ``fit() one after another``: ``bayesnq.fit`` per simulated search (what a plain loop
   over fits costs: every fit traces and compiles its own program).
 
@@ -57,12 +59,16 @@ def main(argv=None):
     kw = dict(threshold=0.0, scale=1.0, gamma_max=5, num_chains=args.chains,
               num_warmup=args.warmup, num_samples=args.samples)
     rows = []
-    for label, vm in (("compiled, lax.map", False), ("compiled, vmap", True)):
+    ndev = studies._num_devices(None, args.replicates)
+    engines = (("compiled, lax.map, 1 device", False, 1),
+               (f"compiled, lax.map, {ndev} devices", False, ndev),
+               (f"compiled, vmap, {ndev} devices", True, ndev))
+    for label, vm, dev in engines:
         t0 = time.perf_counter()
-        studies.run_vectorized(data, keys=keys, vmap_replicates=vm, **kw)
+        studies.run_vectorized(data, keys=keys, vmap_replicates=vm, devices=dev, **kw)
         first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        studies.run_vectorized(data, keys=keys, vmap_replicates=vm, **kw)
+        studies.run_vectorized(data, keys=keys, vmap_replicates=vm, devices=dev, **kw)
         dt = time.perf_counter() - t0
         rows.append((label, args.replicates, dt, first - dt))
         print(f"{label}: {dt:.1f} s for {args.replicates} (+{first - dt:.0f} s compile)",
@@ -82,11 +88,11 @@ def main(argv=None):
     base = rows[-1][2] / rows[-1][1]
     print(f"\nSBC, n={args.n}, {args.chains} chains x ({args.warmup} warmup + {args.samples} "
           f"draws); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'engine':28s} {'reps':>5s} {'seconds':>8s} {'reps/min':>9s} {'min/200':>8s} "
+    print(f"{'engine':32s} {'reps':>5s} {'seconds':>8s} {'reps/min':>9s} {'min/200':>8s} "
           f"{'speed-up':>8s} {'compile s':>9s}")
     for label, r, dt, comp in rows:
         per = dt / r
-        print(f"{label:28s} {r:5d} {dt:8.1f} {60 / per:9.2f} {200 * per / 60:8.1f} "
+        print(f"{label:32s} {r:5d} {dt:8.1f} {60 / per:9.2f} {200 * per / 60:8.1f} "
               f"{base / per:8.1f} {comp:9.0f}")
 
 
