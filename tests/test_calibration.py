@@ -84,6 +84,19 @@ def test_rank_ties_are_broken_within_range():
     assert np.all((0 <= r) & (r <= 10))
 
 
+def test_run_vectorized_devices_validation():
+    import jax
+
+    data = np.zeros((2, 10))
+    too_many = jax.local_device_count() + 1
+    with pytest.raises(ValueError, match="devices"):
+        studies.run_vectorized(data, threshold=0.0, keys=np.zeros((2, 2), np.uint32),
+                               devices=too_many)
+    with pytest.raises(ValueError, match="devices"):
+        studies.run_vectorized(data, threshold=0.0, keys=np.zeros((2, 2), np.uint32), devices=0)
+    assert studies._num_devices(None, 1) == 1  # never more devices than replicates
+
+
 def test_binomial_interval():
     lo, hi = studies.binomial_interval(0, 10)
     assert lo == 0 and abs(hi - 0.3084971) < 1e-6

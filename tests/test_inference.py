@@ -143,6 +143,18 @@ def test_taildata_orientation():
     assert d.upper_bound == -0.0
 
 
+def test_tied_scores_share_one_density_evaluation():
+    from bayesnq.model import _log_prob_tied
+
+    d = NoisyQuadratic(0.55, 0.80, 1.7, 0.004)
+    y = np.round(np.linspace(0.70, 0.81, 40), 2)  # rounded scores: 12 distinct values
+    got = np.asarray(_log_prob_tied(d, y))
+    np.testing.assert_array_equal(got, np.asarray(d.log_prob(jnp.asarray(y))))
+    g1 = jax.grad(lambda b: _log_prob_tied(NoisyQuadratic(0.55, b, 1.7, 0.004), y).sum())(0.8)
+    g2 = jax.grad(lambda b: NoisyQuadratic(0.55, b, 1.7, 0.004).log_prob(jnp.asarray(y)).sum())(0.8)
+    assert np.isclose(float(g1), float(g2), rtol=1e-10)
+
+
 @pytest.mark.slow
 def test_interval_coverage_over_seeds():
     """90% intervals of beta and gamma cover the truth at a rate consistent with 90%."""
