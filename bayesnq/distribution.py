@@ -414,12 +414,23 @@ def standardized_logs(v, u, k, s):
     nodes (a ``jax.custom_jvp``, see the module docstring), not reverse-mode
     differentiation through the quadrature.
     """
+    return tuple(_standardized_log(which, v, u, k, s) for which in ("pdf", "le", "ge"))
+
+
+@partial(jax.jit, static_argnums=0)
+def _standardized_log(which, v, u, k, s):
+    """One output of :func:`standardized_logs` (``which``: "pdf", "le" or "ge").
+
+    Jitted so that a model traced many times (NumPyro traces it several times while it
+    sets up NUTS) traces the quadrature once per shape.
+    """
     v, u, k, s = jnp.broadcast_arrays(*(jnp.asarray(x) for x in (v, u, k, s)))
     log_norm = -jnp.log(s) - _LOG_SQRT_2PI
-    log_pdf = log_norm + _log_integral("pdf", v, u, k, s)
-    log_le = jnp.logaddexp(log_ndtr(-u / s), log_norm + _log_integral("le", v, u, k, s))
-    log_ge = jnp.logaddexp(log_ndtr(-v / s), log_norm + _log_integral("ge", v, u, k, s))
-    return log_pdf, jnp.minimum(log_le, 0.0), jnp.minimum(log_ge, 0.0)
+    out = log_norm + _log_integral(which, v, u, k, s)
+    if which == "pdf":
+        return out
+    log_outside = log_ndtr(-u / s) if which == "le" else log_ndtr(-v / s)
+    return jnp.minimum(jnp.logaddexp(log_outside, out), 0.0)
 
 
 _AVG_GL_N = 16  # Gauss-Legendre nodes per panel of the average tuning curve
@@ -528,7 +539,7 @@ def _expected_min(n, k, s):
     def chunk(args):
         v, u, log_w, neg = args
         kk, ss, nn = (jnp.broadcast_to(a, v.shape) for a in (k, s, n))
-        _, log_le, log_ge = standardized_logs(v, u, kk, ss)
+        log_le, log_ge = (_standardized_log(w, v, u, kk, ss) for w in ("le", "ge"))
         log_g = jnp.where(log_le < -_LOG_2, jnp.log1p(-jnp.exp(log_le)), log_ge)
         n_log_g = nn * log_g
         below = -jnp.exp(log_w) * -jnp.expm1(n_log_g)
@@ -656,19 +667,23 @@ class NoisyQuadratic(Distribution):
             return (y - self.alpha) / w, (self.beta - y) / w
         return (self.beta - y) / w, (y - self.alpha) / w
 
-    def _logs(self, y):
+    def _logs(self, y, outputs=("pdf", "cdf", "sf")):
+        """log pdf, log cdf and log sf at ``y`` (those named in ``outputs``, in order)."""
         y = _as_float(y)
         v, u = self._standardize(y)
         k = 0.5 * self.gamma
         noiseless = self.sigma <= 0
         s = jnp.where(noiseless, 1.0, self.sigma) / self.width
-        noisy = standardized_logs(v, u, k, s)
-        exact = _noiseless_logs(v, u, k)
-        log_pdf, log_le, log_ge = (jnp.where(noiseless, e, n) for e, n in zip(exact, noisy))
-        log_pdf = log_pdf - jnp.log(self.width)
-        if self.minimize:
-            return log_pdf, log_le, log_ge
-        return log_pdf, log_ge, log_le
+        exact = dict(zip(("pdf", "le", "ge"), _noiseless_logs(v, u, k)))
+        # the cdf is P(V >= v) in the maximize form, P(V <= v) in the minimize form
+        side = {"pdf": "pdf", "cdf": "le" if self.minimize else "ge",
+                "sf": "ge" if self.minimize else "le"}
+        out = []
+        for name in outputs:
+            which = side[name]
+            value = jnp.where(noiseless, exact[which], _standardized_log(which, v, u, k, s))
+            out.append(value - jnp.log(self.width) if name == "pdf" else value)
+        return tuple(out)
 
     # ------------------------------------------------------------ the API
     def sample(self, key, sample_shape=()):
@@ -685,15 +700,15 @@ class NoisyQuadratic(Distribution):
     @validate_sample
     def log_prob(self, value):
         """Log-density :math:`\\log f(y)`."""
-        return self._logs(value)[0]
+        return self._logs(value, ("pdf",))[0]
 
     def log_cdf(self, value):
         """:math:`\\log P(Y \\le y)`, exact deep into both tails."""
-        return self._logs(value)[1]
+        return self._logs(value, ("cdf",))[0]
 
     def log_sf(self, value):
         """Log survival :math:`\\log P(Y > y)`, exact deep into both tails."""
-        return self._logs(value)[2]
+        return self._logs(value, ("sf",))[0]
 
     def cdf(self, value):
         return jnp.exp(self.log_cdf(value))
