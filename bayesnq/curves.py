@@ -397,7 +397,8 @@ def _per_draw(kind: str, d: dict, n: np.ndarray, q: float, minimize: bool) -> np
     """Per-draw curves, shape (S, m), in blocks of draws (a loop over blocks, not draws)."""
     params = np.stack([d[k] for k in PARAMETERS])
     s, m = params.shape[1], n.size
-    # the average curve costs ~48 quantile solves per point: pad n less generously there
+    # the average curve costs ~570 log-cdf evaluations per point (about 48 quantile
+    # solves): pad n less generously there
     m_pad = _bucket(m) if kind == "quantile" else max(8, _pow2_at_least(m))
     cost = m_pad if kind == "quantile" else 48 * m_pad
     size = min(max(_MIN_DRAWS, _pow2_at_least(s)), _pow2_at_most(_BLOCK // cost))
@@ -586,9 +587,8 @@ def average_tuning_curve(
         As in :func:`tuning_curve`.
     max_draws : int or None, default 200
         Each draw's average curve is an integral over quantiles
-        (:meth:`NoisyQuadratic.average_tuning_curve`, 48 quantile solves per point), about
-        50 times the cost of one quantile curve, hence the smaller default (about 20 s for
-        200 draws and 16 values of ``n`` on two CPU cores).
+        (:meth:`NoisyQuadratic.average_tuning_curve`: about 570 log-cdf evaluations per
+        point, the cost of some 50 quantile solves), hence the smaller default.
 
     Returns
     -------
