@@ -166,8 +166,6 @@ def _log_prob_tied(d, values):
     so the grouping is done once, when the model is traced.
     """
     distinct, inverse = np.unique(np.asarray(values), return_inverse=True)
-    if distinct.size == np.size(values):
-        return d.log_prob(jnp.asarray(values))
     return d.log_prob(jnp.asarray(distinct))[jnp.asarray(inverse.reshape(-1))]
 
 
