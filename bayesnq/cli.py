@@ -789,28 +789,6 @@ def _posterior_gamma_sigma(path):
 # ----------------------------------------------------------------------------- main
 
 
-def _use_compilation_cache():
-    """Keep JAX's compiled programs on disk, so a second run skips most compilation.
-
-    The folder is ``$BAYESNQ_CACHE_DIR``, else ``$XDG_CACHE_HOME/bayesnq/jax`` (default
-    ``~/.cache/bayesnq/jax``); ``BAYESNQ_CACHE_DIR=off`` turns the cache off.
-    """
-    folder = os.environ.get("BAYESNQ_CACHE_DIR")
-    if folder is None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        folder = os.path.join(base, "bayesnq", "jax")
-    if folder.strip().lower() in ("off", "0", "none", ""):
-        return
-    import jax
-
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
-        return  # a read-only home: run without the cache
-    jax.config.update("jax_compilation_cache_dir", folder)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-
-
 def _run_calibrate(args, out=None) -> int:
     """``bayesnq calibrate sbc|coverage``: run (or resume) a study; write tables and plots."""
     from bayesnq import plots, studies
@@ -881,6 +859,8 @@ def main(argv=None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    from bayesnq.inference import _use_compilation_cache
+
     _use_compilation_cache()
     try:
         return args.func(args)

@@ -19,7 +19,10 @@ Parameterization (maximize form; the minimize form is its mirror image). NUTS sa
 quantities the data pin down and :math:`\alpha` is derived:
 
 - ``beta``: the best possible expected score, :math:`\beta = \tau + \delta`, with
-  :math:`\delta > 0` (and :math:`\beta` below the metric's bound when one is known);
+  :math:`\delta > 0` (and :math:`\beta` below the metric's bound when one is known),
+  sampled through a coordinate ``beta_t`` whose scale below the best score follows
+  :math:`\sigma` (:func:`sample_beta`): the likelihood's wall there narrows with
+  :math:`\sigma`, and in a coordinate that does not follow it NUTS diverges;
 - ``gamma``: continuous on :math:`(0, \gamma_{max}]`, or marginalized over integers;
 - ``sigma``: the noise, :math:`\sigma \ge 0`;
 - ``q``: the noiseless tail mass :math:`q = ((\beta - \tau)/w)^{\gamma/2}`, so that
@@ -50,10 +53,11 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 import numpyro.distributions as dist
+from numpyro.distributions import constraints
 
 from bayesnq.distribution import NoisyQuadratic
 
-__all__ = ["TailData", "Priors", "tail_model", "derive_alpha"]
+__all__ = ["TailData", "Priors", "tail_model", "derive_alpha", "sample_beta"]
 
 
 @dataclass(frozen=True)
@@ -126,19 +130,60 @@ def derive_alpha(beta, gamma, q, threshold):
 
 def _params(data: TailData, priors: Priors, gamma_max):
     d = data.scale
-    t = data.threshold
-    if data.upper_bound is None:
-        z = numpyro.sample("beta_z", dist.Normal(0.0, priors.beta_log_sd))
-        delta = d * jnp.exp(z)
-    else:
-        room = data.upper_bound - t
-        center = float(np.log(d / room) - np.log1p(-min(d / room, 1 - 1e-9)))
-        z = numpyro.sample("beta_z", dist.Normal(center, priors.beta_logit_sd))
-        delta = room * jax.nn.sigmoid(z)
-    beta = t + delta
-    sigma = d * sample_sigma_rel(priors)
+    sigma_rel = sample_sigma_rel(priors)
+    bounded = data.upper_bound is not None
+    room = data.upper_bound - data.threshold if bounded else 1.0
+    beta = sample_beta(data.threshold, d, room, sigma_rel, priors, bounded=bounded)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
-    return beta, sigma, q
+    return beta, d * sigma_rel, q
+
+
+BETA_BEND = 3.0  # sharpness kappa of the bend in the beta coordinate (see sample_beta)
+
+
+def sample_beta(threshold, d, room, sigma_rel, priors: Priors, *, bounded, prior_only=False):
+    r"""Sites for :math:`\beta = \tau + \delta`, sampled in a coordinate scaled by the noise.
+
+    The prior is on :math:`z`: :math:`\log(\delta/d) \sim N(0, s_\beta)` without a bound;
+    with a bound :math:`B` (``room`` :math:`= B - \tau`), :math:`\delta = (B - \tau)
+    \,\mathrm{logistic}(z)`, :math:`z \sim N(\mathrm{logit}(d/(B - \tau)), s_\beta)`. In
+    both, :math:`z = c` (the prior's centre) puts :math:`\beta` at the best score.
+
+    NUTS does not sample :math:`z` itself: below the best score the likelihood is a wall,
+    :math:`\beta` must stay within a few :math:`\sigma` of it, which in :math:`z` is a width
+    :math:`a = \sigma/d` (:math:`a = (\sigma/d)/(1 - d/(B-\tau))` with a bound). As
+    :math:`\sigma \to 0` the wall sharpens into a funnel in which NUTS diverges (AlexNet).
+    The site ``beta_t`` is :math:`t` with
+
+    .. math::
+
+        z = c + a t + (1 - a)\,\mathrm{softplus}(\kappa t)/\kappa,
+        \qquad a \leftarrow \min(a, 1), \ \kappa = 3,
+
+    a smooth increasing map with slope :math:`a` below the best score (the wall sits near
+    :math:`t = -3` with width about 1, whatever :math:`\sigma`) and slope 1 above it.
+    The prior on :math:`z` is kept exactly: the factor ``beta_prior`` adds its log density
+    and :math:`\log |dz/dt| = \log(a + (1 - a)\,\mathrm{sigmoid}(\kappa t))`, so the
+    posterior is unchanged; only the sampler's coordinates are. With ``prior_only`` (draws
+    from the prior, no data), :math:`z` is sampled directly as site ``beta_z``.
+    """
+    if bounded:
+        p = jnp.minimum(d / room, 1 - 1e-9)
+        center = jnp.log(p) - jnp.log1p(-p)
+        sd = priors.beta_logit_sd
+        a = sigma_rel / (1.0 - p)
+    else:
+        center, sd, a = 0.0, priors.beta_log_sd, sigma_rel
+    if prior_only:
+        z = numpyro.sample("beta_z", dist.Normal(center, sd))
+    else:
+        t = numpyro.sample("beta_t", dist.ImproperUniform(constraints.real, (), ()))
+        a = jnp.minimum(a, 1.0)
+        z = center + a * t + (1.0 - a) * jax.nn.softplus(BETA_BEND * t) / BETA_BEND
+        log_slope = jnp.log(a + (1.0 - a) * jax.nn.sigmoid(BETA_BEND * t))
+        numpyro.factor("beta_prior", dist.Normal(center, sd).log_prob(z) + log_slope)
+    delta = room * jax.nn.sigmoid(z) if bounded else d * jnp.exp(z)
+    return threshold + delta
 
 
 def sample_sigma_rel(priors: Priors):

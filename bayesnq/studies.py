@@ -66,7 +66,7 @@ from jax import lax
 
 import bayesnq  # noqa: F401  (float64)
 from bayesnq.distribution import NoisyQuadratic
-from bayesnq.model import Priors, derive_alpha, sample_sigma_rel
+from bayesnq.model import Priors, derive_alpha, sample_beta, sample_sigma_rel
 
 __all__ = [
     "sbc",
@@ -134,16 +134,9 @@ def vector_model(y, mask, threshold, scale, room, *, priors=Priors(), gamma_max=
     :math:`B` on :math:`\beta` (used when ``bounded``).
     """
     d, t = scale, threshold
-    if bounded:
-        ratio = d / room
-        center = jnp.log(ratio) - jnp.log1p(-jnp.minimum(ratio, 1 - 1e-9))
-        z = numpyro.sample("beta_z", dist.Normal(center, priors.beta_logit_sd))
-        delta = room * jax.nn.sigmoid(z)
-    else:
-        z = numpyro.sample("beta_z", dist.Normal(0.0, priors.beta_log_sd))
-        delta = d * jnp.exp(z)
-    beta = t + delta
-    sigma = d * sample_sigma_rel(priors)
+    sigma_rel = sample_sigma_rel(priors)
+    sigma = d * sigma_rel
+    beta = sample_beta(t, d, room, sigma_rel, priors, bounded=bounded, prior_only=y is None)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
     if gamma_max is None:
         log_gamma = numpyro.sample("log_gamma", dist.Normal(priors.gamma_log_mean,
@@ -254,16 +247,15 @@ def _orient(values, threshold, minimize, bound):
     return y, t, b
 
 
-def _initial_values(y, mask, t, d, room, bounded, gamma_max, key, num_chains):
+def _initial_values(mask, gamma_max, key, num_chains):
     """Unconstrained starting points per chain: fit()'s defaults, jittered by U(-0.5, 0.5)."""
     frac = float(np.clip(mask.mean(), 0.01, 0.99))
-    beta_z = float(np.log(d / max(room - d, 1e-12))) if bounded else 0.0
     g0 = min(2.0, gamma_max or 2.0) * 0.75
     log_gamma_u = np.log(np.log(gamma_max) - np.log(g0)) if gamma_max is not None else np.log(g0)
-    base = np.array([beta_z, np.log(0.05), np.log(frac / (1 - frac)), log_gamma_u])
+    base = np.array([0.0, np.log(0.05), np.log(frac / (1 - frac)), log_gamma_u])
     jitter = np.asarray(jax.random.uniform(key, (num_chains, 4), minval=-0.5, maxval=0.5))
     z = base + jitter
-    return {"beta_z": z[:, 0], "sigma_rel": z[:, 1], "q": z[:, 2], "log_gamma": z[:, 3]}
+    return {"beta_t": z[:, 0], "sigma_rel": z[:, 1], "q": z[:, 2], "log_gamma": z[:, 3]}
 
 
 def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=None,
@@ -321,8 +313,8 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
     keys = jnp.asarray(keys)
     init_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 1), num_chains))(keys)
     chain_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 2), num_chains))(keys)
-    inits = [_initial_values(y[i], mask[i], t, d[i], room[i], bounded, cfg.gamma_max,
-                             init_keys[i, 0], num_chains) for i in range(r)]
+    inits = [_initial_values(mask[i], cfg.gamma_max, init_keys[i, 0], num_chains)
+             for i in range(r)]
     init = {k: jnp.asarray(np.stack([v[k] for v in inits])) for k in inits[0]}
     args = (jnp.asarray(y), jnp.asarray(mask), jnp.full(r, t), jnp.asarray(d), jnp.asarray(room))
     post, div = _engine(cfg)(chain_keys, args, init)

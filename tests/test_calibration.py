@@ -35,7 +35,7 @@ def test_vector_model_has_the_log_density_of_tail_model(bound, gamma_max):
     rng = np.random.default_rng(1)
     y = np.concatenate([0.8 + 0.1 * rng.random(7), 0.8 - rng.random(9)])
     data = TailData.build(y, 0.8, minimize=False, bounds=(None, bound))
-    params = {"beta_z": 0.3, "sigma_rel": 0.2, "q": 0.4, "log_gamma": 0.5}
+    params = {"beta_t": 0.3, "sigma_rel": 0.2, "q": 0.4, "log_gamma": 0.5}
     ref, _ = log_density(tail_model, (data,), dict(priors=Priors(), gamma_max=gamma_max), params)
     mask = (y > 0.8).astype(float)
     room = (bound - 0.8) if bound is not None else 1.0

@@ -319,13 +319,15 @@ def test_fit_end_to_end(tmp_path, capsys):
 def test_compilation_cache_folder(tmp_path, monkeypatch):
     import jax
 
+    from bayesnq.inference import _use_compilation_cache
+
     before = jax.config.jax_compilation_cache_dir
     try:
         monkeypatch.setenv("BAYESNQ_CACHE_DIR", "off")
-        cli._use_compilation_cache()
+        _use_compilation_cache()
         assert jax.config.jax_compilation_cache_dir == before
         monkeypatch.setenv("BAYESNQ_CACHE_DIR", str(tmp_path / "c"))
-        cli._use_compilation_cache()
+        _use_compilation_cache()
         assert jax.config.jax_compilation_cache_dir == str(tmp_path / "c")
         assert (tmp_path / "c").is_dir()
     finally:

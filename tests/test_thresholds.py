@@ -89,7 +89,7 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
     grid = criteria.default_thresholds(y, n=6)
     data = SplicedData.build(y, grid, minimize=False)
     assert data.thresholds.size == 6 and np.all(np.diff(data.thresholds) > 0)
-    params = {"beta_z": 0.1, "sigma_rel": 0.05, "q": 0.5, "log_gamma": np.log(2.0)}
+    params = {"beta_t": 0.1, "sigma_rel": 0.05, "q": 0.5, "log_gamma": np.log(2.0)}
     tr = handlers.trace(handlers.substitute(threshold_model, data=params)).get_trace(data)
     alpha, beta = float(tr["alpha"]["value"]), float(tr["beta"]["value"])
     gamma, sigma = float(tr["gamma"]["value"]), float(tr["sigma"]["value"])
