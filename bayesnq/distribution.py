@@ -28,21 +28,24 @@ holds all but :math:`e^{-38}` of its mass, split in two pieces :math:`[a, m]` an
 :math:`r^*` the peak of :math:`r^k K(r)`:
 
 * inside the support, :math:`[a, b] = [\max(0, v - cs), \min(1, r^* + cs)]`, split at
-  :math:`m = v`: Gauss–Legendre on each piece (73 and 40 nodes);
+  :math:`m = v`: Gauss–Legendre on each piece (57 and 30 nodes);
 * where :math:`K(0)` is not negligible (:math:`v \le s\sqrt{2(24 + \max(0, -\log k))}`,
   about 7 noise standard deviations, or :math:`v \le 0`) the window starts at
-  :math:`r = 0`, and :math:`[0, m]` uses tanh–sinh (73 nodes, :math:`h = 0.1`,
-  :math:`x \in [-4, 3.2]`, with an end correction :math:`(m\,\epsilon)^k K(0)` for the mass
-  of the :math:`r^{k-1}` singularity below the first node); :math:`m` is kept at least
-  :math:`s` from 0 and at most half way (for :math:`k > 2`, at most :math:`r^*/2`, so that
-  the peak lies in the Gauss–Legendre piece);
+  :math:`r = 0`, and :math:`[0, m]` uses tanh–sinh (57 nodes, :math:`h = 0.125`,
+  :math:`x \in [-4.125, 2.875]`, with an end correction :math:`(m\,\epsilon)^k K(0)` for
+  the mass of the :math:`r^{k-1}` singularity below the first node);
+  :math:`m = \min(\max(v - 2s, s), b/2)`, so that the peak of :math:`K` lies in the
+  Gauss–Legendre piece (for :math:`k > 2`, so that the peak of the integrand does,
+  :math:`m = \min(0.7 r^*, b/2)` for :math:`f_V` and :math:`P(V \le v)`, and at most
+  :math:`r^*/2` for :math:`P(V \ge v)`, whose integrand peaks near :math:`v` instead);
 * right of the support the window :math:`[1 - \omega, 1]` is halved (tanh–sinh on its
   first half if it is all of :math:`[0, 1]`).
 
 The window's ends and the split are held as offsets from the point, each computed where
 it is exact, so that nodes sit where they should even when :math:`s` is below
-:math:`10^{-12}` (far narrower than the spacing of floats near :math:`v`). Every point
-costs the same 113 node evaluations per integral (115 and 117 for the two
+:math:`10^{-12}` (far narrower than the spacing of floats near :math:`v`); for
+:math:`1 - r^k`, :math:`1 - r` is likewise taken from offsets from 1. Every point
+costs the same 87 node evaluations per integral (89 and 91 for the two
 probabilities, whose rules are one and two nodes larger only so that XLA keeps their
 per-node work apart when both are evaluated).
 
@@ -79,7 +82,7 @@ reverse-mode differentiation through them.
 Log-densities and log-probabilities are exact to about 1e-12 nats (relative, for large
 ones), from deep inside the support to 40 noise standard deviations outside it, for
 :math:`\gamma \ge 0.5`; below that, where :math:`s \gtrsim 0.1`, the tanh–sinh end
-correction limits the log-density to about 1e-7 at :math:`\gamma = 0.3` and 3e-6 at
+correction limits the log-density to about 4e-8 at :math:`\gamma = 0.3` and 3e-6 at
 :math:`\gamma = 0.2`.
 
 For the maximize form :math:`v = (\beta - y)/w`, :math:`F_Y(y) = P(V \ge v)`; for the
@@ -142,11 +145,13 @@ def _gauss_legendre(n: int):
     return 0.5 * (1.0 + x), 0.5 * (1.0 - x), np.log(0.5 * w)
 
 
-# tanh-sinh x = h j, j = -40..32: nodes from 1e-37 to 1 - 1e-22 of the piece (73 nodes)
-_TS_J_LEFT, _TS_J_RIGHT, _TS_H = 40, 32, 0.1
-_GL_SECOND = 40  # Gauss-Legendre nodes on the second piece
+# tanh-sinh x = h j, j = -33..23: nodes from 1e-42 to 1 - 1e-12 of the piece (57 nodes)
+_TS_J_LEFT, _TS_J_RIGHT, _TS_H = 33, 23, 0.125
+_GL_SECOND = 30  # Gauss-Legendre nodes on the second piece
 _ZERO_NATS = 24.0  # the window starts at r = 0 where K(0) / K(v) is above exp(-24) k
-_PEAK_K = 2.0  # above this k, the split at r = 0 stays below half the peak of r^k K
+_ZERO_GAP = 2.0  # a window from r = 0 is split this many s below v (K's peak in GL)
+_PEAK_K = 2.0  # above this k, the split at r = 0 stays below the peak of r^k K
+_PEAK_SPLIT = 0.7  # ... at this fraction of it for r^k K (pdf, le); at most half for ge
 
 
 def _build_rules():
@@ -198,15 +203,18 @@ def _edge(g, s, m, c):
     return jnp.maximum(kern, jnp.where(m > 0, weighted, 0.0))
 
 
-def _window(v, u, k, s):
+def _window(v, u, k, s, at_peak=True):
     """Per point: the window [a, m + w_2] of [0, 1], split at m, and two reference points.
 
-    Returns ``(ts, a, m, w_1, w_2, e, log_r_c, d_c, d_v)``: whether the first piece
-    [a, m] (width w_1) uses tanh-sinh (it starts at r = 0), a, m, the widths of the two
-    pieces, e = v - m, log r_c where r_c is the peak of r^k K(r) on the window, and
-    r_c - m and r_v - m where r_v is the point of the window nearest v (the peak of K).
+    Returns ``(ts, a, m, w_1, w_2, e, log_r_c, d_c, d_v, o_m, o_b)``: whether the first
+    piece [a, m] (width w_1) uses tanh-sinh (it starts at r = 0), a, m, the widths of the
+    two pieces, e = v - m, log r_c where r_c is the peak of r^k K(r) on the window,
+    r_c - m and r_v - m where r_v is the point of the window nearest v (the peak of K),
+    and 1 - m and 1 - (m + w_2), each exact where it is small.
     Offsets are each computed where they are exact, so that nodes sit where they should
-    relative to v even when s is far below the spacing of floats near v.
+    relative to v even when s is far below the spacing of floats near v. ``at_peak``
+    (integrands r^k K and k r^(k-1) K, not (1 - r^k) K): for k > 2 a window that starts
+    at r = 0 is split at ``_PEAK_SPLIT`` r* rather than at most r*/2.
     """
     d = _MASS_NATS
     c = jnp.sqrt(2 * (d + jnp.maximum(0.0, -jnp.log(s)) + jnp.maximum(0.0, -jnp.log(k))))
@@ -228,8 +236,14 @@ def _window(v, u, k, s):
     c_zero = jnp.minimum(c, jnp.sqrt(2 * (_ZERO_NATS + jnp.maximum(0.0, -jnp.log(k)))))
     at_zero = ~right_out & (left_out | (v <= c_zero * s))
     b_zero = jnp.where(left_out, b_left, jnp.minimum(1.0, r_star + c * s))
-    m_zero = jnp.minimum(jnp.maximum(v, s), 0.5 * b_zero)
-    m_zero = jnp.where(k > _PEAK_K, jnp.minimum(m_zero, 0.5 * r_star), m_zero)
+    m_zero = jnp.minimum(jnp.maximum(v - _ZERO_GAP * s, s), 0.5 * b_zero)
+    # above k = 2 the peak lies in the Gauss-Legendre piece: for r^k K (pdf, le) the split
+    # is at _PEAK_SPLIT r*, for (1 - r^k) K (ge, peaked near v) at most r*/2
+    if at_peak:
+        m_peak = jnp.minimum(_PEAK_SPLIT * r_star, 0.5 * b_zero)
+    else:
+        m_peak = jnp.minimum(m_zero, 0.5 * r_star)
+    m_zero = jnp.where(k > _PEAK_K, m_peak, m_zero)
     # right of the support, [1 - width, 1] halved; else [v - c s, min(1, r* + c s)] at v
     half_right = 0.5 * width_right
     whole_right = right_out & (width_right >= 1.0)
@@ -247,7 +261,10 @@ def _window(v, u, k, s):
     r_c = jnp.clip(r_star, a, m + w_2)
     d_c = jnp.clip(jnp.where(at_zero, r_star - m_zero, d_star + e), -w_1, w_2)
     d_v = jnp.clip(e, -w_1, w_2)
-    return ts, a, m, w_1, w_2, e, jnp.log(r_c), d_c, d_v
+    # 1 - m and 1 - (m + w_2), exact where they are small (for 1 - r^k near r = 1)
+    o_m = jnp.where(right_out, half_right, jnp.where(at_zero, 1.0 - m_zero, u))
+    o_b = o_m - w_2
+    return ts, a, m, w_1, w_2, e, jnp.log(r_c), d_c, d_v, o_m, o_b
 
 
 def _node_sum(terms):
@@ -274,7 +291,7 @@ def _piece_sums(win, k, s, which, moments=False):
     log of the integrand's factor in r (for ``"ge"`` times 1 - r^k, so that it stays
     finite at r = 1).
     """
-    ts, a, m, w_1, w_2, e, log_r_c, d_c, d_v = win
+    ts, a, m, w_1, w_2, e, log_r_c, d_c, d_v, o_m, o_b = win
     rules_ts, rules_gl, rules_second = _RULES[which]
     if moments:
         ex = (lambda x: x[..., None, None])
@@ -292,12 +309,16 @@ def _piece_sums(win, k, s, which, moments=False):
     e_s, d_s = e / s, d_ref / s
     z_ref = e_s - d_s
 
-    def terms(r, width_s, frac, log_w, z_0):
+    def terms(r, width_s, frac, log_w, z_0, one_minus_r):
         log_r = jnp.log(r)
         step = ex(width_s) * frac
         z = ex(z_0) - step
         x = log_w + (0.5 * step + ex(-0.5 * (z_0 - z_ref))) * (ex(z_0 + z_ref) - step)
         if power is None:
+            # log r corrected by the rounding of r, from the exact 1 - r: r is rounded to
+            # ulp(1), which would cost 1 - r^k its relative precision where the window is
+            # narrow next to r = 1 (the correction's own error, ~1e-16, is harmless)
+            log_r = log_r + ((1.0 - r) - one_minus_r)
             # (r = 1 in floating point, where the window is far narrower than ulp(1),
             # keeps 1 - r^k at 1e-300: finite, and far below any neighbour)
             rk_minus_1 = jnp.expm1(jnp.minimum(kk * log_r, -1e-300))
@@ -314,10 +335,12 @@ def _piece_sums(win, k, s, which, moments=False):
     # first piece [a, m]: tanh-sinh where a = 0, else Gauss-Legendre (same node count)
     t = ex(ts.astype(e.dtype))
     nt = 1.0 - t
-    frac, log_w = (t * p + nt * q for p, q in zip(rules_ts[::2], rules_gl[::2]))
-    sum_1 = _node_sum(terms(ex(a) + ex(w_1) * frac, w_1 / s, frac, log_w, e_s + w_1 / s))
-    frac, _, log_w = rules_second
-    sum_2 = _node_sum(terms(ex(m) + ex(w_2) * frac, w_2 / s, frac, log_w, e_s))
+    frac, frac_hi, log_w = (t * p + nt * q for p, q in zip(rules_ts, rules_gl))
+    sum_1 = _node_sum(terms(ex(a) + ex(w_1) * frac, w_1 / s, frac, log_w, e_s + w_1 / s,
+                            ex(o_m) + ex(w_1) * frac_hi))
+    frac, frac_hi, log_w = rules_second
+    sum_2 = _node_sum(terms(ex(m) + ex(w_2) * frac, w_2 / s, frac, log_w, e_s,
+                            ex(o_b) + ex(w_2) * frac_hi))
     w_max = jnp.maximum(w_1, w_2)
     scale_1, scale_2 = w_1 / w_max, w_2 / w_max
     if moments:
@@ -342,7 +365,7 @@ def _log_integral(which, v, u, k, s):
     :math:`1 - r^k`. Its derivatives (see ``_log_integral_jvp``) are averages over the
     same nodes.
     """
-    win = _window(v, u, k, s)
+    win = _window(v, u, k, s, which != "ge")
     log_ref, total = _piece_sums(win, k, s, which)
     out = log_ref + jnp.log(total)
     if which == "pdf":
@@ -367,7 +390,7 @@ def _log_integral_jvp(which, primals, tangents):
     """
     v, u, k, s = primals
     dv, du, dk, ds = tangents
-    win = _window(v, u, k, s)
+    win = _window(v, u, k, s, which != "ge")
     log_ref, total = _piece_sums(win, k, s, which, moments=True)
     out = log_ref + jnp.log(total[..., 0])
     mean = total[..., 1:] / total[..., :1]
