@@ -179,8 +179,13 @@ def _use_compilation_cache():
 
 def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains, num_warmup,
               num_samples, seed, progress_bar, target_accept_prob) -> MCMC:
-    """NUTS on ``model``; chains in parallel when JAX has a device for each."""
-    kernel = NUTS(model, target_accept_prob=target_accept_prob,
+    """NUTS on ``model``; chains in parallel when JAX has a device for each.
+
+    The mass matrix is dense: the posterior's parameters are correlated (beta with gamma
+    and sigma), and a dense metric takes fewer leapfrog steps per draw than a diagonal one.
+    """
+    _use_compilation_cache()
+    kernel = NUTS(model, target_accept_prob=target_accept_prob, dense_mass=True,
                   init_strategy=init_to_value(values=init))
     chain_method = "parallel" if jax.local_device_count() >= num_chains else "sequential"
     mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
