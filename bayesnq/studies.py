@@ -176,7 +176,10 @@ class _Config:
 
 @lru_cache(maxsize=8)
 def _engine(cfg: _Config):
-    """A jitted function running NUTS for a batch of replicates x chains."""
+    """A jitted function running NUTS for a batch of replicates x chains.
+
+    The sampler is fit()'s: the same model and coordinates, a dense mass matrix.
+    """
     from numpyro.infer.hmc import hmc
     from numpyro.infer.util import initialize_model
 
@@ -188,7 +191,7 @@ def _engine(cfg: _Config):
 
     def one_chain(key, args, init):
         init_kernel, sample_kernel = hmc(potential_gen(*args, **kwargs), algo="NUTS")
-        state = init_kernel(init, num_warmup=cfg.num_warmup,
+        state = init_kernel(init, num_warmup=cfg.num_warmup, dense_mass=True,
                             target_accept_prob=cfg.target_accept_prob, rng_key=key)
         state = lax.fori_loop(0, cfg.num_warmup, lambda _, s: sample_kernel(s), state)
 
