@@ -2094,7 +2094,7 @@ def plot_landscape(result, gamma_draws=None):
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
     if not isinstance(result, LandscapeResult):
         raise ValueError(f"result must be a LandscapeResult, got {type(result).__name__}")
@@ -2109,7 +2109,7 @@ def plot_landscape(result, gamma_draws=None):
         panels.append(_panel_fidelity)
     ncols = 3 if len(panels) > 4 else 2
     nrows = -(-len(panels) // ncols)
-    fig = Figure(figsize=(5.2 * ncols, 4.2 * nrows), layout="constrained")
+    fig = plt.figure(figsize=(5.2 * ncols, 4.2 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, panel in zip(axes, panels):
         panel(ax, result, gamma_draws)
@@ -2260,6 +2260,11 @@ def report(data, out_dir, gamma_draws=None, **kwargs):
             writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
     with open(os.path.join(out_dir, "landscape.json"), "w") as fh:
         json.dump(result.to_dict(), fh, indent=2)
+    import matplotlib.pyplot as plt
+
     fig = plot_landscape(result, gamma_draws=gamma_draws)
-    fig.savefig(os.path.join(out_dir, "landscape.png"), dpi=110)
+    try:
+        fig.savefig(os.path.join(out_dir, "landscape.png"), dpi=110)
+    finally:
+        plt.close(fig)
     return result

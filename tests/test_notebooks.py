@@ -1,5 +1,6 @@
-"""Every notebook runs top to bottom."""
+"""Every notebook runs top to bottom and shows its figures."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -7,6 +8,19 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+PLOT_CALL = re.compile(r"(^|\.)plot(_\w+)?\(")
+
+
+def check_outputs(nb):
+    """No cell raised, and every cell that calls a plot function shows an image."""
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
+    for c in nb.cells:
+        if c.cell_type == "code" and any(PLOT_CALL.search(line.split("#")[0].strip())
+                                         for line in c.source.splitlines()):
+            images = [o for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+            assert len(images) == 1, (c.source, len(images))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -15,9 +29,7 @@ def test_notebook_runs(path, tmp_path):
     client = NotebookClient(nb, timeout=900, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert not errors
+    check_outputs(nb)
     assert NOTEBOOKS, "no notebooks found"
 
 
@@ -38,9 +50,7 @@ def test_calibration_notebook_full(tmp_path, monkeypatch):
     out = Path(os.environ.get("BAYESNQ_NOTEBOOK_OUT", tmp_path))
     out.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out / path.name)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert not errors
+    check_outputs(nb)
     texts = [o.get("data", {}).get("text/plain", "") for c in nb.cells
              if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any("mean_rank_fraction" in t for t in texts), "the SBC table is missing"
