@@ -32,8 +32,8 @@ holds all but :math:`e^{-38}` of its mass, split in two pieces :math:`[a, m]` an
 * where :math:`K(0)` is not negligible (:math:`v \le s\sqrt{2(24 + \max(0, -\log k))}`,
   about 7 noise standard deviations, or :math:`v \le 0`) the window starts at
   :math:`r = 0`, and :math:`[0, m]` uses tanh–sinh (57 nodes, :math:`h = 0.125`,
-  :math:`x \in [-4.125, 2.875]`, with an end correction :math:`(m\,\epsilon)^k K(0)` for
-  the mass of the :math:`r^{k-1}` singularity below the first node);
+  :math:`x \in [-4.125, 2.875]`; for :math:`f_V`, the :math:`r^{k-1}` end below the
+  first node, where :math:`K = K(0)`, is added in closed form, see ``_end_mass``);
   :math:`m = \min(\max(v - 2s, s), b/2)`, so that the peak of :math:`K` lies in the
   Gauss–Legendre piece (for :math:`k > 2`, so that the peak of the integrand does,
   :math:`m = \min(0.7 r^*, b/2)` for :math:`f_V` and :math:`P(V \le v)`, and at most
@@ -125,18 +125,33 @@ _MASS_NATS = 38.0  # integrand mass left outside the quadrature window: below ex
 def _tanh_sinh(j_left: int, j_right: int, h: float):
     """Tanh-sinh on [0, 1], nodes at x = h j for j = -j_left..j_right.
 
-    Returns the fraction of the window below and above each node, the log-weights and the
-    log of the fraction below the first node's cell (for the r^(k-1) end correction).
+    Returns the fraction of the window below and above each node and the log-weights.
     """
     x = h * np.arange(-j_left, j_right + 1)
     t = np.pi * np.sinh(x)
     frac_lo = np.exp(-np.logaddexp(0.0, -t))
     frac_hi = np.exp(-np.logaddexp(0.0, t))
-    log_w = (
-        np.log(h * np.pi) + np.log(np.cosh(x)) - np.abs(t) - 2 * np.logaddexp(0.0, -np.abs(t))
-    )
+    return frac_lo, frac_hi, _tanh_sinh_log_weights(x, h)
+
+
+def _tanh_sinh_log_weights(x, h):
+    t = np.pi * np.sinh(x)
+    return (np.log(h * np.pi) + np.log(np.cosh(x)) - np.abs(t)
+            - 2 * np.logaddexp(0.0, -np.abs(t)))
+
+
+def _tanh_sinh_end(j_first: int, n_end: int, h: float):
+    """The ``n_end`` tanh-sinh nodes left of node ``j_first`` (for the r^(k-1) end).
+
+    Returns their log-weights, their log-fractions (exact: every one is below 1e-42, where
+    log(fraction) = -log(1 + e^(-t))), and the log of the fraction below the cell of the
+    leftmost of them and below that of node ``j_first``.
+    """
+    x = h * np.arange(j_first - n_end, j_first)
+    log_frac = -np.logaddexp(0.0, -np.pi * np.sinh(x))
     log_cut = -np.logaddexp(0.0, -np.pi * np.sinh(x[0] - h / 2))
-    return frac_lo, frac_hi, log_w, log_cut
+    log_cut_rule = -np.logaddexp(0.0, -np.pi * np.sinh(h * j_first - h / 2))
+    return _tanh_sinh_log_weights(x, h), log_frac, float(log_cut), float(log_cut_rule)
 
 
 def _gauss_legendre(n: int):
@@ -148,6 +163,8 @@ def _gauss_legendre(n: int):
 # tanh-sinh x = h j, j = -33..23: nodes from 1e-42 to 1 - 1e-12 of the piece (57 nodes)
 _TS_J_LEFT, _TS_J_RIGHT, _TS_H = 33, 23, 0.125
 _GL_SECOND = 30  # Gauss-Legendre nodes on the second piece
+_TS_END = 16  # further tanh-sinh nodes summed in closed form at the r^(k-1) end (K = K(0))
+_END_SUM_K = 0.3  # ... needed only below this k
 _ZERO_NATS = 24.0  # the window starts at r = 0 where K(0) / K(v) is above exp(-24) k
 _ZERO_GAP = 2.0  # a window from r = 0 is split this many s below v (K's peak in GL)
 _PEAK_K = 2.0  # above this k, the split at r = 0 stays below the peak of r^k K
@@ -155,7 +172,7 @@ _PEAK_SPLIT = 0.7  # ... at this fraction of it for r^k K (pdf, le); at most hal
 
 
 def _build_rules():
-    """Per integrand: its rules, and the tanh-sinh end fraction of the pdf's.
+    """Per integrand: its rules, and the pdf's tanh-sinh end nodes (see ``_end_mass``).
 
     Each integrand (``"pdf"``, ``"le"``, ``"ge"``) gets tanh-sinh and Gauss-Legendre of one
     size for the first piece and Gauss-Legendre for the second, the three of slightly
@@ -166,14 +183,12 @@ def _build_rules():
     rules = {}
     for extra, which in enumerate(("pdf", "le", "ge")):
         ts = _tanh_sinh(_TS_J_LEFT + extra, _TS_J_RIGHT, _TS_H)
-        rules[which] = (ts[:3], _gauss_legendre(ts[0].size),
+        rules[which] = (ts, _gauss_legendre(ts[0].size),
                         _gauss_legendre(_GL_SECOND + extra))
-        if which == "pdf":
-            ts_cut = float(ts[3])
-    return rules, ts_cut
+    return rules, _tanh_sinh_end(-_TS_J_LEFT, _TS_END, _TS_H)
 
 
-_RULES, _TS_CUT = _build_rules()
+_RULES, _TS_END_NODES = _build_rules()
 
 
 # ---------------------------------------------------------------- the core integrals
@@ -353,8 +368,45 @@ def _piece_sums(win, k, s, which, moments=False):
 
 
 def _end_mass(v, k, s, m):
-    """log of (m cut)^k K(0): the mass of k r^(k-1) K below the first tanh-sinh node."""
-    return k * (jnp.log(m) + _TS_CUT) - 0.5 * jnp.square(v / s)
+    r"""log of the mass of :math:`k r^{k-1} K` on :math:`[0, m]` left of the tanh-sinh rule.
+
+    Below the rule's first node :math:`r < 10^{-42} m`, where :math:`K = K(0)` to double
+    precision, so the rule continued to the left is a sum in closed form: with the next
+    ``_TS_END`` nodes :math:`f_j` (weights :math:`w_j`) and the fraction :math:`\epsilon`
+    below their cells,
+
+    .. math::
+
+        m^k K(0) \Bigl(\epsilon^k + k \sum_j w_j f_j^{k-1}\Bigr).
+
+    The sum is what keeps small :math:`k` exact: :math:`\epsilon^k` alone (the integral
+    below the rule) misses the rule's own discretization of the slowly decaying end, which
+    is :math:`2 \cdot 10^{-8}` of the density at :math:`k = 0.15` and grows as :math:`k`
+    falls (below :math:`10^{-12}` above :math:`k = 0.25`, where the sum is skipped and
+    :math:`\epsilon` is the fraction below the rule's own first cell). Returns the log-mass
+    and its derivative in :math:`k`.
+    """
+    log_w, log_f, log_cut, log_cut_rule = _TS_END_NODES
+
+    def with_sum(k):
+        kk = k[..., None]
+        parts = jnp.concatenate(
+            [kk * log_cut, jnp.log(kk) + log_w + (kk - 1.0) * log_f], axis=-1)
+        d_parts = jnp.concatenate(
+            [jnp.broadcast_to(log_cut, kk.shape), 1.0 / kk + log_f], axis=-1)
+        top = jnp.max(parts, axis=-1, keepdims=True)
+        p = jnp.exp(parts - top)
+        total = jnp.sum(p, axis=-1)
+        return top[..., 0] + jnp.log(total), jnp.sum(p * d_parts, axis=-1) / total
+
+    def integral_only(k):
+        return k * log_cut_rule, jnp.full_like(k, log_cut_rule)
+
+    # the sum changes the density by less than 1e-12 of itself above k = 0.25: skip it
+    # when no point needs it (under vmap both branches run, which is also exact)
+    log_sum, d_k = jax.lax.cond(jnp.any(k < _END_SUM_K), with_sum, integral_only, k)
+    log_m = jnp.log(m)
+    return k * log_m - 0.5 * jnp.square(v / s) + log_sum, log_m + d_k
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0,))
@@ -371,7 +423,7 @@ def _log_integral(which, v, u, k, s):
     if which == "pdf":
         ts, m = win[0], win[2]
         out = jnp.log(k) + out
-        out = jnp.where(ts, jnp.logaddexp(out, _end_mass(v, k, s, m)), out)
+        out = jnp.where(ts, jnp.logaddexp(out, _end_mass(v, k, s, m)[0]), out)
     return out
 
 
@@ -399,14 +451,14 @@ def _log_integral_jvp(which, primals, tangents):
         ts, m = win[0], win[2]
         out = jnp.log(k) + out
         d_k = d_k + 1.0 / k
-        end = _end_mass(v, k, s, m)
+        end, d_k_end = _end_mass(v, k, s, m)
         with_end = jnp.logaddexp(out, end)
         p_end = jnp.where(ts, jnp.exp(end - with_end), 0.0)
         p_in = 1.0 - p_end
         z0 = v / s
         d_v = p_in * d_v - p_end * z0 / s
         d_s = p_in * d_s + p_end * jnp.square(z0) / s
-        d_k = p_in * d_k + p_end * (jnp.log(m) + _TS_CUT)
+        d_k = p_in * d_k + p_end * d_k_end
         out = jnp.where(ts, with_end, out)
     d_point = jnp.where(jnp.abs(v) <= jnp.abs(u), dv, -du)
     return out, d_v * d_point + d_k * dk + d_s * ds
@@ -734,7 +786,9 @@ class NoisyQuadratic(Distribution):
         return self._logs(value, ("sf",))[0]
 
     def cdf(self, value):
-        return jnp.exp(self.log_cdf(value))
+        r""":math:`P(Y \le y)`; above 1/2 as :math:`1 - P(Y > y)`, exact to an ulp near 1."""
+        log_cdf, log_sf = self._logs(value, ("cdf", "sf"))
+        return jnp.where(log_cdf < -np.log(2.0), jnp.exp(log_cdf), -jnp.expm1(log_sf))
 
     def icdf(self, q):
         """Quantile function :math:`F^{-1}(q)` (safeguarded Newton in log space)."""
