@@ -151,7 +151,8 @@ def _initial_values(ref: TailData, gamma, n_hyperparameters) -> dict:
 def _use_compilation_cache():
     """Keep JAX's compiled programs on disk, so that a repeated fit skips compilation.
 
-    Called by every fit and study. The folder is ``$BAYESNQ_CACHE_DIR``, else the folder
+    Called by every fit (fixed or inferred threshold) and by the command line, which
+    also covers its studies. The folder is ``$BAYESNQ_CACHE_DIR``, else the folder
     already set in ``jax.config.jax_compilation_cache_dir``, else
     ``$XDG_CACHE_HOME/bayesnq/jax`` (default ``~/.cache/bayesnq/jax``);
     ``BAYESNQ_CACHE_DIR=off`` turns the cache off. A sampler is compiled for the data it
