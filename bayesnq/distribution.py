@@ -211,9 +211,12 @@ def _edge(g, s, m, c):
     the kernel's slope (``m = 0``), the mode of ``r^m K`` and concavity.
     """
     d = _MASS_NATS
-    kern = 2 * d * s * s / (g + jnp.sqrt(g * g + 2 * d * s * s))
+    # roots of quadratics in units of lam = max(s, g), where s^2 and g^2 cannot underflow
+    lam = jnp.maximum(s, g)
+    g_l, s_l = g / lam, s / lam
+    kern = lam * 2 * d * s_l * s_l / (g_l + jnp.sqrt(g_l * g_l + 2 * d * s_l * s_l))
     m_safe = jnp.where(m > 0, m, 1.0)
-    mode = 2 * m_safe * s * s / (jnp.sqrt(g * g + 4 * m_safe * s * s) + g)
+    mode = lam * 2 * m_safe * s_l * s_l / (jnp.sqrt(g_l * g_l + 4 * m_safe * s_l * s_l) + g_l)
     weighted = jnp.minimum(mode * (1 + _mode_excess(m_safe, d / m_safe)), mode + c * s)
     return jnp.maximum(kern, jnp.where(m > 0, weighted, 0.0))
 
@@ -242,11 +245,16 @@ def _window(v, u, k, s, at_peak=True):
         jnp.maximum(_edge(g_left, s, k, c), _edge(g_left, s, k - 1.0, c)),
     )
     width_right = jnp.minimum(1.0, _edge(g_right, s, jnp.ones_like(k), c))
-    # r* - v and r*, where r* is the peak of r^k K(r), each without cancellation
-    q = jnp.sqrt(v * v + 4 * k * s * s)
+    # r* - v and r*, where r* is the peak of r^k K(r), each without cancellation,
+    # in units of lam = max(s, |v|), so that nothing underflows when s is below 1e-154
+    lam = jnp.maximum(s, jnp.abs(v))
+    v_l, s_l = v / lam, s / lam
+    q = jnp.sqrt(v_l * v_l + 4 * k * s_l * s_l)
     pos = v > 0
-    d_star = jnp.where(pos, 2 * k * s * s / jnp.where(pos, q + v, 1.0), 0.5 * (q - v))
-    r_star = jnp.where(pos, v + d_star, 2 * k * s * s / jnp.where(pos, 1.0, q - v))
+    d_star = lam * jnp.where(pos, 2 * k * s_l * s_l / jnp.where(pos, q + v_l, 1.0),
+                             0.5 * (q - v_l))
+    r_star = jnp.where(pos, v + d_star,
+                       lam * 2 * k * s_l * s_l / jnp.where(pos, 1.0, q - v_l))
     # windows that start at r = 0 (the r^(k-1) end is in them), in absolute terms
     c_zero = jnp.minimum(c, jnp.sqrt(2 * (_ZERO_NATS + jnp.maximum(0.0, -jnp.log(k)))))
     at_zero = ~right_out & (left_out | (v <= c_zero * s))
@@ -500,12 +508,78 @@ def _standardized_log(which, v, u, k, s):
     sets up NUTS) traces the quadrature once per shape.
     """
     v, u, k, s = jnp.broadcast_arrays(*(jnp.asarray(x) for x in (v, u, k, s)))
+    tiny = s < _S_FLOOR
+    return lax.cond(jnp.any(tiny), partial(_rescaled_log, which),
+                    partial(_quadrature_log, which), v, u, k, s)
+
+
+def _quadrature_log(which, v, u, k, s):
+    """One output of :func:`standardized_logs` by quadrature (``s >= _S_FLOOR``)."""
     log_norm = -jnp.log(s) - _LOG_SQRT_2PI
     out = log_norm + _log_integral(which, v, u, k, s)
     if which == "pdf":
         return out
     log_outside = log_ndtr(-u / s) if which == "le" else log_ndtr(-v / s)
     return jnp.minimum(jnp.logaddexp(log_outside, out), 0.0)
+
+
+_S_FLOOR = 1e-60  # below this s, a point near an end is moved to s = _S_FLOOR ...
+_Z_FAR = 1e30  # ... if it is within this many s of the end; beyond, the noise is negligible
+
+
+def _rescaled_log(which, v, u, k, s):
+    r"""One output of :func:`standardized_logs` where some ``s`` is below ``_S_FLOOR``.
+
+    Within :math:`|z| \le 10^{30}` noise sds of the nearer end (:math:`z = v/s` at
+    :math:`r = 0`, :math:`z = u/s` at :math:`r = 1`), the other end is more than
+    :math:`10^{30}` sds away, and the distribution near the end is self-similar in
+    :math:`s` at fixed :math:`z`: near :math:`r = 0`,
+    :math:`P(V \le v) = s^k E[(z - Z)_+^k]` and :math:`f_V = s^{k-1} k E[(z - Z)_+^{k-1}]`;
+    near :math:`r = 1` (to relative order :math:`ks|z|`, below 1e-70),
+    :math:`P(V \ge v) = s k E[(z - Z)_+]` and :math:`f_V = k \Phi(z)`. So the point is
+    moved to :math:`s_0 = 10^{-60}` at the same :math:`z` and the quadrature's value
+    scaled by powers of :math:`\rho = s / s_0`, the complementary probability as
+    :math:`1 - \rho^k (1 - P)` or :math:`1 - \rho (1 - P)`. Farther than
+    :math:`10^{30}` sds, inside the support the noiseless value is exact to
+    :math:`(s/v)^2 < 10^{-60}`, and outside it the log-density and the far tail are
+    :math:`-z^2/2` to within an ulp (the other terms are below :math:`10^{-57}` of it),
+    about :math:`-5 \cdot 10^{307}` where :math:`z^2` would overflow (:math:`|z| > 10^{154}`).
+    """
+    tiny = s < _S_FLOOR
+    near_zero = v <= u
+    d = jnp.where(near_zero, v, u)
+    # z = d / s with both scaled by a power of 2 so that s is near 1: exact, and the
+    # derivative of the ratio does not overflow through 1 / s^2
+    scale = lax.stop_gradient(jnp.exp2(-jnp.floor(jnp.log2(jnp.where(tiny, s, 1.0)))))
+    mapped = tiny & (jnp.abs(d) <= _Z_FAR * s)
+    d_0 = jnp.where(mapped, d * scale, 0.0) / jnp.where(mapped, s * scale, 1.0) * _S_FLOOR
+    v_q = jnp.where(mapped, jnp.where(near_zero, d_0, 1.0 - d_0), jnp.where(tiny, 0.5, v))
+    u_q = jnp.where(mapped, jnp.where(near_zero, 1.0 - d_0, d_0), jnp.where(tiny, 0.5, u))
+    s_q = jnp.where(tiny, _S_FLOOR, s)
+    out = _quadrature_log(which, v_q, u_q, k, s_q)
+
+    log_rho = jnp.log(jnp.where(tiny, s, _S_FLOOR)) - math.log(_S_FLOOR)
+    power = jnp.where(near_zero, k, 1.0)
+    grows = {"pdf": None, "le": near_zero, "ge": ~near_zero}[which]
+    if which == "pdf":
+        scaled = out + jnp.where(near_zero, (k - 1.0) * log_rho, 0.0)
+    else:
+        log_p = power * log_rho
+        # 1 - rho^p (1 - P): from 1 - P where P is near 1, else as a sum of two positives
+        near_one = out > -_LOG_2
+        complement = jnp.where(
+            near_one,
+            jnp.log1p(jnp.exp(log_p) * jnp.expm1(jnp.where(near_one, out, 0.0))),
+            jnp.logaddexp(jnp.log(-jnp.expm1(log_p)), log_p + out))
+        scaled = jnp.where(grows, log_p + out, jnp.minimum(complement, 0.0))
+
+    exact = dict(zip(("pdf", "le", "ge"), _noiseless_logs(v, u, k)))[which]
+    far_out = tiny & ~mapped & (d < 0)
+    # |z| capped where z^2 / 2 would overflow: -5e307 and a zero gradient instead of -inf
+    z_far = jnp.where(far_out, d * scale, 0.0) / jnp.where(far_out, s * scale, 1.0)
+    z_far = jnp.clip(z_far, -1e154, 1e154)
+    far = jnp.where(far_out & (exact == -jnp.inf), -0.5 * jnp.square(z_far), exact)
+    return jnp.where(mapped, scaled, jnp.where(tiny, far, out))
 
 
 _AVG_GL_N = 16  # Gauss-Legendre nodes per panel of the average tuning curve
@@ -653,8 +727,10 @@ def _log_gamma_ratio(x, a):
 def _noiseless_logs(v, u, k):
     """The sigma = 0 limit: V = R ~ Beta(k, 1) on [0, 1]."""
     inside = (v > 0) & (u > 0)
-    v_safe = jnp.where(inside, v, 0.5)
-    log_v = jnp.log(v_safe)
+    # log v from u where v is near 1, where 1 - v^k needs it
+    near_one = u < 0.5
+    log_v = jnp.where(near_one, jnp.log1p(-jnp.where(inside & near_one, u, 0.5)),
+                      jnp.log(jnp.where(inside & ~near_one, v, 0.5)))
     log_pdf = jnp.where(inside, jnp.log(k) + (k - 1.0) * log_v, -jnp.inf)
     log_le = jnp.where(v <= 0, -jnp.inf, jnp.where(u <= 0, 0.0, k * log_v))
     log_ge = jnp.where(
