@@ -134,6 +134,26 @@ def test_tiny_sbc(tiny_sbc):
     assert len(fig.axes) >= 4
 
 
+def test_sbc_importance_uses_the_same_replicates(tiny_sbc):
+    keys = ("n", "threshold", "scale")
+    kw = {k: TINY[k] for k in keys if k in TINY}
+    recs = calibration.sbc_importance(replicates=3, seed=5, draws=4096,
+                                      n_hyperparameters=tiny_sbc.settings["gamma_max"], **kw)
+    assert [r["replicate"] for r in recs] == [0, 1, 2]
+    for i, r in enumerate(recs):
+        for k in studies.SBC_PARAMS:
+            assert r["true"][k] == pytest.approx(tiny_sbc.true[k][i], rel=1e-12)
+            assert 0.0 <= r["pit"][k] <= 1.0
+        assert 1.0 <= r["ess"] <= 4096
+    # the likelihood reweights the prior: the weights are far from uniform
+    assert min(r["ess"] for r in recs) < 4096 / 2
+    again = calibration.sbc_importance(replicates=1, seed=5, draws=4096,
+                                       n_hyperparameters=tiny_sbc.settings["gamma_max"], **kw)
+    assert again[0] == recs[0]
+    with pytest.raises(ValueError, match="draws"):
+        calibration.sbc_importance(replicates=1, draws=1)
+
+
 def test_sbc_is_reproducible_per_replicate(tiny_sbc, tmp_path):
     # replicate i depends only on (seed, i): the first two of three are the same
     r = calibration.sbc(replicates=2, seed=5, path=tmp_path / "a.jsonl", **TINY)
