@@ -85,6 +85,14 @@ ones), from deep inside the support to 40 noise standard deviations outside it, 
 :math:`\gamma` = 0.1–0.4 (tests against mpmath); at :math:`\gamma = 0.05` the 16 closed-form
 end terms of ``_end_mass`` leave about 1e-9.
 
+**Tiny relative noise.** Below :math:`s = 10^{-60}` (a width far beyond the noise, as
+prior draws can have), a point within :math:`10^{30}` noise sds of an end is moved to
+:math:`s = 10^{-60}` at the same distance in sds and the value rescaled by the exact
+self-similarity of the distribution near that end; farther points take the noiseless
+value inside the support and :math:`-z^2/2` outside it (see ``_rescaled``). :math:`s`
+below the smallest normal float64 (2.2e-308) is flushed to zero by XLA on CPU: there the
+distribution is its noiseless limit.
+
 For the maximize form :math:`v = (\beta - y)/w`, :math:`F_Y(y) = P(V \ge v)`; for the
 minimize form :math:`v = (y - \alpha)/w`, :math:`F_Y(y) = P(V \le v)`;
 :math:`f_Y(y) = f_V(v) / w` in both.
@@ -508,9 +516,13 @@ def _standardized_log(which, v, u, k, s):
     sets up NUTS) traces the quadrature once per shape.
     """
     v, u, k, s = jnp.broadcast_arrays(*(jnp.asarray(x) for x in (v, u, k, s)))
-    tiny = s < _S_FLOOR
-    return lax.cond(jnp.any(tiny), partial(_rescaled_log, which),
-                    partial(_quadrature_log, which), v, u, k, s)
+    # one quadrature per point in every case (under vmap both branches of a cond run,
+    # so the conds hold only the cheap per-point work of _moved and _rescaled)
+    any_tiny = jnp.any(s < _S_FLOOR)
+    v_q, u_q, s_q = lax.cond(any_tiny, _moved, lambda v, u, s: (v, u, s), v, u, s)
+    out = _quadrature_log(which, v_q, u_q, k, s_q)
+    return lax.cond(any_tiny, partial(_rescaled, which), lambda out, v, u, k, s: out,
+                    out, v, u, k, s)
 
 
 def _quadrature_log(which, v, u, k, s):
@@ -527,8 +539,29 @@ _S_FLOOR = 1e-60  # below this s, a point near an end is moved to s = _S_FLOOR .
 _Z_FAR = 1e30  # ... if it is within this many s of the end; beyond, the noise is negligible
 
 
-def _rescaled_log(which, v, u, k, s):
-    r"""One output of :func:`standardized_logs` where some ``s`` is below ``_S_FLOOR``.
+def _near_end(v, u, s):
+    """Which end is nearer, the signed offset d to it, and where the point is moved."""
+    tiny = s < _S_FLOOR
+    near_zero = v <= u
+    d = jnp.where(near_zero, v, u)
+    # z = d / s with both scaled by a power of 2 so that s is near 1: exact, and the
+    # derivative of the ratio does not overflow through 1 / s^2
+    scale = lax.stop_gradient(jnp.exp2(-jnp.floor(jnp.log2(jnp.where(tiny, s, 1.0)))))
+    mapped = tiny & (jnp.abs(d) <= _Z_FAR * s)
+    return tiny, near_zero, d, scale, mapped
+
+
+def _moved(v, u, s):
+    """(v, u, s) where the quadrature runs: a tiny-``s`` point near an end goes to ``s_0``."""
+    tiny, near_zero, d, scale, mapped = _near_end(v, u, s)
+    d_0 = jnp.where(mapped, d * scale, 0.0) / jnp.where(mapped, s * scale, 1.0) * _S_FLOOR
+    v_q = jnp.where(mapped, jnp.where(near_zero, d_0, 1.0 - d_0), jnp.where(tiny, 0.5, v))
+    u_q = jnp.where(mapped, jnp.where(near_zero, 1.0 - d_0, d_0), jnp.where(tiny, 0.5, u))
+    return v_q, u_q, jnp.where(tiny, _S_FLOOR, s)
+
+
+def _rescaled(which, out, v, u, k, s):
+    r"""Where ``s`` is below ``_S_FLOOR``: the output at the point moved by :func:`_moved`.
 
     Within :math:`|z| \le 10^{30}` noise sds of the nearer end (:math:`z = v/s` at
     :math:`r = 0`, :math:`z = u/s` at :math:`r = 1`), the other end is more than
@@ -545,19 +578,7 @@ def _rescaled_log(which, v, u, k, s):
     :math:`-z^2/2` to within an ulp (the other terms are below :math:`10^{-57}` of it),
     about :math:`-5 \cdot 10^{307}` where :math:`z^2` would overflow (:math:`|z| > 10^{154}`).
     """
-    tiny = s < _S_FLOOR
-    near_zero = v <= u
-    d = jnp.where(near_zero, v, u)
-    # z = d / s with both scaled by a power of 2 so that s is near 1: exact, and the
-    # derivative of the ratio does not overflow through 1 / s^2
-    scale = lax.stop_gradient(jnp.exp2(-jnp.floor(jnp.log2(jnp.where(tiny, s, 1.0)))))
-    mapped = tiny & (jnp.abs(d) <= _Z_FAR * s)
-    d_0 = jnp.where(mapped, d * scale, 0.0) / jnp.where(mapped, s * scale, 1.0) * _S_FLOOR
-    v_q = jnp.where(mapped, jnp.where(near_zero, d_0, 1.0 - d_0), jnp.where(tiny, 0.5, v))
-    u_q = jnp.where(mapped, jnp.where(near_zero, 1.0 - d_0, d_0), jnp.where(tiny, 0.5, u))
-    s_q = jnp.where(tiny, _S_FLOOR, s)
-    out = _quadrature_log(which, v_q, u_q, k, s_q)
-
+    tiny, near_zero, d, scale, mapped = _near_end(v, u, s)
     log_rho = jnp.log(jnp.where(tiny, s, _S_FLOOR)) - math.log(_S_FLOOR)
     power = jnp.where(near_zero, k, 1.0)
     grows = {"pdf": None, "le": near_zero, "ge": ~near_zero}[which]
