@@ -109,6 +109,17 @@ def _check_levels(name, values):
     return levels
 
 
+def _check_simulation(scale, threshold, n_hyperparameters):
+    """Checks shared by the simulation studies; returns ``n_hyperparameters`` as an int."""
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number, got scale={scale!r}")
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number, got threshold={threshold!r}")
+    if n_hyperparameters is not None:
+        n_hyperparameters = _check_int("n_hyperparameters", n_hyperparameters, 1)
+    return n_hyperparameters
+
+
 def _check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {name}={value!r}")
@@ -815,12 +826,7 @@ def sbc(*, replicates=200, n=48, threshold=0.0, scale=1.0, minimize=False, bound
     if num_ranks > num_chains * num_samples + 1:
         raise ValueError(f"num_ranks must be <= num_chains * num_samples + 1 = "
                          f"{num_chains * num_samples + 1}, got num_ranks={num_ranks!r}")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive number, got scale={scale!r}")
-    if not np.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite number, got threshold={threshold!r}")
-    if n_hyperparameters is not None:
-        n_hyperparameters = _check_int("n_hyperparameters", n_hyperparameters, 1)
+    n_hyperparameters = _check_simulation(scale, threshold, n_hyperparameters)
     _check_choice("executor", executor, _EXECUTORS)
     if bound is not None and ((bound <= threshold) if not minimize else (bound >= threshold)):
         raise ValueError(f"bound must lie beyond the threshold {threshold!r}, got bound={bound!r}")
@@ -890,12 +896,7 @@ def sbc_importance(*, replicates=200, n=48, threshold=0.0, scale=1.0, n_hyperpar
     draws = _check_int("draws", draws, 2)
     seed = _check_int("seed", seed, 0)
     first = _check_int("first", first, 0)
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive number, got scale={scale!r}")
-    if not np.isfinite(threshold):
-        raise ValueError(f"threshold must be a finite number, got threshold={threshold!r}")
-    if n_hyperparameters is not None:
-        n_hyperparameters = _check_int("n_hyperparameters", n_hyperparameters, 1)
+    n_hyperparameters = _check_simulation(scale, threshold, n_hyperparameters)
     pri = priors or Priors()
     base = jax.random.PRNGKey(seed)
     out = []
