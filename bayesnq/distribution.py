@@ -516,13 +516,11 @@ def _standardized_log(which, v, u, k, s):
     sets up NUTS) traces the quadrature once per shape.
     """
     v, u, k, s = jnp.broadcast_arrays(*(jnp.asarray(x) for x in (v, u, k, s)))
-    # one quadrature per point in every case (under vmap both branches of a cond run,
-    # so the conds hold only the cheap per-point work of _moved and _rescaled)
-    any_tiny = jnp.any(s < _S_FLOOR)
-    v_q, u_q, s_q = lax.cond(any_tiny, _moved, lambda v, u, s: (v, u, s), v, u, s)
-    out = _quadrature_log(which, v_q, u_q, k, s_q)
-    return lax.cond(any_tiny, partial(_rescaled, which), lambda out, v, u, k, s: out,
-                    out, v, u, k, s)
+    # one quadrature per point; the move and the rescale are cheap per-point selects
+    # (identities where s >= _S_FLOOR), not lax.conds: with conds here XLA:CPU segfaulted
+    # twice while compiling the spliced-threshold models late in a full test run
+    v_q, u_q, s_q = _moved(v, u, s)
+    return _rescaled(which, _quadrature_log(which, v_q, u_q, k, s_q), v, u, k, s)
 
 
 def _quadrature_log(which, v, u, k, s):
