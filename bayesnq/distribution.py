@@ -577,7 +577,8 @@ def _rescaled(which, out, v, u, k, s):
     about :math:`-5 \cdot 10^{307}` where :math:`z^2` would overflow (:math:`|z| > 10^{154}`).
     """
     tiny, near_zero, d, scale, mapped = _near_end(v, u, s)
-    log_rho = jnp.log(jnp.where(tiny, s, _S_FLOOR)) - math.log(_S_FLOOR)
+    # (-1 where s is not tiny: a finite stand-in, so unused branches keep finite gradients)
+    log_rho = jnp.where(tiny, jnp.log(jnp.where(tiny, s, _S_FLOOR)) - math.log(_S_FLOOR), -1.0)
     power = jnp.where(near_zero, k, 1.0)
     grows = {"pdf": None, "le": near_zero, "ge": ~near_zero}[which]
     if which == "pdf":
