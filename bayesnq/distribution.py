@@ -516,11 +516,13 @@ def _standardized_log(which, v, u, k, s):
     sets up NUTS) traces the quadrature once per shape.
     """
     v, u, k, s = jnp.broadcast_arrays(*(jnp.asarray(x) for x in (v, u, k, s)))
-    # one quadrature per point; the move and the rescale are cheap per-point selects
-    # (identities where s >= _S_FLOOR), not lax.conds: with conds here XLA:CPU segfaulted
-    # twice while compiling the spliced-threshold models late in a full test run
+    # one quadrature per point (the move is an identity where s >= _S_FLOOR); the rescale,
+    # a dozen transcendentals per point, runs only for a batch that has a tiny s (under
+    # vmap a cond runs both branches, which is still one quadrature)
     v_q, u_q, s_q = _moved(v, u, s)
-    return _rescaled(which, _quadrature_log(which, v_q, u_q, k, s_q), v, u, k, s)
+    out = _quadrature_log(which, v_q, u_q, k, s_q)
+    return lax.cond(jnp.any(s < _S_FLOOR), partial(_rescaled, which),
+                    lambda out, v, u, k, s: out, out, v, u, k, s)
 
 
 def _quadrature_log(which, v, u, k, s):

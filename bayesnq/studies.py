@@ -928,10 +928,10 @@ def _censored_log_likelihood(y, threshold, alpha, beta, gamma, sigma):
     """Censored tail log-likelihood of one search at each of many parameter draws."""
     tail = y > threshold
     safe = jnp.where(tail, y, threshold + 1.0)
+    n_below = jnp.sum(~tail)
 
     def one(theta):
         d = NoisyQuadratic(*theta)
-        n_below = jnp.sum(~tail)
         below = jnp.where(n_below > 0, n_below * d.log_cdf(threshold), 0.0)
         return jnp.sum(jnp.where(tail, d.log_prob(safe), 0.0)) + below
 

@@ -2,13 +2,12 @@
 
 import os
 
+import jax
+import pytest
+
 # The command line keeps JAX's compiled programs on disk (see bayesnq.cli); tests stay
 # hermetic and write nothing to the user's cache folder.
 os.environ.setdefault("BAYESNQ_CACHE_DIR", "off")
-
-
-import jax  # noqa: E402
-import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True, scope="module")
