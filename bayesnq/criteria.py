@@ -301,9 +301,8 @@ def compare_thresholds(
     -------
     ThresholdComparison
     """
-    from bayesnq.inference import fit as fit_one
-    from bayesnq.inference import spliced_pointwise
-    from bayesnq.model import SplicedData
+    from bayesnq.inference import _check_settings, _fit_fixed, spliced_pointwise
+    from bayesnq.model import Priors, SplicedData, TailData
 
     if rank_by not in ("spliced", "validation"):
         raise ValueError(f"rank_by must be 'spliced' or 'validation', got rank_by={rank_by!r}")
@@ -313,6 +312,9 @@ def compare_thresholds(
     else:
         minimize = bool(minimize) if minimize is not None else False
         scores = Scores(values=np.asarray(scores, dtype=float), minimize=minimize)
+    if n_hyperparameters is None:
+        n_hyperparameters = scores.n_hyperparameters
+    _check_settings(gamma, n_hyperparameters, num_chains, num_samples)
     y = np.asarray(scores.values, dtype=float)
     if thresholds is None:
         grid = default_thresholds(y, minimize=minimize, n=8)
@@ -335,16 +337,21 @@ def compare_thresholds(
     order = spliced.user_thresholds  # oriented-ascending order (tail fraction falls)
     v = float(order[-1])
     rng = np.random.default_rng(seed + 3)
+    # every candidate's distinct tail scores padded to the largest count: one compiled sampler
+    tail_size = max(TailData.build(y, float(t), minimize=minimize, bounds=bounds).n_distinct
+                    for t in order)
     fits, pw_spliced, pw_val, rows = {}, [], [], []
     start = time.perf_counter()
     for j, t in enumerate(order):
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            f = fit_one(scores, minimize=minimize, threshold=float(t),
-                        n_hyperparameters=n_hyperparameters, bounds=bounds, gamma=gamma,
-                        priors=priors, num_chains=num_chains, num_warmup=num_warmup,
-                        num_samples=num_samples, seed=seed, progress_bar=False, check=False)
+            f = _fit_fixed(scores, y, float(t), minimize=minimize,
+                           n_hyperparameters=n_hyperparameters, bounds=bounds, gamma=gamma,
+                           priors=priors or Priors(), num_chains=num_chains,
+                           num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                           progress_bar=False, target_accept_prob=0.9, check=False,
+                           tail_size=tail_size)
         fits[float(t)] = f
         draws = f.draws()
         s_count = draws["beta"].size

@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
+from numpyro.distributions import constraints
+from numpyro.distributions.transforms import biject_to
 from numpyro.infer import MCMC, NUTS, init_to_value
 
 from bayesnq import _arviz
 from bayesnq.data import Scores, check_tail
 from bayesnq.distribution import NoisyQuadratic
-from bayesnq.model import Priors, TailData, _log_prob_tied, derive_alpha, tail_model
+from bayesnq.model import Priors, TailData, derive_alpha, tail_model
 
 __all__ = ["fit", "Fit", "DiagnosticsWarning"]
 
@@ -97,6 +100,23 @@ def fit(
     if grid is None:
         threshold = float(threshold)
         check_tail(values, threshold, minimize)
+    _check_settings(gamma, n_hyperparameters, num_chains, num_samples)
+
+    if grid is not None:
+        return _fit_over_thresholds(
+            data_obj, values, grid, minimize=minimize, n_hyperparameters=n_hyperparameters,
+            bounds=bounds, gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
+            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+            progress_bar=progress_bar, target_accept_prob=target_accept_prob, check=check,
+        )
+    return _fit_fixed(data_obj, values, threshold, minimize=minimize,
+                      n_hyperparameters=n_hyperparameters, bounds=bounds, gamma=gamma,
+                      priors=priors or Priors(), num_chains=num_chains, num_warmup=num_warmup,
+                      num_samples=num_samples, seed=seed, progress_bar=progress_bar,
+                      target_accept_prob=target_accept_prob, check=check)
+
+
+def _check_settings(gamma, n_hyperparameters, num_chains, num_samples):
     if gamma not in ("continuous", "integer"):
         raise ValueError(f"gamma must be 'continuous' or 'integer', got gamma={gamma!r}")
     if n_hyperparameters is not None and (int(n_hyperparameters) < 1):
@@ -107,20 +127,23 @@ def fit(
         if int(val) < 1:
             raise ValueError(f"{name} must be >= 1, got {name}={val!r}")
 
-    if grid is not None:
-        return _fit_over_thresholds(
-            data_obj, values, grid, minimize=minimize, n_hyperparameters=n_hyperparameters,
-            bounds=bounds, gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
-            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
-            progress_bar=progress_bar, target_accept_prob=target_accept_prob, check=check,
-        )
+
+def _fit_fixed(data_obj, values, threshold, *, minimize, n_hyperparameters, bounds, gamma,
+               priors, num_chains, num_warmup, num_samples, seed, progress_bar,
+               target_accept_prob, check, tail_size=None):
+    """:func:`fit` at one threshold; ``tail_size`` pads the distinct tail scores.
+
+    The sampler takes the data's arrays (:meth:`TailData.arrays`) as arguments, so fits
+    with the same shapes and settings share one compiled program through JAX's
+    compilation cache (:func:`_use_compilation_cache`):
+    :func:`~bayesnq.criteria.compare_thresholds` pads every candidate's tail to the largest.
+    """
     data = TailData.build(values, threshold, minimize=minimize, bounds=bounds)
-    priors = priors or Priors()
     mcmc = _run_nuts(tail_model, data, _initial_values(data, gamma, n_hyperparameters),
                      priors=priors, gamma=gamma, n_hyperparameters=n_hyperparameters,
                      num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
                      seed=seed, progress_bar=progress_bar,
-                     target_accept_prob=target_accept_prob)
+                     target_accept_prob=target_accept_prob, arrays=data.arrays(tail_size))
     result = Fit(
         scores=data_obj,
         minimize=minimize,
@@ -179,23 +202,66 @@ def _use_compilation_cache():
 
 
 def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains, num_warmup,
-              num_samples, seed, progress_bar, target_accept_prob) -> MCMC:
+              num_samples, seed, progress_bar, target_accept_prob, arrays=None) -> MCMC:
     """NUTS on ``model``; chains in parallel when JAX has a device for each.
 
     The mass matrix is dense: the posterior's parameters are correlated (beta with gamma
     and sigma), and a dense metric takes fewer leapfrog steps per draw than a diagonal one.
+    ``model`` gets ``arrays`` (when given) as an argument of the compiled program, and
+    the chains start at ``init`` (constrained values) given as one too, so that the
+    program depends on the data only through their shapes (see :func:`_parallel_with`).
     """
     _use_compilation_cache()
+    settings = dict(data=data, priors=priors, gamma_max=n_hyperparameters, gamma_mode=gamma)
+    if arrays is not None:  # numpyro passes only arrays to a model as program arguments
+        model, settings = partial(model, **settings), {"arrays": arrays}
     kernel = NUTS(model, target_accept_prob=target_accept_prob, dense_mass=True,
-                  init_strategy=init_to_value(values=init))
-    chain_method = "parallel" if jax.local_device_count() >= num_chains else "sequential"
+                  init_strategy=init_to_value(values={}))
+    parallel = jax.local_device_count() >= num_chains and int(num_chains) > 1
+    chain_method = "sequential"
+    if parallel:
+        chain_method = _parallel_with(arrays) if arrays is not None else "parallel"
     mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
-                num_chains=int(num_chains), chain_method=chain_method, progress_bar=progress_bar)
+                num_chains=int(num_chains), chain_method=chain_method, progress_bar=progress_bar,
+                jit_model_args=arrays is not None)
+    z0 = _unconstrained(init, n_hyperparameters)
+    if int(num_chains) > 1:
+        z0 = {k: jnp.broadcast_to(v, (int(num_chains),)) for k, v in z0.items()}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
-        mcmc.run(jax.random.PRNGKey(seed), data=data, priors=priors,
-                 gamma_max=n_hyperparameters, gamma_mode=gamma)
+        mcmc.run(jax.random.PRNGKey(seed), init_params=z0, **settings)
     return mcmc
+
+
+def _unconstrained(init, gamma_max):
+    """The sampler's coordinates of the constrained starting values ``init``."""
+    supports = {"sigma_rel": constraints.positive, "q": constraints.unit_interval}
+    if gamma_max is not None:
+        supports["log_gamma"] = constraints.less_than_eq(float(np.log(gamma_max)))
+    return {k: biject_to(supports.get(k, constraints.real)).inv(jnp.asarray(v, dtype=float))
+            for k, v in init.items()}
+
+
+def _parallel_with(arrays):
+    """numpyro's parallel chains, with the model's ``arrays`` as arguments of the pmap.
+
+    numpyro hands its ``chain_method`` the per-chain function with the model's arguments
+    bound (a ``functools.partial``); ``chain_method="parallel"`` pmaps it as it is, which
+    builds the data into the compiled program, so a new dataset (or threshold) of the same
+    shapes is compiled again (about 7 s). Here ``arrays`` is passed to the pmap instead.
+    """
+
+    def chain_method(fn):
+        bound = dict(fn.keywords)
+        kwargs = dict(bound.pop("kwargs"))
+        kwargs.pop("arrays")
+
+        def per_chain(map_args, arrays):
+            return fn.func(map_args, kwargs=dict(kwargs, arrays=arrays), **bound)
+
+        return lambda map_args: jax.pmap(per_chain, in_axes=(0, None))(map_args, arrays)
+
+    return chain_method
 
 
 def _to_idata(mcmc, data: TailData, gamma_mode, seed):
@@ -255,18 +321,24 @@ def _pointwise_loglik(samples, data: TailData):
     if data.minimize:
         alpha, beta = -beta, -alpha
     gamma, sigma = jnp.asarray(samples["gamma"]), jnp.asarray(samples["sigma"])
-
-    @jax.jit
-    def one(a, b, g, s):
-        d = NoisyQuadratic(a, b, g, s)
-        lp = _log_prob_tied(d, data.tail)
-        lf = d.log_cdf(data.threshold)
-        ll = jnp.zeros(data.n).at[data.index_tail].set(lp).at[data.index_below].set(lf)
-        return ll
-
-    flat = [x.reshape(-1) for x in (alpha, beta, gamma, sigma)]
-    ll = jax.lax.map(lambda p: one(*p), tuple(flat), batch_size=64)
+    arrays = data.arrays()
+    flat = tuple(x.reshape(-1) for x in (alpha, beta, gamma, sigma))
+    ll = _loglik_draws(flat, arrays["values"], arrays["run_index"], data.threshold)
     return np.asarray(ll).reshape(alpha.shape + (data.n,))
+
+
+@jax.jit
+def _loglik_draws(params, values, run_index, threshold):
+    """Per-run log-likelihood for each draw of ``params`` = (alpha, beta, gamma, sigma).
+
+    The data are arguments, so one compiled program serves every fit of the same shapes.
+    """
+
+    def one(p):
+        d = NoisyQuadratic(*p)
+        return jnp.concatenate([d.log_prob(values), d.log_cdf(threshold)[None]])[run_index]
+
+    return jax.lax.map(one, params, batch_size=64)
 
 
 def _integer_gamma_draws(samples, data: TailData, seed):

@@ -122,20 +122,49 @@ class TailData:
             index_below=np.flatnonzero(~in_tail),
         )
 
+    def arrays(self, size=None) -> dict:
+        """The data as the arrays :func:`tail_model` computes with.
+
+        ``values``: the distinct tail scores, ascending, padded with the largest to
+        ``size`` entries (default: no padding); ``run_index``: for each run, the index of
+        its score in ``values``, or ``values.size`` for a run below the threshold;
+        ``consts``: the threshold, the scale d and the room below the bound (1 without one).
+
+        A sampler that takes these as arguments depends on the data only through their
+        shapes, so fits of the same runs at thresholds whose tails are padded to one
+        ``size`` share one compiled program (see :func:`bayesnq.criteria.compare_thresholds`).
+        """
+        distinct, inverse = np.unique(self.tail, return_inverse=True)
+        size = distinct.size if size is None else int(size)
+        if size < distinct.size:
+            raise ValueError(f"size must be at least {distinct.size} (the distinct tail "
+                             f"scores), got size={size!r}")
+        values = np.full(size, distinct[-1])
+        values[:distinct.size] = distinct
+        run_index = np.full(self.n, size, dtype=np.int32)
+        run_index[self.index_tail] = inverse.reshape(-1)
+        room = self.upper_bound - self.threshold if self.upper_bound is not None else 1.0
+        consts = np.array([self.threshold, self.scale, room])
+        return {"values": values, "run_index": run_index, "consts": consts}
+
+    @property
+    def n_distinct(self) -> int:
+        """Number of distinct scores in the tail."""
+        return int(np.unique(self.tail).size)
+
 
 def derive_alpha(beta, gamma, q, threshold):
     r"""Lower end :math:`\alpha = \beta - (\beta - \tau) q^{-2/\gamma}` (maximize orientation)."""
     return beta - (beta - threshold) * jnp.exp(-2.0 * jnp.log(q) / gamma)
 
 
-def _params(data: TailData, priors: Priors, gamma_max):
-    d = data.scale
+def _params(consts, bounded, priors: Priors):
+    """Sites ``sigma_rel``, ``beta_t`` and ``q``; ``consts`` holds tau, d and the room."""
+    threshold, d, room = consts[0], consts[1], consts[2]
     sigma_rel = sample_sigma_rel(priors)
-    bounded = data.upper_bound is not None
-    room = data.upper_bound - data.threshold if bounded else 1.0
-    beta = sample_beta(data.threshold, d, room, sigma_rel, priors, bounded=bounded)
+    beta = sample_beta(threshold, d, room, sigma_rel, priors, bounded=bounded)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
-    return beta, d * sigma_rel, q
+    return threshold, beta, d * sigma_rel, q
 
 
 BETA_BEND = 3.0  # sharpness kappa of the bend in the beta coordinate (see sample_beta)
@@ -214,54 +243,61 @@ def _log_prob_tied(d, values):
     return d.log_prob(jnp.asarray(distinct))[jnp.asarray(inverse.reshape(-1))]
 
 
-def _loglik(data: TailData, beta, gamma, sigma, q):
-    """Per-run log-likelihood (tail runs: log f; the rest: log F(tau))."""
-    alpha = derive_alpha(beta, gamma, q, data.threshold)
+def _loglik(arrays, threshold, beta, gamma, sigma, q):
+    """Per-run log-likelihood (tail runs: log f; the rest: log F(tau)).
+
+    The density is evaluated once per distinct tail score (see :meth:`TailData.arrays`).
+    """
+    alpha = derive_alpha(beta, gamma, q, threshold)
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
-    lp_tail = _log_prob_tied(d, data.tail)
-    lf = d.log_cdf(data.threshold)
-    ll = jnp.zeros(data.n)
-    ll = ll.at[data.index_tail].set(lp_tail)
-    ll = ll.at[data.index_below].set(lf)
+    lp = d.log_prob(jnp.asarray(arrays["values"]))
+    lf = d.log_cdf(threshold)
+    ll = jnp.concatenate([lp, lf[None]])[jnp.asarray(arrays["run_index"])]
     return alpha, ll, d
 
 
-def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_mode="continuous"):
+def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_mode="continuous",
+               arrays=None):
     """NumPyro model of the censored tail; posterior sites in the paper's meaning.
 
     Deterministic sites ``alpha``, ``beta``, ``gamma``, ``sigma`` are reported in the
     user's orientation (for the minimize form, ``alpha`` is the best expected score), and
-    ``tail_mass`` is the noisy :math:`P(Y \\text{ beyond } \\tau)`.
+    ``tail_mass`` is the noisy :math:`P(Y \\text{ beyond } \\tau)`. The model computes
+    with ``arrays`` (default ``data.arrays()``, see :meth:`TailData.arrays`); of ``data``
+    it uses only the direction, whether :math:`\\beta` is bounded, and the number of runs.
     """
-    beta, sigma, q = _params(data, priors, gamma_max)
+    arrays = data.arrays() if arrays is None else arrays
+    bounded = data.upper_bound is not None
+    threshold, beta, sigma, q = _params(jnp.asarray(arrays["consts"]), bounded, priors)
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
         log_prior_k = -jnp.log(float(gamma_max))
-        alpha_k, ll_k, _ = jax.vmap(lambda g: _loglik(data, beta, g, sigma, q))(ks)
+        alpha_k, ll_k, _ = jax.vmap(
+            lambda g: _loglik(arrays, threshold, beta, g, sigma, q))(ks)
         joint = ll_k.sum(-1) + log_prior_k
         numpyro.factor("gamma_marginal", jax.nn.logsumexp(joint))
         numpyro.deterministic("gamma_logp", joint - jax.nn.logsumexp(joint))
         # gamma and the per-run log-likelihood are filled in after sampling
         gamma = jnp.sum(jnp.exp(joint - jax.nn.logsumexp(joint)) * ks)
         alpha = jnp.sum(jnp.exp(joint - jax.nn.logsumexp(joint)) * alpha_k)
-        _record(data, alpha, beta, gamma, sigma, None)
+        _record(data.minimize, threshold, alpha, beta, gamma, sigma, None)
         return
     gamma = _sample_gamma(priors, gamma_max)
-    alpha, ll, d = _loglik(data, beta, gamma, sigma, q)
+    alpha, ll, d = _loglik(arrays, threshold, beta, gamma, sigma, q)
     with numpyro.plate("runs", data.n):
         numpyro.factor("y", ll)
-    _record(data, alpha, beta, gamma, sigma, d)
+    _record(data.minimize, threshold, alpha, beta, gamma, sigma, d)
 
 
-def _record(data, alpha, beta, gamma, sigma, d):
-    if data.minimize:
+def _record(minimize, threshold, alpha, beta, gamma, sigma, d):
+    if minimize:
         alpha, beta = -beta, -alpha
     numpyro.deterministic("alpha", alpha)
     numpyro.deterministic("beta", beta)
     numpyro.deterministic("gamma", gamma)
     numpyro.deterministic("sigma", sigma)
     if d is not None:
-        numpyro.deterministic("tail_mass", jnp.exp(d.log_sf(data.threshold)))
+        numpyro.deterministic("tail_mass", jnp.exp(d.log_sf(threshold)))
 
 
 # ============================================================================ spliced model
@@ -474,7 +510,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     ``gamma_tau_logp`` (shape (K, T)).
     """
     ref = data.reference
-    beta, sigma, q = _params(ref, priors, gamma_max)
+    _, beta, sigma, q = _params(ref.arrays()["consts"], ref.upper_bound is not None, priors)
     log_prior_tau = -jnp.log(float(data.thresholds.size))
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
@@ -491,7 +527,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         w_gamma = jnp.exp(jax.nn.logsumexp(joint, axis=1) - total)
         gamma = jnp.sum(w_gamma * ks)
         alpha = jnp.sum(w_gamma * alpha_k)
-        _record(ref, alpha, beta, gamma, sigma, None)
+        _record(ref.minimize, ref.threshold, alpha, beta, gamma, sigma, None)
         return
     gamma = _sample_gamma(priors, gamma_max)
     alpha = derive_alpha(beta, gamma, q, ref.threshold)
@@ -499,4 +535,4 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     total = jax.nn.logsumexp(joint)
     numpyro.factor("tau_marginal", total)
     numpyro.deterministic("tau_logp", joint - total)
-    _record(ref, alpha, beta, gamma, sigma, None)
+    _record(ref.minimize, ref.threshold, alpha, beta, gamma, sigma, None)

@@ -1,13 +1,21 @@
 """Test-wide settings."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import jax
 import pytest
 
-# The command line keeps JAX's compiled programs on disk (see bayesnq.cli); tests stay
-# hermetic and write nothing to the user's cache folder.
-os.environ.setdefault("BAYESNQ_CACHE_DIR", "off")
+# fit() keeps JAX's compiled programs on disk (see bayesnq.inference); the tests use a
+# folder of their own, new for each run and removed after it, so that they stay hermetic
+# and still share compiled samplers between fits of the same shapes (notebook kernels
+# inherit it).
+if "BAYESNQ_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="bayesnq-test-cache-")
+    os.environ["BAYESNQ_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -1,5 +1,6 @@
 """The censored tail model and its NUTS fit (small runs; the long studies are slow-marked)."""
 
+import os
 import warnings
 
 import arviz as az
@@ -242,3 +243,49 @@ def test_beta_coordinate_keeps_the_prior_of_beta(bound, sigma_rel):
     # beta reaches the best score t0 + d where t is a little below 0, above the wall at -3
     t_best = np.interp(t0 + d, beta, grid)
     assert -3.0 < t_best <= 0.0, t_best
+
+
+def test_fits_of_the_same_shapes_share_one_compiled_sampler():
+    """The data reach the sampler as arguments: new values of the same shapes compile nothing.
+
+    A dataset shifted by a constant (threshold too) has the same tail membership and the
+    same number of distinct tail scores; its fit must find every compiled program in the
+    compilation cache (before, the data were built into the program: ~7 s to compile).
+    """
+    from bayesnq.inference import _use_compilation_cache
+
+    _use_compilation_cache()  # what fit() does first
+    folder = jax.config.jax_compilation_cache_dir
+    if os.environ.get("BAYESNQ_CACHE_DIR", "").lower() in ("off", "0", "none") or not folder:
+        pytest.skip("the compilation cache is off")
+    y, tau = simulate(11, n=150)
+    kw = dict(n_hyperparameters=4, num_chains=2, num_warmup=37, num_samples=23,
+              progress_bar=False, check=False)
+
+    def files():
+        return set(os.listdir(folder)) if os.path.isdir(folder) else set()
+
+    before = files()
+    first = bayesnq.fit(y, threshold=tau, **kw)
+    added = files() - before
+    assert added, "the first fit wrote no compiled program"
+    second = bayesnq.fit(y + 0.01, threshold=tau + 0.01, seed=1, **kw)
+    assert files() - before == added, "a fit of the same shapes compiled its sampler again"
+    # and it is the second dataset's posterior: beta moved with the data
+    shift = np.median(second.draws()["beta"]) - np.median(first.draws()["beta"])
+    assert abs(shift - 0.01) < 0.01
+
+
+def test_tail_arrays_map_every_run_and_pad():
+    y, tau = simulate(3, n=120)
+    data = TailData.build(y, tau, minimize=False, bounds=(None, 1.0))
+    k = data.n_distinct
+    for size in (None, k + 5):
+        a = data.arrays(size)
+        assert a["values"].size == (k if size is None else size)
+        below = a["run_index"] == a["values"].size
+        np.testing.assert_array_equal(np.flatnonzero(below), data.index_below)
+        np.testing.assert_array_equal(a["values"][a["run_index"][~below]], data.tail)
+        np.testing.assert_allclose(a["consts"], [tau, data.scale, 1.0 - tau])
+    with pytest.raises(ValueError, match=f"size must be at least {k}"):
+        data.arrays(k - 1)
