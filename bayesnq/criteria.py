@@ -300,6 +300,12 @@ def compare_thresholds(
     Returns
     -------
     ThresholdComparison
+
+    Notes
+    -----
+    Every candidate's distinct tail scores are padded to the largest count, so that all
+    fits have the same shapes and share one compiled sampler through the compilation
+    cache of :func:`bayesnq.fit` (``BAYESNQ_CACHE_DIR``): only the first fit compiles.
     """
     from bayesnq.inference import _check_settings, _fit_fixed, spliced_pointwise
     from bayesnq.model import Priors, SplicedData, TailData

@@ -178,10 +178,11 @@ def _use_compilation_cache():
     also covers its studies. The folder is ``$BAYESNQ_CACHE_DIR``, else the folder
     already set in ``jax.config.jax_compilation_cache_dir``, else
     ``$XDG_CACHE_HOME/bayesnq/jax`` (default ``~/.cache/bayesnq/jax``);
-    ``BAYESNQ_CACHE_DIR=off`` turns the cache off. A sampler is compiled for the data it
-    is given, so the cache serves the same data and settings again (a re-run cell, a new
-    seed, the CLI run twice): on AlexNet the fixed cost of a fit falls from about 5 s to
-    under 1 s.
+    ``BAYESNQ_CACHE_DIR=off`` turns the cache off. A fixed-threshold sampler takes its data
+    as arguments, so the cache serves any fit with the same shapes (runs, distinct tail
+    scores) and settings: a re-run cell, a new seed, the CLI run twice, another threshold
+    in :func:`~bayesnq.criteria.compare_thresholds`. On AlexNet the fixed cost of a fit
+    falls from about 5 s to under 1 s.
     """
     folder = os.environ.get("BAYESNQ_CACHE_DIR")
     if folder is None:
