@@ -222,9 +222,14 @@ def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains
     chain_method = "sequential"
     if parallel:
         chain_method = _parallel_with(arrays) if arrays is not None else "parallel"
+    own_pmap = callable(chain_method)
     mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
-                num_chains=int(num_chains), chain_method=chain_method, progress_bar=progress_bar,
-                jit_model_args=arrays is not None)
+                num_chains=int(num_chains), chain_method=chain_method,
+                progress_bar=progress_bar and not own_pmap, jit_model_args=arrays is not None)
+    if own_pmap and progress_bar and not _mcmc_quiet():
+        # numpyro turns the bars off for a callable chain_method; they work in it as in its
+        # own "parallel" (one bar per chain, updated from inside the compiled loop)
+        mcmc.progress_bar = True
     z0 = _unconstrained(init, n_hyperparameters)
     if int(num_chains) > 1:
         z0 = {k: jnp.broadcast_to(v, (int(num_chains),)) for k, v in z0.items()}
@@ -232,6 +237,11 @@ def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains
         warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
         mcmc.run(jax.random.PRNGKey(seed), init_params=z0, **settings)
     return mcmc
+
+
+def _mcmc_quiet() -> bool:
+    """Where numpyro itself hides progress bars (under CI and pytest-xdist)."""
+    return "CI" in os.environ or "PYTEST_XDIST_WORKER" in os.environ
 
 
 def _unconstrained(init, gamma_max):

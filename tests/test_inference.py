@@ -269,8 +269,13 @@ def test_fits_of_the_same_shapes_share_one_compiled_sampler():
     first = bayesnq.fit(y, threshold=tau, **kw)
     added = files() - before
     assert added, "the first fit wrote no compiled program"
-    second = bayesnq.fit(y + 0.01, threshold=tau + 0.01, seed=1, **kw)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        second = bayesnq.fit(y + 0.01, threshold=tau + 0.01, seed=1,
+                             **dict(kw, progress_bar=True))
     assert files() - before == added, "a fit of the same shapes compiled its sampler again"
+    # numpyro turns progress bars off (with a warning) for a callable chain_method
+    assert not [w for w in caught if "progress bar" in str(w.message)]
     # and it is the second dataset's posterior: beta moved with the data
     shift = np.median(second.draws()["beta"]) - np.median(first.draws()["beta"])
     assert abs(shift - 0.01) < 0.01
