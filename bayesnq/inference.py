@@ -213,6 +213,7 @@ def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains
     program depends on the data only through their shapes (see :func:`_parallel_with`).
     """
     _use_compilation_cache()
+    _bound_memory_maps()
     settings = dict(data=data, priors=priors, gamma_max=n_hyperparameters, gamma_mode=gamma)
     if arrays is not None:  # numpyro passes only arrays to a model as program arguments
         model, settings = partial(model, **settings), {"arrays": arrays}
@@ -237,6 +238,28 @@ def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains
         warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
         mcmc.run(jax.random.PRNGKey(seed), init_params=z0, **settings)
     return mcmc
+
+
+def _bound_memory_maps(fraction=0.6, limit=None):
+    """Drop JAX's compiled programs when the process nears the kernel's memory-map limit.
+
+    JAX keeps every compiled sampler while the process lives, and each holds about 2,000
+    memory maps (a DeBERTaV3 fit with 2 chains, measured). Linux allows 65,530 per process
+    by default (``vm.max_map_count``), so about 30 fits in one process reach it, and XLA
+    then crashes (a segfault while compiling or writing the compilation cache). Above
+    ``fraction`` of the limit, :func:`jax.clear_caches` frees them all; later calls compile
+    again (or load from the compilation cache). Does nothing where ``/proc`` is missing.
+    """
+    try:
+        if limit is None:
+            with open("/proc/sys/vm/max_map_count") as fh:
+                limit = int(fh.read())
+        with open("/proc/self/maps", "rb") as fh:
+            used = sum(1 for _ in fh)
+    except (OSError, ValueError):
+        return
+    if used > fraction * limit:
+        jax.clear_caches()
 
 
 def _mcmc_quiet() -> bool:

@@ -294,3 +294,18 @@ def test_tail_arrays_map_every_run_and_pad():
         np.testing.assert_allclose(a["consts"], [tau, data.scale, 1.0 - tau])
     with pytest.raises(ValueError, match=f"size must be at least {k}"):
         data.arrays(k - 1)
+
+
+def test_compiled_programs_dropped_near_the_memory_map_limit():
+    """Near vm.max_map_count, fit() frees JAX's compiled programs (else XLA crashes)."""
+    from bayesnq.inference import _bound_memory_maps
+
+    if not os.path.exists("/proc/self/maps"):
+        pytest.skip("no /proc on this system")
+    f = jax.jit(lambda x: x * 2.0)
+    f(1.0)
+    assert f._cache_size() == 1
+    _bound_memory_maps(limit=10**9)  # far from the limit: nothing is dropped
+    assert f._cache_size() == 1
+    _bound_memory_maps(limit=10)  # any process holds more than 6 maps
+    assert f._cache_size() == 0
