@@ -182,7 +182,9 @@ def test_interval_coverage_over_seeds(n, sigma):
     Two truths: sigma = 0.015 (sigma/d about 0.15, in the bulk of the sigma prior) with 400
     runs, and sigma = 0.004 (sigma/d about 0.04, the prior's 6th percentile) with 1600.
     Measured 2026-11-24: beta 19/20 and gamma 19/20 (mean PIT of the truth 0.53, 0.56,
-    sigma 0.50), and 19/20, 19/20 (0.61, 0.63, 0.41). The small-noise truth with only 400
+    sigma 0.50), and 19/20, 19/20 (0.61, 0.63, 0.41); 2026-11-25, with the data passed to
+    the sampler as arguments: 20/20, 19/20 (0.52, 0.56, 0.50) and 19/20, 19/20 (0.61,
+    0.63, 0.41). The small-noise truth with only 400
     runs covers beta 14/20 and gamma 15/20 (mean PIT 0.72, 0.72, sigma 0.28): the prior
     still pulls sigma up and beta, gamma down there, and the pull fades as runs are added
     (PIT 0.72 -> 0.61 from 400 to 1600 runs), as a prior's should; a likelihood error
