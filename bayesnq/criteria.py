@@ -307,7 +307,8 @@ def compare_thresholds(
     fits have the same shapes and share one compiled sampler through the compilation
     cache of :func:`bayesnq.fit` (``BAYESNQ_CACHE_DIR``): only the first fit compiles.
     """
-    from bayesnq.inference import _check_settings, _fit_fixed, spliced_pointwise
+    from bayesnq.inference import (TARGET_ACCEPT_PROB, _check_settings, _fit_fixed,
+                                   spliced_pointwise)
     from bayesnq.model import Priors, SplicedData, TailData
 
     if rank_by not in ("spliced", "validation"):
@@ -356,8 +357,8 @@ def compare_thresholds(
                            n_hyperparameters=n_hyperparameters, bounds=bounds, gamma=gamma,
                            priors=priors or Priors(), num_chains=num_chains,
                            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
-                           progress_bar=False, target_accept_prob=0.9, check=False,
-                           tail_size=tail_size)
+                           progress_bar=False, target_accept_prob=TARGET_ACCEPT_PROB,
+                           check=False, tail_size=tail_size)
         fits[float(t)] = f
         draws = f.draws()
         s_count = draws["beta"].size

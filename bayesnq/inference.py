@@ -18,11 +18,12 @@ from numpyro.infer import MCMC, NUTS, init_to_value
 from bayesnq import _arviz
 from bayesnq.data import Scores, check_tail
 from bayesnq.distribution import NoisyQuadratic
-from bayesnq.model import Priors, TailData, derive_alpha, tail_model
+from bayesnq.model import Priors, TailData, derive_alpha, _per_run_loglik, tail_model
 
 __all__ = ["fit", "Fit", "DiagnosticsWarning"]
 
 PARAMS = ("alpha", "beta", "gamma", "sigma")
+TARGET_ACCEPT_PROB = 0.9  # NUTS's target acceptance rate, unless a caller sets one
 
 
 class DiagnosticsWarning(UserWarning):
@@ -43,7 +44,7 @@ def fit(
     num_samples=1000,
     seed=0,
     progress_bar=True,
-    target_accept_prob=0.9,
+    target_accept_prob=TARGET_ACCEPT_PROB,
     check=True,
 ) -> "Fit":
     r"""Fit the noisy quadratic tail beyond ``threshold`` with NUTS.
@@ -369,8 +370,7 @@ def _loglik_draws(params, values, run_index, threshold):
     """
 
     def one(p):
-        d = NoisyQuadratic(*p)
-        return jnp.concatenate([d.log_prob(values), d.log_cdf(threshold)[None]])[run_index]
+        return _per_run_loglik(NoisyQuadratic(*p), values, run_index, threshold)
 
     return jax.lax.map(one, params, batch_size=64)
 

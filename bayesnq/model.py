@@ -143,9 +143,13 @@ class TailData:
         values[:distinct.size] = distinct
         run_index = np.full(self.n, size, dtype=np.int32)
         run_index[self.index_tail] = inverse.reshape(-1)
+        return {"values": values, "run_index": run_index, "consts": self.consts}
+
+    @property
+    def consts(self) -> np.ndarray:
+        """The threshold, the scale d and the room below the bound (1 without one)."""
         room = self.upper_bound - self.threshold if self.upper_bound is not None else 1.0
-        consts = np.array([self.threshold, self.scale, room])
-        return {"values": values, "run_index": run_index, "consts": consts}
+        return np.array([self.threshold, self.scale, room])
 
     @property
     def n_distinct(self) -> int:
@@ -250,10 +254,13 @@ def _loglik(arrays, threshold, beta, gamma, sigma, q):
     """
     alpha = derive_alpha(beta, gamma, q, threshold)
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
-    lp = d.log_prob(jnp.asarray(arrays["values"]))
-    lf = d.log_cdf(threshold)
-    ll = jnp.concatenate([lp, lf[None]])[jnp.asarray(arrays["run_index"])]
-    return alpha, ll, d
+    return alpha, _per_run_loglik(d, arrays["values"], arrays["run_index"], threshold), d
+
+
+def _per_run_loglik(d, values, run_index, threshold):
+    """log f at the distinct tail scores and log F(tau), spread over the runs."""
+    lp = d.log_prob(jnp.asarray(values))
+    return jnp.concatenate([lp, d.log_cdf(threshold)[None]])[jnp.asarray(run_index)]
 
 
 def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_mode="continuous",
@@ -510,7 +517,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     ``gamma_tau_logp`` (shape (K, T)).
     """
     ref = data.reference
-    _, beta, sigma, q = _params(ref.arrays()["consts"], ref.upper_bound is not None, priors)
+    _, beta, sigma, q = _params(ref.consts, ref.upper_bound is not None, priors)
     log_prior_tau = -jnp.log(float(data.thresholds.size))
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
