@@ -11,10 +11,13 @@ import pytest
 # fit() keeps JAX's compiled programs on disk (see bayesnq.inference); the tests use a
 # folder of their own, new for each run and removed after it, so that they stay hermetic
 # and still share compiled samplers between fits of the same shapes (notebook kernels
-# inherit it).
-if "BAYESNQ_CACHE_DIR" not in os.environ:
+# inherit it). Each pytest-xdist worker makes its own (a worker inherits the folder of the
+# process that started it, and the same-shapes test counts the files its fits add).
+_OURS = "BAYESNQ_TEST_CACHE_DIR"
+if ("BAYESNQ_CACHE_DIR" not in os.environ
+        or os.environ["BAYESNQ_CACHE_DIR"] == os.environ.get(_OURS)):
     _CACHE = tempfile.mkdtemp(prefix="bayesnq-test-cache-")
-    os.environ["BAYESNQ_CACHE_DIR"] = _CACHE
+    os.environ["BAYESNQ_CACHE_DIR"] = os.environ[_OURS] = _CACHE
     atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
