@@ -221,23 +221,17 @@ def _run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains
     kernel = NUTS(model, target_accept_prob=target_accept_prob, dense_mass=True,
                   init_strategy=init_to_value(values={}))
     parallel = jax.local_device_count() >= num_chains and int(num_chains) > 1
-    chain_method = "sequential"
-    if parallel:
-        chain_method = _parallel_with(arrays) if arrays is not None else "parallel"
-    own_pmap = callable(chain_method)
     mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
-                num_chains=int(num_chains), chain_method=chain_method,
-                progress_bar=progress_bar and not own_pmap, jit_model_args=arrays is not None)
-    if own_pmap and progress_bar and not _mcmc_quiet():
-        # numpyro turns the bars off for a callable chain_method; they work in it as in its
-        # own "parallel" (one bar per chain, updated from inside the compiled loop)
-        mcmc.progress_bar = True
+                num_chains=int(num_chains), chain_method="parallel" if parallel else "sequential",
+                progress_bar=progress_bar, jit_model_args=arrays is not None)
+    if parallel and arrays is not None:
+        # set after construction: numpyro turns progress bars off for a callable
+        # chain_method, and they work in this one as in its own "parallel"
+        mcmc.chain_method = _parallel_with(arrays)
     z0 = _unconstrained(init, n_hyperparameters)
     if int(num_chains) > 1:
         z0 = {k: jnp.broadcast_to(v, (int(num_chains),)) for k, v in z0.items()}
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*There are not enough devices.*")
-        mcmc.run(jax.random.PRNGKey(seed), init_params=z0, **settings)
+    mcmc.run(jax.random.PRNGKey(seed), init_params=z0, **settings)
     return mcmc
 
 
@@ -261,11 +255,6 @@ def _bound_memory_maps(fraction=0.6, limit=None):
         return
     if used > fraction * limit:
         jax.clear_caches()
-
-
-def _mcmc_quiet() -> bool:
-    """Where numpyro itself hides progress bars (under CI and pytest-xdist)."""
-    return "CI" in os.environ or "PYTEST_XDIST_WORKER" in os.environ
 
 
 def _unconstrained(init, gamma_max):
