@@ -93,6 +93,24 @@ value inside the support and :math:`-z^2/2` outside it (see ``_rescaled``). :mat
 below the smallest normal float64 (2.2e-308) is flushed to zero by XLA on CPU: there the
 distribution is its noiseless limit.
 
+**Many points of one distribution.** When one parameter set meets a batch of at least
+8,192 points (a likelihood over a data set, a plot, a grid; ``k`` and ``s`` scalars),
+each output is a smooth function of the point alone and is tabulated once per call from
+the quadrature itself (``_tabulated_log``): on each side of the middle of the support
+(:math:`d = v` or :math:`u \le 1/2`), in :math:`\xi = \operatorname{asinh}(d/2s)`
+(linear in :math:`d` within a few noise sds of the end, logarithmic beyond), 52 pieces
+of 20 Chebyshev-Lobatto nodes from :math:`10^4` noise sds outside the support to its
+middle, with the kernel's :math:`-\tfrac12 (d/s)^2` taken out where the output decays
+like it. Each point then costs one Chebyshev sum instead of a quadrature, about ten times
+less. A table is used only where it is checked: its last three coefficients on every
+piece below 5% of the tolerance, :math:`0.025 < k < 50`, :math:`10^{-12} < s < 300`,
+and every point within :math:`10^4` sds of the support; anywhere else the quadrature
+takes every point. Derivatives in the point come from the interpolant, those in
+:math:`k` and :math:`s` from tables of the quadrature's own derivatives. On the
+reference tables (every row through a table) the tabulated outputs are as exact as the
+quadrature; against the quadrature over the whole range where tables are used, they
+agree to a tenth of the tolerance.
+
 For the maximize form :math:`v = (\beta - y)/w`, :math:`F_Y(y) = P(V \ge v)`; for the
 minimize form :math:`v = (y - \alpha)/w`, :math:`F_Y(y) = P(V \le v)`;
 :math:`f_Y(y) = f_V(v) / w` in both.
@@ -513,9 +531,21 @@ def _standardized_log(which, v, u, k, s):
     """One output of :func:`standardized_logs` (``which``: "pdf", "le" or "ge").
 
     Jitted so that a model traced many times (NumPyro traces it several times while it
-    sets up NUTS) traces the quadrature once per shape.
+    sets up NUTS) traces the quadrature once per shape. A batch of at least
+    ``_TABLE_MIN_POINTS`` points that share one ``k`` and one ``s`` goes through
+    :func:`_tabulated_log` (a table of the function built from the quadrature); any
+    other batch, point by point through the quadrature.
     """
-    v, u, k, s = jnp.broadcast_arrays(*(jnp.asarray(x) for x in (v, u, k, s)))
+    v, u, k, s = (jnp.asarray(x) for x in (v, u, k, s))
+    shape = lax.broadcast_shapes(*(jnp.shape(x) for x in (v, u, k, s)))
+    if k.size == 1 and s.size == 1 and math.prod(shape) >= _TABLE_MIN_POINTS:
+        v, u = (jnp.broadcast_to(x, shape) for x in (v, u))
+        return _tabulated_log(which, v, u, k.reshape(()), s.reshape(()))
+    return _pointwise_log(which, *jnp.broadcast_arrays(v, u, k, s))
+
+
+def _pointwise_log(which, v, u, k, s):
+    """One output of :func:`standardized_logs` point by point (arguments of one shape)."""
     # one quadrature per point (the move is an identity where s >= _S_FLOOR); the rescale,
     # a dozen transcendentals per point, runs only for a batch that has a tiny s (under
     # vmap a cond runs both branches, which is still one quadrature)
@@ -602,6 +632,225 @@ def _rescaled(which, out, v, u, k, s):
     z_far = jnp.clip(z_far, -1e154, 1e154)
     far = jnp.where(far_out & (exact == -jnp.inf), -0.5 * jnp.square(z_far), exact)
     return jnp.where(mapped, scaled, jnp.where(tiny, far, out))
+
+
+# ---------------------------------------------------------------- one distribution, many points
+
+_TABLE_MIN_POINTS = 8192  # batches of at least this many points with one (k, s) use a table
+_TABLE_NODES = 20  # Chebyshev-Lobatto nodes per piece
+_TABLE_LAMBDA = 2.0  # xi = asinh(d / (lambda s)): linear in d within ~lambda s, log beyond
+_TABLE_FAR = 1e4  # the tables reach this many noise sds beyond either end of the support
+_TABLE_XI_MIN = -math.asinh(_TABLE_FAR / _TABLE_LAMBDA)
+_TABLE_S = (1e-12, 300.0)  # s and k where tables are used (elsewhere: the quadrature)
+_TABLE_K = (0.025, 50.0)
+_TABLE_NEAR_XI = 3.0  # fine pieces on [0, 3] in xi (d within ~20 s of the end) ...
+_TABLE_END_XI = 1.5  # ... and on the last 1.5 in xi before the middle of the support
+_TABLE_PIECES = (24, 12, 12, 4)  # pieces per segment: tail, near the end, middle, last
+_TABLE_CHECK = 0.05  # a table is used if its last coefficients are below 5% of tolerance
+# which side's tail decays like the kernel (that part is taken out before tabulating):
+# (left side, right side)
+_TABLE_GAUSSIAN = {"pdf": (1.0, 1.0), "le": (1.0, 0.0), "ge": (0.0, 1.0)}
+
+
+def _chebyshev_lobatto(n: int):
+    """Nodes cos(pi j / (n - 1)); the matrices taking values there to Chebyshev
+    coefficients, and coefficients to those of the derivative (n - 1 of them)."""
+    j = np.arange(n)
+    x = np.cos(np.pi * j / (n - 1))
+    dct = np.cos(np.pi * np.outer(j, j) / (n - 1)) * (2.0 / (n - 1))
+    dct[:, [0, -1]] *= 0.5
+    dct[[0, -1], :] *= 0.5
+    # d/dx sum c_j T_j = sum c'_j T_j: c'_{j-1} = c'_{j+1} + 2 j c_j, c'_0 halved
+    deriv = np.zeros((n - 1, n))
+    for i in range(n - 2, -1, -1):
+        deriv[i, i + 1] = 2.0 * (i + 1)
+        if i + 2 <= n - 2:
+            deriv[i] += deriv[i + 2]
+    deriv[0] *= 0.5
+    return x, dct, deriv
+
+
+_TABLE_X, _TABLE_DCT, _TABLE_DERIV = _chebyshev_lobatto(_TABLE_NODES)
+_TABLE_OFFSETS = np.concatenate([[0], np.cumsum(_TABLE_PIECES)[:-1]])
+_TABLE_SEGMENT = np.repeat(np.arange(len(_TABLE_PIECES)), _TABLE_PIECES)
+_TABLE_INDEX = np.concatenate([np.arange(c) for c in _TABLE_PIECES])
+_TABLE_P = sum(_TABLE_PIECES)  # pieces per side
+
+
+def _table_segments(s):
+    r"""Starts and widths (in :math:`\xi`) of the four segments of one side's table.
+
+    Tail :math:`[\xi_{min}, 0]` (from ``_TABLE_FAR`` sds outside to the end), near the
+    end :math:`[0, \xi_a]`, middle :math:`[\xi_a, \xi_b]` and last
+    :math:`[\xi_b, \xi_{mid}]`, where :math:`\xi_{mid}` is the middle of the support
+    (:math:`d = 1/2`), :math:`\xi_a = \min(\xi_{mid}, 3)` and
+    :math:`\xi_b = \max(\xi_a, \xi_{mid} - 1.5)`; segments may be empty.
+    """
+    xi_mid = jnp.arcsinh(0.5 / (_TABLE_LAMBDA * s))
+    xi_a = jnp.minimum(xi_mid, _TABLE_NEAR_XI)
+    xi_b = jnp.maximum(xi_a, xi_mid - _TABLE_END_XI)
+    zero = jnp.zeros_like(s)
+    lo = jnp.stack([zero + _TABLE_XI_MIN, zero, xi_a, xi_b])
+    return lo, jnp.stack([-lo[0], xi_a, xi_b - xi_a, xi_mid - xi_b])
+
+
+def _table_nodes(s):
+    """The nodes of both sides' tables: (v, u) of shape (2, pieces, nodes), and d."""
+    lo, width = _table_segments(s)
+    counts = np.asarray(_TABLE_PIECES, dtype=float)
+    piece_w = width[_TABLE_SEGMENT] / counts[_TABLE_SEGMENT]
+    piece_lo = lo[_TABLE_SEGMENT] + piece_w * _TABLE_INDEX
+    xi = piece_lo[:, None] + piece_w[:, None] * (0.5 * (1.0 + _TABLE_X))
+    d = _TABLE_LAMBDA * s * jnp.sinh(xi)
+    return jnp.stack([d, 1.0 - d]), jnp.stack([1.0 - d, d]), d
+
+
+def _table_build(which, k, s):
+    r"""Chebyshev coefficients of one output over both sides, and whether they suffice.
+
+    Each side (left: :math:`d = v \le 1/2`; right: :math:`d = u = 1 - v \le 1/2`) is
+    cut into ``_TABLE_P`` pieces in :math:`\xi = \operatorname{asinh}(d / \lambda s)`
+    (linear in :math:`d` within a few noise sds of the end, logarithmic beyond, where the
+    output is close to a power of :math:`d`). On each piece the quadrature's values at
+    ``_TABLE_NODES`` Chebyshev-Lobatto nodes, with the kernel's
+    :math:`-\tfrac12 (d/s)^2` taken out outside the support where the output decays like
+    it, give the interpolant's coefficients. The table is good if on every piece the last
+    three coefficients are below ``_TABLE_CHECK`` of the tolerance
+    :math:`\max(10^{-9}, 10^{-12} |\log p|)` (an interpolant's error is about the size of
+    its first neglected coefficients when they fall geometrically).
+    """
+    v, u, d = _table_nodes(s)
+    value = _quadrature_log(which, v, u, jnp.full_like(v, k), jnp.full_like(v, s))
+    gaussian = np.asarray(_TABLE_GAUSSIAN[which])[:, None, None]
+    coef = (value + gaussian * 0.5 * jnp.square(jnp.minimum(d, 0.0) / s)) @ _TABLE_DCT.T
+    tail = jnp.max(jnp.abs(coef[..., -3:]), axis=-1)
+    tol = jnp.maximum(1e-9, 1e-12 * jnp.max(jnp.abs(value), axis=-1))
+    ok = jnp.all(tail <= _TABLE_CHECK * tol) & jnp.all(jnp.isfinite(coef))
+    return coef, ok
+
+
+def _table_build_partials(which, k, s):
+    r"""Coefficients of :math:`\partial_k \log p` and :math:`\partial_s \log p` at fixed
+    :math:`v` (less :math:`d^2/s^3` where the kernel was taken out), on the same pieces."""
+    v, u, d = _table_nodes(s)
+
+    def at_nodes(k, s):
+        return _quadrature_log(which, v, u, jnp.full_like(v, k), jnp.full_like(v, s))
+
+    d_k, d_s = jax.jacfwd(at_nodes, argnums=(0, 1))(k, s)
+    gaussian = np.asarray(_TABLE_GAUSSIAN[which])[:, None, None]
+    d_s = d_s - gaussian * jnp.square(jnp.minimum(d, 0.0)) / s ** 3
+    return d_k @ _TABLE_DCT.T, d_s @ _TABLE_DCT.T
+
+
+def _table_locate(v, u, s):
+    """Each point's side, d, table row, position t in [-1, 1] on its piece and dt/dd."""
+    lo, width = _table_segments(s)
+    left = v <= u
+    d = jnp.where(left, v, u)
+    scale = _TABLE_LAMBDA * s
+    xi = jnp.arcsinh(d / scale)
+    seg = jnp.where(xi < 0, 0, jnp.where(xi <= lo[2], 1, jnp.where(xi <= lo[3], 2, 3)))
+
+    def pick(a):
+        return jnp.where(seg == 0, a[0], jnp.where(seg == 1, a[1],
+                                                   jnp.where(seg == 2, a[2], a[3])))
+
+    n = pick(np.asarray(_TABLE_PIECES, dtype=float))
+    w = pick(width)
+    per_xi = n / jnp.where(w > 0, w, 1.0)  # pieces per unit of xi
+    pos = (xi - pick(lo)) * per_xi
+    idx = jnp.clip(jnp.floor(pos), 0.0, n - 1.0)
+    row = jnp.where(left, 0, _TABLE_P) + pick(_TABLE_OFFSETS) + idx.astype(jnp.int32)
+    t = 2.0 * (pos - idx) - 1.0
+    dt_dd = 2.0 * per_xi / jnp.sqrt(jnp.square(scale) + jnp.square(d))
+    return left, d, row, t, dt_dd
+
+
+def _clenshaw(coef, row, t):
+    """sum_j coef[row, j] T_j(t), per point (``coef`` of shape (..., rows, terms))."""
+    flat = coef.reshape(-1, coef.shape[-1])
+    b1 = jnp.zeros_like(t)
+    b2 = jnp.zeros_like(t)
+    for j in range(flat.shape[-1] - 1, 0, -1):
+        b1, b2 = 2.0 * t * b1 - b2 + flat[:, j][row], b1
+    return t * b1 - b2 + flat[:, 0][row]
+
+
+def _table_eval(which, coef, v, u, s):
+    """The tabulated output at the points."""
+    return _table_value(which, coef, _table_locate(v, u, s), s)
+
+
+def _table_value(which, coef, located, s):
+    """The tabulated output at points located by :func:`_table_locate`."""
+    left, d, row, t, _ = located
+    gaussian = jnp.where(left, *_TABLE_GAUSSIAN[which])
+    out = _clenshaw(coef, row, t) - gaussian * 0.5 * jnp.square(jnp.minimum(d, 0.0) / s)
+    # a log-probability near 0 may be interpolated an ulp above it
+    return out if which == "pdf" else jnp.minimum(out, 0.0)
+
+
+def _table_plan(which, v, u, k, s):
+    """The table's coefficients, the (k, s) it was built at, and whether it is used."""
+    k_t = jnp.clip(k, *_TABLE_K)  # the table is built inside its range in all cases
+    s_t = jnp.clip(s, *_TABLE_S)  # (finite derivatives through an unused table)
+    coef, ok = _table_build(which, k_t, s_t)
+    d = jnp.where(v <= u, v, u)
+    inside = jnp.all(d >= -_TABLE_FAR * s_t)
+    use = (ok & inside & (k > _TABLE_K[0]) & (k < _TABLE_K[1])
+           & (s > _TABLE_S[0]) & (s < _TABLE_S[1]))
+    return coef, k_t, s_t, use
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _tabulated_log(which, v, u, k, s):
+    r"""One output of :func:`standardized_logs` for many points of one distribution.
+
+    ``k`` and ``s`` are scalars. The output is then a smooth function of the point alone,
+    so it is tabulated once from the quadrature (``_table_build``: 2 x 52 pieces of 20
+    nodes, 2,080 quadratures) and interpolated at every point: a Chebyshev sum per point
+    instead of a quadrature. The quadrature takes every point instead where the table
+    does not apply: ``s`` or ``k`` outside ``_TABLE_S`` or ``_TABLE_K``, a point more than
+    ``_TABLE_FAR`` noise sds outside the support (or not finite), or a table whose last
+    coefficients are not small enough. Derivatives (``_tabulated_log_jvp``) come from the
+    interpolant (in the point) and from tables of the quadrature's own derivatives in
+    ``k`` and ``s``.
+    """
+    coef, _, s_t, use = _table_plan(which, v, u, k, s)
+    return lax.cond(use, lambda: _table_eval(which, coef, v, u, s_t),
+                    lambda: _pointwise_log(which, v, u, jnp.broadcast_to(k, v.shape),
+                                           jnp.broadcast_to(s, v.shape)))
+
+
+@_tabulated_log.defjvp
+def _tabulated_log_jvp(which, primals, tangents):
+    r"""Tangent :math:`\partial_d \log p\,\dot d + \partial_k \log p\,\dot k +
+    \partial_s \log p\,\dot s`, each factor from a table (:math:`d` is ``v`` on the left
+    side, ``u`` on the right, as in the quadrature's own derivatives)."""
+    v, u, k, s = primals
+    dv, du, dk, ds = tangents
+    coef, k_t, s_t, use = _table_plan(which, v, u, k, s)
+
+    def table():
+        located = _table_locate(v, u, s_t)
+        left, d, row, t, dt_dd = located
+        g = jnp.where(left, *_TABLE_GAUSSIAN[which])
+        out = _table_value(which, coef, located, s_t)
+        d_coef = coef @ _TABLE_DERIV.T
+        d_d = _clenshaw(d_coef, row, t) * dt_dd - g * jnp.minimum(d, 0.0) / jnp.square(s_t)
+        k_coef, s_coef = _table_build_partials(which, k_t, s_t)
+        d_k = _clenshaw(k_coef, row, t)
+        d_s = _clenshaw(s_coef, row, t) + g * jnp.square(jnp.minimum(d, 0.0)) / s_t ** 3
+        return out, d_d * jnp.where(left, dv, du) + d_k * dk + d_s * ds
+
+    def pointwise():
+        shape = v.shape
+        return jax.jvp(partial(_pointwise_log, which), (v, u, jnp.broadcast_to(k, shape),
+                                                        jnp.broadcast_to(s, shape)),
+                       (dv, du, jnp.broadcast_to(dk, shape), jnp.broadcast_to(ds, shape)))
+
+    return lax.cond(use, table, pointwise)
 
 
 _AVG_GL_N = 16  # Gauss-Legendre nodes per panel of the average tuning curve
@@ -761,6 +1010,24 @@ def _noiseless_logs(v, u, k):
     return log_pdf, log_le, log_ge
 
 
+@partial(jax.jit, static_argnums=0)
+def _output_log(which, v, u, k, sigma, width):
+    """One output of :func:`standardized_logs` at ``s = sigma / width``, or its noiseless
+    limit where ``sigma = 0`` (with one ``sigma``, only the one it takes is evaluated)."""
+    noiseless = sigma <= 0
+    s = jnp.where(noiseless, 1.0, sigma) / width
+    shape = lax.broadcast_shapes(*(jnp.shape(x) for x in (v, u, k, s)))
+    i = ("pdf", "le", "ge").index(which)
+
+    def exact():
+        return jnp.broadcast_to(_noiseless_logs(v, u, k)[i], shape)
+
+    noisy = partial(_standardized_log, which, v, u, k, s)
+    if jnp.ndim(noiseless) == 0:
+        return lax.cond(noiseless, exact, noisy)
+    return jnp.where(noiseless, exact(), noisy())
+
+
 # ---------------------------------------------------------------- the distribution
 
 
@@ -794,7 +1061,9 @@ class NoisyQuadratic(Distribution):
     With :math:`R \sim \mathrm{Beta}(\gamma/2, 1)`, :math:`w = \beta - \alpha`, the noiseless
     cdf (maximize form) is :math:`1 - ((\beta - y)/w)^{\gamma/2}`; the noisy one is its
     convolution with :math:`N(0, \sigma^2)`. See the module docstring for the integrals and
-    how they are evaluated. Mean :math:`\beta - w\,\gamma/(\gamma + 2)` (maximize) or
+    how they are evaluated: by quadrature at each point, or, for a batch of at least 8,192
+    points of one parameter set (scalar parameters), from a table of the quadrature built
+    once per call (about ten times faster per point, as exact). Mean :math:`\beta - w\,\gamma/(\gamma + 2)` (maximize) or
     :math:`\alpha + w\,\gamma/(\gamma+2)` (minimize); variance
     :math:`\sigma^2 + w^2\, 4\gamma / ((\gamma+2)^2(\gamma+4))`.
 
@@ -845,16 +1114,12 @@ class NoisyQuadratic(Distribution):
         y = _as_float(y)
         v, u = self._standardize(y)
         k = 0.5 * self.gamma
-        noiseless = self.sigma <= 0
-        s = jnp.where(noiseless, 1.0, self.sigma) / self.width
-        exact = dict(zip(("pdf", "le", "ge"), _noiseless_logs(v, u, k)))
         # the cdf is P(V >= v) in the maximize form, P(V <= v) in the minimize form
         side = {"pdf": "pdf", "cdf": "le" if self.minimize else "ge",
                 "sf": "ge" if self.minimize else "le"}
         out = []
         for name in outputs:
-            which = side[name]
-            value = jnp.where(noiseless, exact[which], _standardized_log(which, v, u, k, s))
+            value = _output_log(side[name], v, u, k, self.sigma, self.width)
             out.append(value - jnp.log(self.width) if name == "pdf" else value)
         return tuple(out)
 
@@ -921,11 +1186,12 @@ class NoisyQuadratic(Distribution):
         shape = lax.broadcast_shapes(jnp.shape(log_target), self.batch_shape)
         log_target = jnp.broadcast_to(log_target, shape)
         upper = jnp.broadcast_to(upper, shape)
-        alpha, beta, gamma, sigma = (jnp.broadcast_to(x, shape) for x in
-                                     (self.alpha, self.beta, self.gamma, self.sigma))
-        closed = self._noiseless_quantile(log_target, upper)
-        noiseless = sigma <= 0
-        sigma_safe = jnp.where(noiseless, 1.0, sigma)
+        # the parameters keep their own shapes: with one parameter set, many quantiles
+        # share one table (see _tabulated_log)
+        alpha, beta, gamma, sigma = self.alpha, self.beta, self.gamma, self.sigma
+        closed = jnp.broadcast_to(self._noiseless_quantile(log_target, upper), shape)
+        noiseless = jnp.broadcast_to(sigma <= 0, shape)
+        sigma_safe = jnp.where(sigma <= 0, 1.0, sigma)
         d = NoisyQuadratic(alpha, beta, gamma, sigma_safe, minimize=self.minimize)
         # normal quantile of the lower-tail probability
         p_low = jnp.where(upper, -jnp.expm1(log_target), jnp.exp(log_target))
@@ -951,12 +1217,16 @@ class NoisyQuadratic(Distribution):
             lo = jnp.where(too_high | done, lo, y)
             hi = jnp.where(too_high & ~done, y, hi)
             newton = y - f / jnp.where(slope == 0, jnp.inf, slope)
-            ok = (newton >= lo) & (newton <= hi) & jnp.isfinite(newton)
-            y_new = jnp.where(ok, newton, 0.5 * (lo + hi))
             # a few ulp of y, or of the scale w + sigma where y is near 0 (the log-cdf
             # itself is only good to ~1e-14, so Newton cannot settle below that)
             tiny = 4.0 * jnp.spacing(jnp.abs(y)) + 1e-15 * scale
-            finished = done | (f == 0) | (ok & (jnp.abs(y_new - y) <= tiny)) | (hi - lo <= tiny)
+            settled = jnp.isfinite(newton) & (jnp.abs(newton - y) <= tiny)
+            # a step strictly inside the bracket, else bisection: a step onto one of its
+            # ends (a point already visited) could cycle between two points where the
+            # log-probability is no longer exact to the size of the step
+            ok = (newton > lo) & (newton < hi) & jnp.isfinite(newton)
+            y_new = jnp.where(ok, newton, jnp.where(settled, y, 0.5 * (lo + hi)))
+            finished = done | (f == 0) | settled | (hi - lo <= tiny)
             y = jnp.where(done | (f == 0), y, y_new)
             return i + 1, lo, hi, y, finished
 
