@@ -1018,11 +1018,12 @@ def _output_log(which, v, u, k, sigma, width):
     s = jnp.where(noiseless, 1.0, sigma) / width
     shape = lax.broadcast_shapes(*(jnp.shape(x) for x in (v, u, k, s)))
     i = ("pdf", "le", "ge").index(which)
+    noisy = partial(_standardized_log, which, v, u, k, s)
+    dtype = jax.eval_shape(noisy).dtype
 
     def exact():
-        return jnp.broadcast_to(_noiseless_logs(v, u, k)[i], shape)
+        return jnp.broadcast_to(_noiseless_logs(v, u, k)[i], shape).astype(dtype)
 
-    noisy = partial(_standardized_log, which, v, u, k, s)
     if jnp.ndim(noiseless) == 0:
         return lax.cond(noiseless, exact, noisy)
     return jnp.where(noiseless, exact(), noisy())
@@ -1360,10 +1361,17 @@ class Quadratic(NoisyQuadratic):
 
 
 def _as_float(x):
-    x = jnp.asarray(x)
-    if not jnp.issubdtype(x.dtype, jnp.floating):
-        x = x.astype(jnp.result_type(float))
-    return x
+    """``x`` as a float64 array (float32 input is computed in float64 and returned so).
+
+    Raises ``ValueError`` if JAX's 64-bit mode is off: the log-space accuracy of the
+    quadrature and of the tables needs float64.
+    """
+    if jax.dtypes.canonicalize_dtype(np.float64) != np.float64:
+        raise ValueError(
+            "NoisyQuadratic computes in float64, but JAX's 64-bit mode is off "
+            "(jax_enable_x64=False): call numpyro.enable_x64() first (importing bayesnq "
+            "does), and do not turn it off around NoisyQuadratic")
+    return jnp.asarray(x, dtype=jnp.float64)
 
 
 def _check_parameters(*, alpha, beta, gamma, sigma):

@@ -8,10 +8,17 @@ Prints one markdown table: for gamma in {1, 2, 5, 10} x s = sigma/(beta - alpha)
 * ``lp``: jitted ``log_prob`` time; ``opda pdf``: ``opda ... .pdf`` on the same points;
 * ``lcdf``: jitted ``log_cdf`` time; ``opda cdf``: ``opda ... .cdf``;
 * ``lp/opda``, ``lcdf/opda``: time ratios (below 1: bayesnq is faster);
+* ``lp pointwise``, ``lcdf pointwise``: the same with the parameters given per point
+  (``alpha`` as an array of the points' shape), so that every point takes its own
+  quadrature: the path of batches that do not share one parameter set (posterior draws
+  against data, small batches); with the ratio to opda;
 * ``v&g``: value and gradient of sum(log_prob) w.r.t. (alpha, beta, gamma, sigma) (opda
   has no gradients);
 * ``lp/log_ndtr``: ``log_prob`` time over ``jax.scipy.special.log_ndtr`` on the same points;
 * ``icdf``: jitted ``icdf`` on N/10 probabilities spread over (0, 1);
+* ``table``: whether each call of one parameter set was served by its per-call table
+  (``bayesnq.distribution._tabulated_log``, used for batches of at least 8,192 points);
+  the script stops if one was not;
 * ``max|dlog pdf| vs opda``: max |bayesnq log_prob - log(opda pdf)| inside [alpha, beta],
   where opda is meant to be usable (outside, its tails are wrong; see
   tests/reference/README.md). Inside, the disagreement is opda's error: bayesnq matches
@@ -45,7 +52,7 @@ jax.config.update("jax_enable_x64", True)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bayesnq.distribution import NoisyQuadratic  # noqa: E402
+from bayesnq.distribution import NoisyQuadratic, _table_plan  # noqa: E402
 
 GAMMAS = (1, 2, 5, 10)
 RELATIVE_NOISE = (1e-3, 0.05, 0.5)
@@ -80,10 +87,14 @@ def _as_chunks(x):
     return jnp.asarray(xp), jnp.asarray(mask)
 
 
-def _mapped(method):
+def _mapped(method, pointwise=False):
     @jax.jit
     def fn(a, b, c, o, chunks):
-        return jax.lax.map(lambda y: getattr(NoisyQuadratic(a, b, c, o), method)(y), chunks)
+        def one(y):
+            alpha = jnp.full(y.shape, a) if pointwise else a
+            return getattr(NoisyQuadratic(alpha, b, c, o), method)(y)
+
+        return jax.lax.map(one, chunks)
 
     return fn
 
@@ -91,6 +102,19 @@ def _mapped(method):
 _log_prob = _mapped("log_prob")
 _log_cdf = _mapped("log_cdf")
 _icdf = _mapped("icdf")
+_log_prob_pointwise = _mapped("log_prob", pointwise=True)
+_log_cdf_pointwise = _mapped("log_cdf", pointwise=True)
+
+
+@jax.jit
+def _tabulated(a, b, c, o, chunks):
+    """Whether the pdf and both probabilities of each chunk are tabulated (one distribution)."""
+    def one(y):
+        v, u = NoisyQuadratic(a, b, c, o)._standardize(y)
+        return jnp.stack([_table_plan(which, v, u, 0.5 * c, o / (b - a))[3]
+                          for which in ("pdf", "le", "ge")])
+
+    return jnp.all(jax.lax.map(one, chunks))
 
 
 @jax.jit
@@ -142,8 +166,12 @@ def main(argv=None):
             y, mask = _as_chunks(y_np)
             params = tuple(jnp.float64(x) for x in (ALPHA, BETA, c, o))
 
+            if not bool(_tabulated(*params, y)):
+                raise SystemExit(f"gamma={c} s={s:g}: a chunk was not tabulated")
             t_lp = timed_jax(_log_prob, *params, y, repeat=repeat)
             t_lcdf = timed_jax(_log_cdf, *params, y, repeat=repeat)
+            t_lp_pw = timed_jax(_log_prob_pointwise, *params, y, repeat=repeat)
+            t_lcdf_pw = timed_jax(_log_cdf_pointwise, *params, y, repeat=repeat)
             t_vg = timed_jax(_value_and_grad, *params, y, mask, repeat=repeat)
             t_ndtr = timed_jax(_log_ndtr, y, repeat=repeat)
             t_icdf = timed_jax(_icdf, *params, q, repeat=repeat)
@@ -151,7 +179,14 @@ def main(argv=None):
             value, grads = _value_and_grad(*params, y, mask)
             finite_grads = all(bool(jnp.isfinite(g)) for g in grads)
 
-            row = dict(c=c, s=s, lp=t_lp, lcdf=t_lcdf, vg=t_vg, ndtr=t_ndtr, icdf=t_icdf,
+            lp_pw = np.asarray(_log_prob_pointwise(*params, y)).ravel()[:n]
+            lcdf = np.asarray(_log_cdf(*params, y)).ravel()[:n]
+            lcdf_pw = np.asarray(_log_cdf_pointwise(*params, y)).ravel()[:n]
+            tol = (lambda ref: np.maximum(1e-9, 1e-12 * np.abs(ref)))
+            table_err = max(np.max(np.abs(lp - lp_pw) / tol(lp_pw)),
+                            np.max(np.abs(lcdf - lcdf_pw) / tol(lcdf_pw)))
+            row = dict(c=c, s=s, lp=t_lp, lcdf=t_lcdf, lp_pw=t_lp_pw, lcdf_pw=t_lcdf_pw,
+                       vg=t_vg, ndtr=t_ndtr, icdf=t_icdf, table_err=table_err,
                        nan=int(np.isnan(lp).sum()), grads_ok=finite_grads)
             if NoisyQuadraticDistribution is not None:
                 dist = NoisyQuadraticDistribution(ALPHA, BETA, c, o, convex=False)
@@ -173,7 +208,14 @@ def main(argv=None):
     header += ["lcdf ms"]
     if have_opda:
         header += ["opda cdf ms", "lcdf/opda"]
-    header += ["v&g ms", "lp/log_ndtr", f"icdf ms ({n_q:.0e} q)"]
+    header += ["lp pointwise ms"]
+    if have_opda:
+        header += ["/opda"]
+    header += ["lcdf pointwise ms"]
+    if have_opda:
+        header += ["/opda"]
+    header += ["v&g ms", "lp/log_ndtr", f"icdf ms ({n_q:.0e} q)",
+               "max |table - pointwise| / tol"]
     if have_opda:
         header += ["max|dlog pdf| vs opda in [a,b]"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -184,8 +226,14 @@ def main(argv=None):
         cells += [f"{r['lcdf'] * ms:.1f}"]
         if have_opda:
             cells += [f"{r['opda_cdf'] * ms:.1f}", f"{r['lcdf'] / r['opda_cdf']:.2f}"]
+        cells += [f"{r['lp_pw'] * ms:.1f}"]
+        if have_opda:
+            cells += [f"{r['lp_pw'] / r['opda_pdf']:.2f}"]
+        cells += [f"{r['lcdf_pw'] * ms:.1f}"]
+        if have_opda:
+            cells += [f"{r['lcdf_pw'] / r['opda_cdf']:.2f}"]
         cells += [f"{r['vg'] * ms:.1f}", f"{r['lp'] / r['ndtr']:.1f}",
-                  f"{r['icdf'] * ms:.1f}"]
+                  f"{r['icdf'] * ms:.1f}", f"{r['table_err']:.1e}"]
         if have_opda:
             cells += [f"{r['err']:.1e}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -201,13 +249,18 @@ def main(argv=None):
     ndtr = statistics.median(r["ndtr"] for r in rows)
     print(f"log_ndtr on the same {n:.0e} points: {ndtr * ms:.1f} ms (median over cells)")
     if have_opda:
-        pdf_ratios = [r["lp"] / r["opda_pdf"] for r in rows]
-        cdf_ratios = [r["lcdf"] / r["opda_cdf"] for r in rows]
-        print(f"summary: bayesnq/opda time ratio, log_prob vs pdf: median"
-              f" {statistics.median(pdf_ratios):.2f}, max {max(pdf_ratios):.2f};"
-              f" log_cdf vs cdf: median {statistics.median(cdf_ratios):.2f},"
-              f" max {max(cdf_ratios):.2f}; max |dlog pdf| inside the support"
-              f" {max(r['err'] for r in rows):.1e}")
+        for label, lp_key, lcdf_key in (("one distribution (tabulated)", "lp", "lcdf"),
+                                         ("parameters per point (quadrature)", "lp_pw",
+                                          "lcdf_pw")):
+            pdf_ratios = [r[lp_key] / r["opda_pdf"] for r in rows]
+            cdf_ratios = [r[lcdf_key] / r["opda_cdf"] for r in rows]
+            print(f"summary, {label}: bayesnq/opda time ratio, log_prob vs pdf: median"
+                  f" {statistics.median(pdf_ratios):.2f}, max {max(pdf_ratios):.2f};"
+                  f" log_cdf vs cdf: median {statistics.median(cdf_ratios):.2f},"
+                  f" max {max(cdf_ratios):.2f}")
+        print(f"max |dlog pdf| vs opda inside the support {max(r['err'] for r in rows):.1e};"
+              f" max |tabulated - pointwise| {max(r['table_err'] for r in rows):.1e} of the"
+              f" tolerance max(1e-9, 1e-12 |log p|)")
     bad = [(r["c"], r["s"]) for r in rows if r["nan"] or not r["grads_ok"]]
     if bad:
         print(f"WARNING: NaN log_prob or non-finite gradients in cells {bad}")

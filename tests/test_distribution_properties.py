@@ -500,6 +500,28 @@ def test_valid_parameters_do_not_raise():
     Quadratic(-1.0, 1.0, 5.5, validate_args=True)
 
 
+def test_float32_input_is_computed_in_float64():
+    """float32 parameters and points give the float64 results at those float32 values."""
+    p32 = [np.float32(x) for x in (0.1, 0.9, 2.7, 0.01)]
+    y32 = np.linspace(0.0, 1.0, 9, dtype=np.float32)
+    q32 = np.float32([0.1, 0.5, 0.9])
+    for minimize in (False, True):
+        d32 = NoisyQuadratic(*p32, minimize=minimize)
+        d64 = NoisyQuadratic(*(np.float64(x) for x in p32), minimize=minimize)
+        for method, x in (("log_prob", y32), ("log_cdf", y32), ("log_sf", y32),
+                          ("cdf", y32), ("icdf", q32)):
+            out = getattr(d32, method)(x)
+            assert out.dtype == jnp.float64, (method, out.dtype)
+            np.testing.assert_allclose(out, getattr(d64, method)(x.astype(np.float64)),
+                                       rtol=1e-14, err_msg=method)
+
+
+def test_64_bit_mode_off_raises_a_clear_error():
+    with jax.enable_x64(False):
+        with pytest.raises(ValueError, match="64-bit mode is off"):
+            NoisyQuadratic(0.0, 1.0, 2.0, 0.1)
+
+
 # ----------------------------------------------------------------------------- extremes
 
 
