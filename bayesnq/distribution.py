@@ -1019,10 +1019,9 @@ def _output_log(which, v, u, k, sigma, width):
     shape = lax.broadcast_shapes(*(jnp.shape(x) for x in (v, u, k, s)))
     i = ("pdf", "le", "ge").index(which)
     noisy = partial(_standardized_log, which, v, u, k, s)
-    dtype = jax.eval_shape(noisy).dtype
 
     def exact():
-        return jnp.broadcast_to(_noiseless_logs(v, u, k)[i], shape).astype(dtype)
+        return jnp.broadcast_to(_noiseless_logs(v, u, k)[i], shape)
 
     if jnp.ndim(noiseless) == 0:
         return lax.cond(noiseless, exact, noisy)
