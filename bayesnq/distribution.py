@@ -101,8 +101,8 @@ the quadrature itself (``_tabulated_log``): on each side of the middle of the su
 (linear in :math:`d` within a few noise sds of the end, logarithmic beyond), 52 pieces
 of 20 Chebyshev-Lobatto nodes from :math:`10^4` noise sds outside the support to its
 middle, with the kernel's :math:`-\tfrac12 (d/s)^2` taken out where the output decays
-like it. Each point then costs one Chebyshev sum instead of a quadrature, about ten times
-less. A table is used only where it is checked: its last three coefficients on every
+like it. Each point then costs one Chebyshev sum instead of a quadrature (five to ten
+times less, table included). A table is used only where it is checked: its last three coefficients on every
 piece below 5% of the tolerance, :math:`0.025 < k < 50`, :math:`10^{-12} < s < 300`,
 and every point within :math:`10^4` sds of the support; anywhere else the quadrature
 takes every point. Derivatives in the point come from the interpolant, those in
@@ -1063,7 +1063,8 @@ class NoisyQuadratic(Distribution):
     convolution with :math:`N(0, \sigma^2)`. See the module docstring for the integrals and
     how they are evaluated: by quadrature at each point, or, for a batch of at least 8,192
     points of one parameter set (scalar parameters), from a table of the quadrature built
-    once per call (about ten times faster per point, as exact). Mean :math:`\beta - w\,\gamma/(\gamma + 2)` (maximize) or
+    once per call (several times faster per point, as exact). Mean
+    :math:`\beta - w\,\gamma/(\gamma + 2)` (maximize) or
     :math:`\alpha + w\,\gamma/(\gamma+2)` (minimize); variance
     :math:`\sigma^2 + w^2\, 4\gamma / ((\gamma+2)^2(\gamma+4))`.
 
