@@ -705,42 +705,51 @@ def _table_nodes(s):
     return jnp.stack([d, 1.0 - d]), jnp.stack([1.0 - d, d]), d
 
 
-def _table_build(which, k, s):
+def _kernel_part(which, left, d, s):
+    r"""The part :math:`h = -\tfrac12 g (\min(d, 0)/s)^2` taken out of a tabulated output
+    (``g`` is 1 on a side whose tail decays like the kernel, else 0), with
+    :math:`\partial h/\partial d` and :math:`\partial h/\partial s`."""
+    g = jnp.where(left, *_TABLE_GAUSSIAN[which])
+    out = jnp.minimum(d, 0.0) / s
+    return -0.5 * g * jnp.square(out), -g * out / s, g * jnp.square(out) / s
+
+
+def _table_build(which, k, s, partials=False):
     r"""Chebyshev coefficients of one output over both sides, and whether they suffice.
 
     Each side (left: :math:`d = v \le 1/2`; right: :math:`d = u = 1 - v \le 1/2`) is
     cut into ``_TABLE_P`` pieces in :math:`\xi = \operatorname{asinh}(d / \lambda s)`
     (linear in :math:`d` within a few noise sds of the end, logarithmic beyond, where the
     output is close to a power of :math:`d`). On each piece the quadrature's values at
-    ``_TABLE_NODES`` Chebyshev-Lobatto nodes, with the kernel's
-    :math:`-\tfrac12 (d/s)^2` taken out outside the support where the output decays like
-    it, give the interpolant's coefficients. The table is good if on every piece the last
-    three coefficients are below ``_TABLE_CHECK`` of the tolerance
-    :math:`\max(10^{-9}, 10^{-12} |\log p|)` (an interpolant's error is about the size of
-    its first neglected coefficients when they fall geometrically).
+    ``_TABLE_NODES`` Chebyshev-Lobatto nodes, less the kernel's part (``_kernel_part``)
+    outside the support where the output decays like it, give the interpolant's
+    coefficients. The table is good if on every piece the last three coefficients are
+    below ``_TABLE_CHECK`` of the tolerance :math:`\max(10^{-9}, 10^{-12} |\log p|)`
+    (an interpolant's error is about the size of its first neglected coefficients when
+    they fall geometrically). With ``partials``, also the coefficients of
+    :math:`\partial_k \log p` and :math:`\partial_s \log p` at fixed :math:`v` (less
+    the kernel part's), from the same pass of the quadrature over the nodes.
     """
     v, u, d = _table_nodes(s)
-    value = _quadrature_log(which, v, u, jnp.full_like(v, k), jnp.full_like(v, s))
-    gaussian = np.asarray(_TABLE_GAUSSIAN[which])[:, None, None]
-    coef = (value + gaussian * 0.5 * jnp.square(jnp.minimum(d, 0.0) / s)) @ _TABLE_DCT.T
-    tail = jnp.max(jnp.abs(coef[..., -3:]), axis=-1)
-    tol = jnp.maximum(1e-9, 1e-12 * jnp.max(jnp.abs(value), axis=-1))
-    ok = jnp.all(tail <= _TABLE_CHECK * tol) & jnp.all(jnp.isfinite(coef))
-    return coef, ok
-
-
-def _table_build_partials(which, k, s):
-    r"""Coefficients of :math:`\partial_k \log p` and :math:`\partial_s \log p` at fixed
-    :math:`v` (less :math:`d^2/s^3` where the kernel was taken out), on the same pieces."""
-    v, u, d = _table_nodes(s)
+    left = np.array([True, False])[:, None, None]
+    h, _, dh_ds = _kernel_part(which, left, d, s)
 
     def at_nodes(k, s):
         return _quadrature_log(which, v, u, jnp.full_like(v, k), jnp.full_like(v, s))
 
-    d_k, d_s = jax.jacfwd(at_nodes, argnums=(0, 1))(k, s)
-    gaussian = np.asarray(_TABLE_GAUSSIAN[which])[:, None, None]
-    d_s = d_s - gaussian * jnp.square(jnp.minimum(d, 0.0)) / s ** 3
-    return d_k @ _TABLE_DCT.T, d_s @ _TABLE_DCT.T
+    if partials:
+        value, linear = jax.linearize(at_nodes, k, s)
+        zero, one = jnp.zeros_like(k), jnp.ones_like(k)
+        d_k, d_s = linear(one, zero), linear(zero, one) - dh_ds
+    else:
+        value = at_nodes(k, s)
+    coef = (value - h) @ _TABLE_DCT.T
+    tail = jnp.max(jnp.abs(coef[..., -3:]), axis=-1)
+    tol = jnp.maximum(1e-9, 1e-12 * jnp.max(jnp.abs(value), axis=-1))
+    ok = jnp.all(tail <= _TABLE_CHECK * tol) & jnp.all(jnp.isfinite(coef))
+    if partials:
+        return coef, ok, (d_k @ _TABLE_DCT.T, d_s @ _TABLE_DCT.T)
+    return coef, ok
 
 
 def _table_locate(v, u, s):
@@ -785,22 +794,22 @@ def _table_eval(which, coef, v, u, s):
 def _table_value(which, coef, located, s):
     """The tabulated output at points located by :func:`_table_locate`."""
     left, d, row, t, _ = located
-    gaussian = jnp.where(left, *_TABLE_GAUSSIAN[which])
-    out = _clenshaw(coef, row, t) - gaussian * 0.5 * jnp.square(jnp.minimum(d, 0.0) / s)
+    out = _clenshaw(coef, row, t) + _kernel_part(which, left, d, s)[0]
     # a log-probability near 0 may be interpolated an ulp above it
     return out if which == "pdf" else jnp.minimum(out, 0.0)
 
 
-def _table_plan(which, v, u, k, s):
-    """The table's coefficients, the (k, s) it was built at, and whether it is used."""
+def _table_plan(which, v, u, k, s, partials=False):
+    """The table (``_table_build``'s coefficients, and with ``partials`` those of the
+    derivatives), the ``s`` it was built at, and (last) whether it is used."""
     k_t = jnp.clip(k, *_TABLE_K)  # the table is built inside its range in all cases
     s_t = jnp.clip(s, *_TABLE_S)  # (finite derivatives through an unused table)
-    coef, ok = _table_build(which, k_t, s_t)
+    table = _table_build(which, k_t, s_t, partials)
     d = jnp.where(v <= u, v, u)
     inside = jnp.all(d >= -_TABLE_FAR * s_t)
-    use = (ok & inside & (k > _TABLE_K[0]) & (k < _TABLE_K[1])
+    use = (table[1] & inside & (k > _TABLE_K[0]) & (k < _TABLE_K[1])
            & (s > _TABLE_S[0]) & (s < _TABLE_S[1]))
-    return coef, k_t, s_t, use
+    return table, s_t, use
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0,))
@@ -817,7 +826,7 @@ def _tabulated_log(which, v, u, k, s):
     interpolant (in the point) and from tables of the quadrature's own derivatives in
     ``k`` and ``s``.
     """
-    coef, _, s_t, use = _table_plan(which, v, u, k, s)
+    (coef, _), s_t, use = _table_plan(which, v, u, k, s)
     return lax.cond(use, lambda: _table_eval(which, coef, v, u, s_t),
                     lambda: _pointwise_log(which, v, u, jnp.broadcast_to(k, v.shape),
                                            jnp.broadcast_to(s, v.shape)))
@@ -830,18 +839,16 @@ def _tabulated_log_jvp(which, primals, tangents):
     side, ``u`` on the right, as in the quadrature's own derivatives)."""
     v, u, k, s = primals
     dv, du, dk, ds = tangents
-    coef, k_t, s_t, use = _table_plan(which, v, u, k, s)
+    (coef, _, (k_coef, s_coef)), s_t, use = _table_plan(which, v, u, k, s, partials=True)
 
     def table():
         located = _table_locate(v, u, s_t)
         left, d, row, t, dt_dd = located
-        g = jnp.where(left, *_TABLE_GAUSSIAN[which])
+        _, dh_dd, dh_ds = _kernel_part(which, left, d, s_t)
         out = _table_value(which, coef, located, s_t)
-        d_coef = coef @ _TABLE_DERIV.T
-        d_d = _clenshaw(d_coef, row, t) * dt_dd - g * jnp.minimum(d, 0.0) / jnp.square(s_t)
-        k_coef, s_coef = _table_build_partials(which, k_t, s_t)
+        d_d = _clenshaw(coef @ _TABLE_DERIV.T, row, t) * dt_dd + dh_dd
         d_k = _clenshaw(k_coef, row, t)
-        d_s = _clenshaw(s_coef, row, t) + g * jnp.square(jnp.minimum(d, 0.0)) / s_t ** 3
+        d_s = _clenshaw(s_coef, row, t) + dh_ds
         return out, d_d * jnp.where(left, dv, du) + d_k * dk + d_s * ds
 
     def pointwise():

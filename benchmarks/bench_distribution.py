@@ -111,7 +111,7 @@ def _tabulated(a, b, c, o, chunks):
     """Whether the pdf and both probabilities of each chunk are tabulated (one distribution)."""
     def one(y):
         v, u = NoisyQuadratic(a, b, c, o)._standardize(y)
-        return jnp.stack([_table_plan(which, v, u, 0.5 * c, o / (b - a))[3]
+        return jnp.stack([_table_plan(which, v, u, 0.5 * c, o / (b - a))[-1]
                           for which in ("pdf", "le", "ge")])
 
     return jnp.all(jax.lax.map(one, chunks))

@@ -53,7 +53,7 @@ def _used(a, b, c, o, y, minimize):
     """Whether each output (pdf, le, ge) is tabulated for these points."""
     v, u = NoisyQuadratic(a, b, c, o, minimize=minimize)._standardize(y)
     w = b - a
-    return jnp.stack([D._table_plan(which, v, u, 0.5 * c, o / w)[3] for which in WHICH])
+    return jnp.stack([D._table_plan(which, v, u, 0.5 * c, o / w)[-1] for which in WHICH])
 
 
 @partial(jax.jit, static_argnames="minimize")
