@@ -1,46 +1,59 @@
 """bayesnq: Bayesian analysis of hyperparameter random search.
 
 The noisy quadratic distribution, censored tail fits with NUTS, posterior-predictive
-tuning curves, landscape diagnostics.
+tuning curves, threshold comparison, calibration studies and landscape diagnostics.
 
-Importing bayesnq turns on float64 in JAX (``numpyro.enable_x64()``), which the log-space
-numerics need, and, unless ``XLA_FLAGS`` already sets it, asks JAX for one CPU device per
-core, and at least 4 (the default number of chains), so that NUTS chains run in parallel
-even on 2 cores, which measured 2.2x faster than running them one after another (this
-only takes effect if JAX has not started).
+Importing bayesnq loads nothing heavy: each name below is imported when first used.
+The modules that compute with JAX turn on float64 when they load
+(``numpyro.enable_x64()``: the log-space tails need it). Nothing else about the process
+changes unless you call :func:`bayesnq.configure` (host devices for parallel chains, the
+compilation cache), as the command line does.
+
+Layers, each importing only the ones before it (see ``docs/architecture.md``):
+``validation``, ``direction`` → ``distributions`` → ``data``, ``datasets`` →
+``modeling`` → ``inference``, ``curves`` → ``calibration``, ``landscape`` → ``plots``,
+``report``, ``cli``.
 """
 
-import os as _os
+from __future__ import annotations
 
-import numpyro as _numpyro
+import importlib
 
-if "xla_force_host_platform_device_count" not in _os.environ.get("XLA_FLAGS", ""):
-    _numpyro.set_host_device_count(max(4, min(16, _os.cpu_count() or 1)))
-_numpyro.enable_x64()
+__version__ = "0.2.0"
 
-from bayesnq import datasets  # noqa: E402
-from bayesnq.data import Scores, check_tail, load_scores  # noqa: E402
-from bayesnq.distribution import NoisyQuadratic, Quadratic  # noqa: E402
-from bayesnq.inference import DiagnosticsWarning, Fit, fit  # noqa: E402
-from bayesnq.model import Priors  # noqa: E402
-from bayesnq import calibration  # noqa: E402
-from bayesnq.criteria import ThresholdComparison, compare_thresholds, default_thresholds  # noqa: E402
+# public name -> module that defines it
+_NAMES = {
+    "NoisyQuadratic": "bayesnq.distribution",  # TRANSITION
+    "Quadratic": "bayesnq.distribution",  # TRANSITION
+    "Scores": "bayesnq.data",
+    "load_scores": "bayesnq.data",
+    "check_tail": "bayesnq.data",
+    "Priors": "bayesnq.model",  # TRANSITION
+    "default_thresholds": "bayesnq.criteria",  # TRANSITION
+    "fit": "bayesnq.inference",
+    "Fit": "bayesnq.inference",
+    "DiagnosticsWarning": "bayesnq.inference",
+    "compare_thresholds": "bayesnq.criteria",  # TRANSITION
+    "ThresholdComparison": "bayesnq.criteria",  # TRANSITION
+    "configure": "bayesnq.runtime",
+}
+_MODULES = ("datasets", "distributions", "data", "modeling", "inference", "curves",
+            "calibration", "landscape", "plots", "cli", "runtime", "validation", "direction",
+            "arviz_compat")
 
-__version__ = "0.1.0"
-__all__ = [
-    "NoisyQuadratic",
-    "Quadratic",
-    "Scores",
-    "load_scores",
-    "check_tail",
-    "datasets",
-    "fit",
-    "Fit",
-    "Priors",
-    "DiagnosticsWarning",
-    "calibration",
-    "compare_thresholds",
-    "default_thresholds",
-    "ThresholdComparison",
-    "__version__",
-]
+__all__ = [*_NAMES, "datasets", "curves", "calibration", "landscape", "plots", "__version__"]
+
+
+def __getattr__(name):
+    if name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f"bayesnq.{name}")
+    else:
+        raise AttributeError(f"module 'bayesnq' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -132,6 +132,9 @@ from jax.scipy.special import gammaln, ndtri
 from jax.scipy.special import log_ndtr as _jax_log_ndtr
 from numpyro.distributions import Distribution, constraints
 from numpyro.distributions.util import promote_shapes, validate_sample
+import numpyro as _numpyro
+
+_numpyro.enable_x64()  # TRANSITION: the distributions package will own this
 
 __all__ = ["NoisyQuadratic", "Quadratic", "standardized_logs"]
 

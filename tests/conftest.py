@@ -20,6 +20,11 @@ if ("BAYESNQ_CACHE_DIR" not in os.environ
     os.environ["BAYESNQ_CACHE_DIR"] = os.environ[_OURS] = _CACHE
     atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
+import bayesnq  # noqa: E402
+
+# what the command line sets up: 4+ host devices (parallel chains) and the cache above
+bayesnq.configure(host_devices="auto", compilation_cache=os.environ["BAYESNQ_CACHE_DIR"])
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _release_compiled_programs():
