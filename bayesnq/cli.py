@@ -767,13 +767,13 @@ def _posterior_gamma_sigma(path):
     """Gamma draws and the posterior median of sigma from a ``posterior.nc`` of ``bayesnq fit``."""
     import numpy as np
 
-    from bayesnq import _arviz
+    from bayesnq import arviz_compat
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"posterior {str(path)!r} not found")
     try:
-        idata = _arviz.from_netcdf(path)
+        idata = arviz_compat.from_netcdf(path)
         post = idata.posterior
         gamma = np.asarray(post["gamma"]).ravel()
         sigma = float(np.median(np.asarray(post["sigma"])))

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesnq import _arviz
+from bayesnq import arviz_compat
 from bayesnq.data import Scores, check_tail
 
 __all__ = [
@@ -260,7 +260,7 @@ def _psis_elpd(ll_fit, ll_pred):
     """PSIS-LOO of ``ll_pred`` with weights from the fit's own pointwise ``ll_fit`` (S, n)."""
     from scipy.special import logsumexp
 
-    lw, k = _arviz.psislw(-ll_fit.T)
+    lw, k = arviz_compat.psislw(-ll_fit.T)
     return logsumexp(lw + ll_pred.T, axis=1), np.asarray(k)
 
 
@@ -364,10 +364,10 @@ def compare_thresholds(
         s_count = draws["beta"].size
         ll_spl = spliced_pointwise(spliced, draws, np.full(s_count, j), rng)
         post_shape = np.asarray(f.idata.posterior["beta"]).shape
-        idata = _arviz.from_dict(posterior={"beta": np.asarray(f.idata.posterior["beta"])},
+        idata = arviz_compat.from_dict(posterior={"beta": np.asarray(f.idata.posterior["beta"])},
                                  log_likelihood={"y": ll_spl.reshape(post_shape + (y.size,))})
-        loo = _arviz.loo(idata, pointwise=True)
-        waic = _arviz.waic(idata, pointwise=True)
+        loo = arviz_compat.loo(idata, pointwise=True)
+        waic = arviz_compat.waic(idata, pointwise=True)
         elpd_i = np.asarray(loo.loo_i)
         k_i = np.asarray(loo.pareto_k)
         ll_fit, ll_v = _validation_pointwise(f, v, minimize)

@@ -15,7 +15,7 @@ from numpyro.distributions import constraints
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer import MCMC, NUTS, init_to_value
 
-from bayesnq import _arviz
+from bayesnq import arviz_compat
 from bayesnq.data import Scores, check_tail
 from bayesnq.distribution import NoisyQuadratic
 from bayesnq.model import Priors, TailData, derive_alpha, _per_run_loglik, tail_model
@@ -314,7 +314,7 @@ def _to_idata(mcmc, data: TailData, gamma_mode, seed):
     thinned = pp.shape[-1] != data.n  # replicate searches shorter than the data
     if "gamma_logp" in post:
         coords["gamma_value"] = np.arange(1, post["gamma_logp"].shape[-1] + 1)
-    idata = _arviz.from_dict(
+    idata = arviz_compat.from_dict(
         posterior=post,
         sample_stats=sample_stats,
         log_likelihood={"y": ll},
@@ -529,7 +529,7 @@ def _threshold_idata(mcmc, data, gamma_mode, seed):
     if "gamma_logp" in post:
         coords["gamma_value"] = np.arange(1, post["gamma_logp"].shape[-1] + 1)
     thinned = pp.shape[-1] != data.n
-    idata = _arviz.from_dict(
+    idata = arviz_compat.from_dict(
         posterior=post,
         sample_stats=sample_stats,
         log_likelihood={"y": ll},
@@ -669,8 +669,8 @@ class Fit:
     # ------------------------------------------------------------ diagnostics
     def diagnostics(self) -> dict:
         """r-hat, bulk ESS per parameter and the number of divergences."""
-        rhat = _arviz.rhat(self.idata, var_names=list(PARAMS))
-        ess = _arviz.ess(self.idata, var_names=list(PARAMS))
+        rhat = arviz_compat.rhat(self.idata, var_names=list(PARAMS))
+        ess = arviz_compat.ess(self.idata, var_names=list(PARAMS))
         div = int(np.asarray(self.idata.sample_stats["diverging"]).sum())
         n_chains = self.idata.posterior.sizes["chain"]
         return {
@@ -806,7 +806,7 @@ class Fit:
             cond = np.exp(np.asarray(nq.log_cdf(y)) - np.asarray(nq.log_cdf(self.threshold)))
         else:
             cond = -np.expm1(np.asarray(nq.log_sf(y)) - np.asarray(nq.log_sf(self.threshold)))
-        log_w, k_hat = _arviz.psislw(-log_f.T)
+        log_w, k_hat = arviz_compat.psislw(-log_f.T)
         pit = np.clip((np.exp(np.asarray(log_w)) * cond.T).sum(-1), 0.0, 1.0)
         ks = stats.kstest(pit, "uniform") if pit.size else None
         k_hat = np.asarray(k_hat)

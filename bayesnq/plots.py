@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bayesnq import _arviz, curves
+from bayesnq import arviz_compat, curves
 from bayesnq.distribution import NoisyQuadratic
 
 __all__ = [
@@ -373,7 +373,7 @@ def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), 
         side = 2.3 * len(_var_names(_idata(fit), var_names))
         kwargs.setdefault("figsize", (side, side))
     kwargs.setdefault("textsize", 10)
-    return _arviz_figure(_arviz.plot_pair, fit, var_names, ax is None, kind=kind, ax=ax, **kwargs)
+    return _arviz_figure(arviz_compat.plot_pair, fit, var_names, ax is None, kind=kind, ax=ax, **kwargs)
 
 
 def plot_trace(fit, *, var_names=None, axes=None, **kwargs):
@@ -394,7 +394,7 @@ def plot_trace(fit, *, var_names=None, axes=None, **kwargs):
     matplotlib.figure.Figure
     """
     kwargs.setdefault("compact", False)
-    return _arviz_figure(_arviz.plot_trace, fit, var_names, axes is None, axes=axes, **kwargs)
+    return _arviz_figure(arviz_compat.plot_trace, fit, var_names, axes is None, axes=axes, **kwargs)
 
 
 def plot_rank(fit, *, var_names=None, ax=None, **kwargs):
@@ -413,7 +413,7 @@ def plot_rank(fit, *, var_names=None, ax=None, **kwargs):
     -------
     matplotlib.figure.Figure
     """
-    return _arviz_figure(_arviz.plot_rank, fit, var_names, ax is None, ax=ax, **kwargs)
+    return _arviz_figure(arviz_compat.plot_rank, fit, var_names, ax is None, ax=ax, **kwargs)
 
 
 # ----------------------------------------------------------------------------- all
@@ -601,7 +601,7 @@ def plot_sbc(result, *, ci_prob=0.95, axes=None, figsize=None):
         u = np.asarray(result.ranks[name], dtype=float) / scale
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _arviz.plot_ecdf(u, cdf=stats.uniform(0, 1).cdf, difference=True,
+            arviz_compat.plot_ecdf(u, cdf=stats.uniform(0, 1).cdf, difference=True,
                              confidence_bands=True, ci_prob=ci_prob, ax=ax,
                              rvs=stats.uniform(0, 1).rvs, random_state=0)
         ax.set_title(f"{name} (R={u.size})")

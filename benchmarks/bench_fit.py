@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 import bayesnq
-from bayesnq import _arviz
+from bayesnq import arviz_compat
 
 CASES = [("deberta-v3", 0.89, 5), ("alexnet", 0.50, 7)]
 
@@ -49,7 +49,7 @@ def main():
         t_opda, d = opda_fit(np.asarray(s.values), tau, k)
         t_first = timed_fit(s, tau, a.chains, a.warmup, a.samples, seed=0)[0]
         t_full, f = timed_fit(s, tau, a.chains, a.warmup, a.samples, seed=1)
-        ess = float(_arviz.ess(f.idata, var_names=["beta"])["beta"])
+        ess = float(arviz_compat.ess(f.idata, var_names=["beta"])["beta"])
         div = int(np.asarray(f.idata.sample_stats["diverging"]).sum())
         med = np.median(f.draws()["beta"])
         rows.append((name, t_opda, t_first, t_full, t_full / t_opda, ess, ess / t_full, div,

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 import bayesnq
-from bayesnq import _arviz
+from bayesnq import arviz_compat
 from bayesnq.criteria import compare_thresholds, default_thresholds
 
 
@@ -42,7 +42,7 @@ def main():
         t_auto, f_auto = timed(lambda: bayesnq.fit(s, threshold=grid, **kw))
     for label, t, f in (("fit, tau = 0.89", t_fixed, f_fixed),
                         (f"fit, tau over {grid.size} candidates", t_auto, f_auto)):
-        ess = float(_arviz.ess(f.idata, var_names=["beta"])["beta"])
+        ess = float(arviz_compat.ess(f.idata, var_names=["beta"])["beta"])
         b = f.draws()["beta"]
         g = f.draws()["gamma"]
         rows.append((label, t, t / t_fixed, ess / t, f.threshold,

@@ -51,7 +51,7 @@ class StandInFit:
             "tail_mass": 0.4 + 0.02 * rng.standard_normal(shape),
         }
         self.scores, self.minimize, self.threshold, self.kwargs = scores, minimize, threshold, kwargs
-        self.idata = _arviz.from_dict(posterior=posterior)
+        self.idata = arviz_compat.from_dict(posterior=posterior)
         self._draws = {k: v.reshape(-1) for k, v in posterior.items()}
 
     def draws(self):

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
 import bayesnq  # noqa: E402,F401
-from bayesnq import _arviz, curves, plots  # noqa: E402
+from bayesnq import arviz_compat, curves, plots  # noqa: E402
 from bayesnq.data import Scores  # noqa: E402
 
 N_SMALL = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]
@@ -43,7 +43,7 @@ class StandInFit:
             "sigma": 0.0011 * np.exp(0.2 * rng.standard_normal(shape)),
             "tail_mass": 0.57 + 0.01 * rng.standard_normal(shape),
         }
-        self.idata = _arviz.from_dict(posterior=posterior)
+        self.idata = arviz_compat.from_dict(posterior=posterior)
         self._draws = {k: v.reshape(-1) for k, v in posterior.items()}
 
     def draws(self):
