@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import bayesnq  # noqa: E402,F401
-from bayesnq import _arviz, cli  # noqa: E402
+from bayesnq import arviz_compat, cli  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
