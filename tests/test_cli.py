@@ -1,10 +1,12 @@
-"""Tests for the bayesnq command line (bayesnq.cli)."""
+"""Tests for the bayesnq command line (bayesnq.cli), through ``main`` and its outputs."""
 
 from __future__ import annotations
 
 import csv
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -14,8 +16,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import bayesnq  # noqa: E402,F401
-from bayesnq import arviz_compat, cli  # noqa: E402
+from bayesnq import cli  # noqa: E402
+from bayesnq.cli import outputs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -31,41 +33,6 @@ def tiny_scores(path: Path, minimize=False) -> Path:
 
 def parse(*argv):
     return cli.build_parser().parse_args(list(argv))
-
-
-class StandInFit:
-    """What the fit command uses of a Fit, without MCMC."""
-
-    def __init__(self, scores, *, minimize, threshold, **kwargs):
-        rng = np.random.default_rng(0)
-        shape = (2, 32)
-        alpha = 0.5 + 0.01 * rng.standard_normal(shape)
-        beta = 0.9 + 0.002 * rng.standard_normal(shape)
-        if minimize:  # the mirror image 1 - y
-            alpha, beta = 1.0 - beta, 1.0 - alpha
-        posterior = {
-            "alpha": alpha,
-            "beta": beta,
-            "gamma": 2.0 + 0.2 * rng.random(shape),
-            "sigma": 0.01 * np.exp(0.1 * rng.standard_normal(shape)),
-            "tail_mass": 0.4 + 0.02 * rng.standard_normal(shape),
-        }
-        self.scores, self.minimize, self.threshold, self.kwargs = scores, minimize, threshold, kwargs
-        self.idata = arviz_compat.from_dict(posterior=posterior)
-        self._draws = {k: v.reshape(-1) for k, v in posterior.items()}
-
-    def draws(self):
-        return dict(self._draws)
-
-    def summary(self):
-        import pandas as pd
-
-        return pd.DataFrame(
-            {k: [v.mean(), v.std()] for k, v in self._draws.items()}, index=["mean", "sd"]
-        ).T
-
-    def diagnostics(self):
-        return {"divergences": 0, "r_hat": {"alpha": float("nan")}}
 
 
 # ----------------------------------------------------------------------------- parser
@@ -128,10 +95,10 @@ def test_bundled_specs(spec, expected, name, n_runs):
         assert getattr(settings, key) == value, key
     scores = cli.load_data(settings)
     assert scores.name == name and len(scores) == n_runs and scores.minimize is expected["minimize"]
-    assert cli._result_name(settings, scores) == spec.removesuffix(".toml")
+    assert outputs.result_name(settings, scores) == spec.removesuffix(".toml")
 
 
-def test_spec_values_and_flags_override(tmp_path):
+def test_spec_values_and_flags_override(tmp_path, monkeypatch):
     tiny_scores(tmp_path / "scores.txt")
     spec = tmp_path / "m.toml"
     spec.write_text(
@@ -145,17 +112,19 @@ def test_spec_values_and_flags_override(tmp_path):
     assert (s.threshold, s.samples, s.warmup, s.chains, s.bounds) == (0.8, 20, 20, 1, (0.0, 2.0))
     scores = cli.load_data(s)  # the data path is relative to the spec's folder
     assert len(scores) == 60 and scores.minimize is False and scores.bounds == (0.0, 2.0)
-    assert cli._out_dir(s, scores, cwd=tmp_path) == tmp_path / "results" / "my-run"
+    monkeypatch.chdir(tmp_path)
+    assert outputs.out_dir(s, scores) == tmp_path / "results" / "my-run"
 
 
-def test_default_data(tmp_path):
-    s = cli.resolve_settings(parse("fit"), cwd=tmp_path)  # no models/ here: the built-in default
+def test_default_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = cli.resolve_settings(parse("fit"))  # no models/ here: the built-in default
     assert (s.data, s.minimize, s.threshold, s.n_hyperparameters, s.bounds) == (
         "deberta-v3", False, 0.89, 5, (0.0, 1.0))
     assert s.spec is None
     (tmp_path / "models").mkdir()
     shutil.copy(MODELS / "deberta-v3.toml", tmp_path / "models" / "deberta-v3.toml")
-    s = cli.resolve_settings(parse("fit"), cwd=tmp_path)
+    s = cli.resolve_settings(parse("fit"))
     assert s.spec == tmp_path / "models" / "deberta-v3.toml" and s.threshold == 0.89
 
 
@@ -216,87 +185,73 @@ def test_user_errors_exit_2_without_traceback(tmp_path, capsys):
     assert "not valid TOML" in capsys.readouterr().err
 
 
-def test_fit_command_writes_outputs(tmp_path, monkeypatch, capsys):
-    calls = []
-
-    def fake_fit(scores, **kwargs):
-        calls.append(kwargs)
-        return StandInFit(scores, **kwargs)
-
-    monkeypatch.setattr(cli, "_fit_function", lambda: fake_fit)
+def test_fit_command_writes_outputs(tmp_path, capsys):
+    """The real bayesnq.fit with a few draws: what the command prints and writes."""
     data = tiny_scores(tmp_path / "s.txt", minimize=True)
     out = tmp_path / "out"
     code = cli.main(["fit", str(data), "--minimize", "--threshold", "0.25", "--chains", "2",
-                     "--warmup", "5", "--samples", "7", "--no-progress", "--out", str(out)])
-    assert code == 0
-    (kwargs,) = calls
-    assert kwargs["threshold"] == 0.25 and kwargs["minimize"] is True
-    assert (kwargs["num_chains"], kwargs["num_warmup"], kwargs["num_samples"]) == (2, 5, 7)
-    assert kwargs["progress_bar"] is False and kwargs["gamma"] == "continuous"
-    printed = capsys.readouterr().out
-    assert "posterior summary" in printed and "median tuning curve" in printed
+                     "--warmup", "20", "--samples", "20", "--no-progress", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "fitting: threshold 0.25, minimize, gamma continuous, 2 chains x (20 warmup + 20 " \
+        "draws), seed 0" in captured.out
+    assert "posterior summary" in captured.out and "median tuning curve" in captured.out
+    # 40 draws fail the convergence checks: the warning is one line on stderr
+    assert "bayesnq: warning: fit diagnostics: " in captured.err
     for name in ("summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",
                  "tuning_curve.png", "tail_cdf.png", "pairs.png", "trace.png", "rank.png"):
         assert (out / name).is_file(), name
+    assert "wrote summary.csv, summary.json, posterior.nc, tuning_curve.csv" in captured.out
     with open(out / "tuning_curve.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert [float(r["n"]) for r in rows] == [2.0**k for k in range(13)]  # 1 .. 100 x 60 runs
     assert rows[0]["empirical"] and not rows[-1]["empirical"]  # empirical only for n <= 60
     report = json.loads((out / "summary.json").read_text())
     assert report["n_runs"] == 60 and report["threshold"] == 0.25 and report["minimize"] is True
-    assert report["sampler"] == {"chains": 2, "warmup": 5, "samples": 7, "seed": 0}
+    assert report["name"] == "s" and report["gamma"] == "continuous"
+    assert report["sampler"] == {"chains": 2, "warmup": 20, "samples": 20, "seed": 0}
     assert len(report["tuning_curve"]["median"]) == 13
-    assert report["diagnostics"]["r_hat"]["alpha"] is None  # NaN written as null
+    assert report["empirical_tuning_curve"][-1] is None  # NaN written as null
+    assert report["diagnostics"]["chains"] == 2
+    median = np.array(report["tuning_curve"]["median"])
+    assert np.all(np.diff(median) <= 0)  # minimizing: the best of more runs is lower
 
 
-def test_landscape_command(tmp_path, monkeypatch, capsys):
-    import bayesnq.landscape
-
-    seen = {}
-
-    class Result:
-        def format_table(self):
-            return "landscape table"
-
-    def fake_report(scores, out_dir, **kwargs):
-        seen.update(scores=scores, out_dir=out_dir, kwargs=kwargs)
-        return Result()
-
-    monkeypatch.setattr(bayesnq.landscape, "report", fake_report)
-    assert cli.main(["landscape", "alexnet", "--k", "7", "--out", str(tmp_path)]) == 0
-    assert seen["scores"].name == "alexnet" and seen["kwargs"] == {"k": 7, "gamma_draws": None}
-    assert Path(seen["out_dir"]) == tmp_path
-    assert "landscape table" in capsys.readouterr().out
-
-
-def test_landscape_floor_and_posterior(tmp_path, monkeypatch, capsys):
-    """The spec's failed-run floor, and gamma/sigma taken from a fit's posterior.nc."""
+def test_landscape_command(tmp_path, capsys):
+    """The real landscape report of AlexNet: the spec's floor, --k, and gamma and sigma from
+    the posterior.nc found in the output folder; then --sigma and --floor win."""
     import arviz as az
 
-    import bayesnq.landscape
-
-    seen = {}
-    monkeypatch.setattr(bayesnq.landscape, "report",
-                        lambda scores, out_dir, **kw: seen.update(kw) or object())
     rng = np.random.default_rng(0)
     gamma, sigma = rng.gamma(4.0, 0.5, size=(2, 50)), rng.uniform(0.01, 0.03, size=(2, 50))
     az.from_dict(posterior={"gamma": gamma, "sigma": sigma}).to_netcdf(str(tmp_path / "posterior.nc"))
     spec = tmp_path / "a.toml"
     spec.write_text('data = "alexnet"\nthreshold = 0.5\nfloor = 0.05\n')
-    assert cli.main(["landscape", str(spec), "--out", str(tmp_path)]) == 0
-    assert seen["floor"] == 0.05
-    assert seen["sigma"] == pytest.approx(np.median(sigma))
-    np.testing.assert_allclose(seen["gamma_draws"], gamma.ravel())
-    assert "posterior median" in capsys.readouterr().out
-    # --sigma wins over the posterior; --floor over the spec
+    assert cli.main(["landscape", str(spec), "--k", "7", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert f"sigma = {np.median(sigma):.4g} (posterior median)" in printed
+    assert f"wrote landscape.csv, landscape.json, landscape.png to {tmp_path}" in printed
+    for name in ("landscape.csv", "landscape.json", "landscape.png"):
+        assert (tmp_path / name).is_file(), name
+    settings = json.loads((tmp_path / "landscape.json").read_text())["settings"]
+    assert settings["k"] == 7 and settings["floor"] == 0.05
+    assert settings["sigma"] == pytest.approx(np.median(sigma))
+
     assert cli.main(["landscape", str(spec), "--out", str(tmp_path), "--sigma", "0.5",
                      "--floor", "0.1"]) == 0
-    assert seen["sigma"] == 0.5 and seen["floor"] == 0.1
-    # a posterior without sigma is a user error, not a traceback
-    az.from_dict(posterior={"gamma": gamma}).to_netcdf(str(tmp_path / "bad.nc"))
-    assert cli.main(["landscape", str(spec), "--out", str(tmp_path / "x"),
+    settings = json.loads((tmp_path / "landscape.json").read_text())["settings"]
+    assert settings["sigma"] == 0.5 and settings["floor"] == 0.1 and settings["k"] == 10
+
+
+def test_landscape_bad_posterior(tmp_path, capsys):
+    """A posterior without sigma is a user error, not a traceback."""
+    import arviz as az
+
+    az.from_dict(posterior={"gamma": np.ones((2, 5))}).to_netcdf(str(tmp_path / "bad.nc"))
+    assert cli.main(["landscape", "alexnet", "--out", str(tmp_path / "x"),
                      "--posterior", str(tmp_path / "bad.nc")]) == 2
-    assert "not a bayesnq fit" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("bayesnq: error: posterior ") and "not a bayesnq fit" in err
 
 
 @pytest.mark.slow
@@ -316,22 +271,45 @@ def test_fit_end_to_end(tmp_path, capsys):
     assert 0.8 < median[5] < 1.0  # the best of 32 runs: near the data's top (about 0.9)
 
 
-def test_compilation_cache_folder(tmp_path, monkeypatch):
+def test_main_configures_runtime(tmp_path, monkeypatch, capsys):
+    """main sets up the compilation cache (bayesnq.configure) when a command runs, not for
+    an argument error."""
     import jax
 
-    from bayesnq.inference import _use_compilation_cache
-
     before = jax.config.jax_compilation_cache_dir
+    monkeypatch.setenv("BAYESNQ_CACHE_DIR", str(tmp_path / "c"))
     try:
-        monkeypatch.setenv("BAYESNQ_CACHE_DIR", "off")
-        _use_compilation_cache()
+        with pytest.raises(SystemExit):
+            cli.main(["fit", "--chains", "0"])
         assert jax.config.jax_compilation_cache_dir == before
-        monkeypatch.setenv("BAYESNQ_CACHE_DIR", str(tmp_path / "c"))
-        _use_compilation_cache()
+        assert cli.main(["fit", str(tmp_path / "missing.txt"), "--threshold", "0.5"]) == 2
         assert jax.config.jax_compilation_cache_dir == str(tmp_path / "c")
         assert (tmp_path / "c").is_dir()
     finally:
         jax.config.update("jax_compilation_cache_dir", before)
+    capsys.readouterr()
+
+
+def test_help_is_light():
+    """``bayesnq --help`` (and an argument error) imports nothing heavy; ``python -m bayesnq``
+    is the command."""
+    code = (
+        "import sys\n"
+        "from bayesnq.cli import main\n"
+        "for argv in (['--help'], ['fit', '--help'], ['fit', '--chains', '0']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('jax', 'numpy', 'numpyro', 'arviz', 'matplotlib', 'pandas', 'scipy')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert "LOADED []" in run.stdout, run.stdout + run.stderr
+    run = subprocess.run([sys.executable, "-m", "bayesnq", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("usage: bayesnq"), run.stderr
 
 
 def test_spec_threshold_auto(tmp_path):

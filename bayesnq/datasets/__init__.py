@@ -29,7 +29,7 @@ import numpy as np
 
 from bayesnq.data import Scores, _reduce_curves
 
-__all__ = ["names", "load", "arrays", "info"]
+__all__ = ["names", "canonical_name", "load", "arrays", "info"]
 
 _NAMES = ("alexnet", "deberta-v3")
 _ALIASES = {
@@ -71,7 +71,16 @@ def names() -> tuple[str, ...]:
     return _NAMES
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
+    """The dataset a name or alias means: ``"DeBERTa_v3_base"`` -> ``"deberta-v3"``.
+
+    Case, surrounding spaces and ``_`` versus ``-`` do not matter.
+
+    Raises
+    ------
+    ValueError
+        For a name that is no bundled dataset (the message lists the names and aliases).
+    """
     key = str(name).strip().lower().replace("_", "-")
     if key not in _ALIASES:
         aliases = ", ".join(repr(a) for a in _ALIASES if a not in _NAMES)
@@ -100,13 +109,13 @@ def arrays(name: str) -> dict[str, np.ndarray]:
     learning-curve points are concatenated in ``"curve.<field>"``, run ``i``
     owning ``curve.<field>[curve_offsets[i]:curve_offsets[i + 1]]``.
     """
-    stored, _ = _read(_canonical(name))
+    stored, _ = _read(canonical_name(name))
     return {k: v.copy() for k, v in stored.items()}
 
 
 def info(name: str) -> dict:
     """Metadata of a dataset: source file and URL, creator, licence, field lists."""
-    return dict(_read(_canonical(name))[1])
+    return dict(_read(canonical_name(name))[1])
 
 
 def _split(values: np.ndarray, budgets: np.ndarray, offsets: np.ndarray) -> list[np.ndarray]:
@@ -166,7 +175,7 @@ def load(name: str, metric: str = "accuracy") -> Scores:
     >>> len(s), float(s.values.max())
     (1024, 0.9075904228222109)
     """
-    key = _canonical(name)
+    key = canonical_name(name)
     if metric not in _METRICS:
         raise ValueError(f"metric: unknown metric {metric!r}; valid metrics are {', '.join(map(repr, _METRICS))}")
     stored, _ = _read(key)

@@ -1,0 +1,238 @@
+"""The four commands: ``fit``, ``thresholds``, ``landscape`` and ``calibrate``.
+
+Each takes the parsed arguments, prints its results, writes its files and returns the exit
+status. Each imports the computing modules it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from bayesnq.cli import outputs
+from bayesnq.cli.inputs import load_data, load_posterior_gamma_sigma
+from bayesnq.cli.specs import UserError, resolve_settings
+
+__all__ = ["run_fit", "run_thresholds", "run_landscape", "run_calibrate", "COMMANDS"]
+
+
+def run_fit(args) -> int:
+    """``bayesnq fit``: :func:`bayesnq.fit`, its summary, tuning curve, files and plots."""
+    import numpy as np
+
+    import bayesnq
+    from bayesnq import curves
+
+    plots = _plots()
+    settings = resolve_settings(args)
+    if settings.threshold is None:
+        raise UserError("threshold: required for a fit; pass --threshold X or set it in the spec file")
+    scores = load_data(settings)
+    out_dir = outputs.out_dir(settings, scores)
+    print(scores.summary())
+    print(
+        f"fitting: threshold {outputs.format_threshold(settings.threshold)}, "
+        f"{'minimize' if scores.minimize else 'maximize'}, gamma {settings.gamma}"
+        f"{f' <= {settings.n_hyperparameters}' if settings.n_hyperparameters else ''}, "
+        f"{settings.chains} chains x ({settings.warmup} warmup + {settings.samples} draws), "
+        f"seed {settings.seed}",
+        flush=True,
+    )
+    with warnings.catch_warnings(record=True) as caught:  # reported below, one line each
+        fit = bayesnq.fit(
+            scores,
+            minimize=scores.minimize,
+            threshold=settings.threshold,
+            n_hyperparameters=settings.n_hyperparameters,
+            bounds=settings.bounds,
+            gamma=settings.gamma,
+            num_chains=settings.chains,
+            num_warmup=settings.warmup,
+            num_samples=settings.samples,
+            seed=settings.seed,
+            progress_bar=not args.no_progress,
+        )
+    for w in caught:
+        print(f"bayesnq: warning: {w.message}", file=sys.stderr)
+    table = fit.summary()
+    print("\nposterior summary")
+    print(table.to_string(float_format=lambda v: f"{v:.6g}"))
+    if fit.thresholds is not None:
+        print(f"\n{table.attrs.get('threshold_note', '')}")
+        print(fit.threshold_probabilities().to_string(float_format=lambda v: f"{v:.4g}"))
+
+    size = len(scores)
+    curve = curves.tuning_curve(fit.draws(), outputs.curve_grid(size), minimize=fit.minimize,
+                                q=0.5, ci=0.8)
+    empirical = np.full(curve.n.size, np.nan)
+    inside = curve.n <= size
+    empirical[inside] = curves.empirical_tuning_curve(
+        scores.values, curve.n[inside], minimize=fit.minimize, q=0.5)
+    print(f"\nmedian tuning curve (best of n runs; {curve.ci:.0%} credible band; "
+          f"empirical for n <= {size})")
+    print(outputs.format_curve(curve, empirical))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out_dir / "summary.csv")
+    outputs.write_curve_csv(out_dir / "tuning_curve.csv", curve, empirical)
+    outputs.write_json(out_dir / "summary.json", {
+        "name": outputs.result_name(settings, scores),
+        "data": settings.data,
+        "spec": settings.spec,
+        "rule": scores.rule,
+        "n_runs": size,
+        "minimize": fit.minimize,
+        "threshold": fit.threshold,
+        "n_hyperparameters": settings.n_hyperparameters,
+        "bounds": settings.bounds if settings.bounds is not None else scores.bounds,
+        "gamma": settings.gamma,
+        "sampler": {"chains": settings.chains, "warmup": settings.warmup,
+                    "samples": settings.samples, "seed": settings.seed},
+        "summary": {str(k): dict(v) for k, v in table.to_dict(orient="index").items()},
+        "summary_attrs": dict(table.attrs),
+        "tuning_curve": curve.to_dict(),
+        "empirical_tuning_curve": empirical.tolist(),
+        "diagnostics": fit.diagnostics(),
+    })
+    fit.idata.to_netcdf(str(out_dir / "posterior.nc"))
+    written = plots.save_all(fit, out_dir)
+    files = ["summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",
+             *(os.path.basename(p) for p in written.values())]
+    print(f"\nwrote {', '.join(files)} to {out_dir}")
+    return 0
+
+
+def run_thresholds(args) -> int:
+    """``bayesnq thresholds``: :func:`bayesnq.compare_thresholds`, its table and plots."""
+    import numpy as np
+
+    import bayesnq
+
+    plots = _plots()
+    settings = resolve_settings(args)
+    scores = load_data(settings)
+    out_dir = outputs.out_dir(settings, scores)
+    grid = args.thresholds
+    if grid is None:
+        grid = bayesnq.default_thresholds(scores, n=args.n_thresholds)
+    print(scores.summary())
+    print(f"comparing {len(np.unique(grid))} thresholds: "
+          f"{', '.join(f'{t:.6g}' for t in np.unique(grid))}; "
+          f"{settings.chains} chains x ({settings.warmup} warmup + {settings.samples} draws) "
+          "per fit", flush=True)
+    result = bayesnq.compare_thresholds(
+        scores, grid, minimize=scores.minimize, n_hyperparameters=settings.n_hyperparameters,
+        bounds=settings.bounds, gamma=settings.gamma, rank_by=args.rank_by,
+        num_chains=settings.chains, num_warmup=settings.warmup, num_samples=settings.samples,
+        seed=settings.seed, progress=not args.no_progress,
+    )
+    table = result.table
+    print(f"\nthresholds ranked by {args.rank_by} PSIS-LOO elpd (val_*: validation threshold "
+          f"{result.validation_threshold:.6g}; weights: stacking)")
+    print(table.to_string(float_format=lambda v: f"{v:.5g}"))
+    print(f"\nbest threshold: {result.best:.6g}")
+
+    curve = result.tuning_curve(outputs.curve_grid(len(scores)), q=0.5, ci=0.8)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out_dir / "thresholds.csv")
+    outputs.write_curve_csv(out_dir / "tuning_curve.csv", curve)
+    outputs.save_figure(plots.plot_parameter_stability(result),
+                        out_dir / "parameter_stability.png")
+    outputs.save_figure(plots.plot_tuning_curve(curve, empirical=scores.values, k_star=False,
+                                                title="Tuning curve, stacked over thresholds"),
+                        out_dir / "tuning_curve.png")
+    print(f"\nwrote thresholds.csv, tuning_curve.csv, parameter_stability.png, "
+          f"tuning_curve.png to {out_dir}")
+    return 0
+
+
+def run_landscape(args) -> int:
+    """``bayesnq landscape``: :func:`bayesnq.landscape.report` of the runs."""
+    settings = resolve_settings(args)
+    scores = load_data(settings)
+    out_dir = outputs.out_dir(settings, scores)
+    _plots()
+    from bayesnq import landscape
+
+    kwargs = {} if args.k is None else {"k": args.k}
+    if settings.floor is not None:
+        kwargs["floor"] = settings.floor
+    posterior = args.posterior
+    if posterior is None and (out_dir / "posterior.nc").is_file():
+        posterior = out_dir / "posterior.nc"
+    gamma_draws = None
+    if posterior is not None:
+        gamma_draws, sigma = load_posterior_gamma_sigma(posterior)
+        kwargs["sigma"] = sigma
+        print(f"using gamma draws and sigma = {sigma:.4g} (posterior median) from {posterior}")
+    if args.sigma is not None:
+        kwargs["sigma"] = args.sigma
+    result = landscape.report(scores, out_dir, gamma_draws=gamma_draws, **kwargs)
+    print(result.format_table())
+    print(f"\nwrote landscape.csv, landscape.json, landscape.png to {out_dir}")
+    return 0
+
+
+def run_calibrate(args) -> int:
+    """``bayesnq calibrate sbc|coverage``: run (or resume) a study; write tables and plots."""
+    from bayesnq import calibration
+
+    plots = _plots()
+    common = dict(num_chains=args.chains, num_warmup=args.warmup, num_samples=args.samples,
+                  seed=args.seed, batch_size=args.batch_size, executor=args.executor,
+                  address=args.address, progress_bar=not args.no_progress)
+    if args.study == "sbc":
+        threshold = 0.0 if args.threshold is None else args.threshold
+        if isinstance(threshold, str):
+            raise UserError("threshold: sbc simulates at a fixed threshold; give a number")
+        out_dir = Path(args.out) if args.out else outputs.DEFAULT_RESULTS / "calibration-sbc"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        print(f"sbc: {args.replicates or 200} replicates of {args.n} runs, threshold "
+              f"{threshold:g}; records stream to {out_dir / 'records.jsonl'}", flush=True)
+        result = calibration.sbc(
+            replicates=args.replicates or 200, n=args.n, threshold=threshold,
+            minimize=bool(args.minimize), n_hyperparameters=args.n_hyperparameters or 5,
+            num_ranks=args.ranks, path=out_dir / "records.jsonl", **common)
+        table = result.table()
+        outputs.save_figure(plots.plot_sbc(result), out_dir / "sbc_ecdf.png")
+    else:
+        settings = resolve_settings(args)
+        if settings.threshold is None:
+            raise UserError("threshold: required for coverage; pass --threshold X")
+        scores = load_data(settings)  # with the bounds of --bounds or the spec
+        out_dir = (Path(args.out) if args.out else outputs.DEFAULT_RESULTS
+                   / f"calibration-coverage-{outputs.slug(scores.name or 'scores')}")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        print(scores.summary())
+        print(f"coverage: sizes {' '.join(map(str, args.sizes))}, {args.replicates or 100} "
+              f"replicates each, threshold {settings.threshold}; records stream to "
+              f"{out_dir / 'records.jsonl'}", flush=True)
+        result = calibration.coverage(
+            scores, sizes=tuple(args.sizes), replicates=args.replicates or 100,
+            levels=tuple(args.levels), threshold=settings.threshold,
+            n_hyperparameters=settings.n_hyperparameters, method=args.method,
+            opda=not args.no_opda, path=out_dir / "records.jsonl", **common)
+        table = result.table()
+        outputs.save_figure(plots.plot_coverage(result), out_dir / "coverage.png")
+    table.to_csv(out_dir / "table.csv", index=args.study == "sbc")
+    outputs.write_json(out_dir / "table.json", table.reset_index().to_dict(orient="records"),
+                       indent=1)
+    print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+    print(f"wrote {out_dir}")
+    return 0
+
+
+COMMANDS = {"fit": run_fit, "thresholds": run_thresholds, "landscape": run_landscape,
+            "calibrate": run_calibrate}
+
+
+def _plots():
+    """:mod:`bayesnq.plots`, drawing on matplotlib's file-only backend (Agg: no windows)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bayesnq import plots
+
+    return plots
