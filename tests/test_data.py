@@ -6,6 +6,8 @@ import dataclasses
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,7 @@ import pandas as pd
 import pytest
 
 import bayesnq.datasets as datasets
-from bayesnq.data import Scores, check_tail, load_scores
+from bayesnq.data import Scores, as_scores, check_tail, load_scores, reduce_curves
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def write_jsonl(path: Path, records) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     return path
+
+
+def test_data_layer_imports_no_jax():
+    """bayesnq.data sits below the model: loading scores needs numpy only."""
+    code = ("import sys, bayesnq.data; "
+            "print([m for m in ('jax', 'numpyro', 'scipy') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------- Scores
@@ -63,8 +73,10 @@ class TestScores:
             (dict(values=[1.0], learning_curves=[np.zeros((3, 3))]), r"learning_curves: curve 0 has shape \(3, 3\)"),
             (dict(values=[1.0, 2.0], learning_curves=[np.zeros((3, 2))]), r"learning_curves: 1 curves for 2"),
             (dict(values=[0.5, 1.5], bounds=(0, 1)), r"bounds: 1 scores lie outside \(0.0, 1.0\).*1.5 at index 1"),
-            (dict(values=[0.5], bounds=(1, 0)), r"bounds: low 1.0 must be below high 0.0"),
-            (dict(values=[0.5], n_hyperparameters=0), r"n_hyperparameters: .*got 0"),
+            (dict(values=[0.5], bounds=(1, 0)), r"bounds must be a pair \(low, high\) with low < high, got bounds=\(1, 0\)"),
+            (dict(values=[0.5], bounds=(0, "1")), r"bounds must be a pair \(low, high\) of numbers or None, got bounds=\(0, '1'\)"),
+            (dict(values=[0.5], n_hyperparameters=0), r"n_hyperparameters must be an integer >= 1, got n_hyperparameters=0"),
+            (dict(values=[0.5], n_hyperparameters=2.5), r"n_hyperparameters must be an integer >= 1, got n_hyperparameters=2.5"),
         ],
     )
     def test_validation(self, kwargs, pattern):
@@ -73,7 +85,7 @@ class TestScores:
             Scores(**kwargs)
 
     def test_minimize_must_be_bool(self):
-        with pytest.raises(ValueError, match=r"minimize: expected True or False, got 'yes'"):
+        with pytest.raises(ValueError, match=r"minimize must be True or False, got minimize='yes'"):
             Scores([1.0], minimize="yes")
 
     def test_empty_curve_allowed(self):
@@ -94,6 +106,64 @@ class TestScores:
         assert [len(c) for c in t.learning_curves] == [4, 1]
         assert "2 of 4" in t.rule
         assert len(s.take(range(2))) == 2
+
+
+class TestAsScores:
+    def test_numbers_become_scores(self):
+        s = as_scores([0.5, 0.7, 0.6])
+        assert isinstance(s, Scores) and not s.minimize and s.bounds == (None, None)
+        np.testing.assert_array_equal(s.values, [0.5, 0.7, 0.6])
+        t = as_scores(pd.Series([3.0, 1.0]), minimize=True, bounds=(0, None), n_hyperparameters=4,
+                      name="loss")
+        assert t.minimize and t.bounds == (0.0, None) and t.n_hyperparameters == 4 and t.name == "loss"
+
+    def test_scores_kept_unless_overridden(self):
+        s = Scores([0.5, 0.7], minimize=False, bounds=(0, 1), n_hyperparameters=3, name="acc",
+                   configs={"lr": [1.0, 2.0]})
+        assert as_scores(s) is s
+        assert as_scores(s, minimize=False, bounds=(0, 1), n_hyperparameters=3, name="acc") is s
+        t = as_scores(s, minimize=True, bounds=(0.1, 0.9), n_hyperparameters=5, name="b")
+        assert t is not s and t.minimize and t.bounds == (0.1, 0.9)
+        assert t.n_hyperparameters == 5 and t.name == "b"
+        np.testing.assert_array_equal(t.configs["lr"], [1.0, 2.0])
+        assert not s.minimize and s.bounds == (0.0, 1.0)  # the given Scores is untouched
+        u = as_scores(s, n_hyperparameters=7)
+        assert u.bounds == (0.0, 1.0) and not u.minimize and u.n_hyperparameters == 7
+
+    def test_infinite_bound_is_kept(self):
+        s = as_scores([2.0, 3.0], minimize=True, bounds=(0, np.inf))
+        assert s.bounds == (0.0, np.inf)
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match=r"minimize must be True or False, got minimize='yes'"):
+            as_scores([1.0], minimize="yes")
+        with pytest.raises(ValueError, match=r"minimize must be True or False, got minimize=1"):
+            as_scores(Scores([1.0], minimize=False), minimize=1)
+        with pytest.raises(ValueError, match=r"bounds: 1 scores lie outside \(0.0, 1.0\)"):
+            as_scores(Scores([0.5, 1.5], minimize=False), bounds=(0, 1))
+        with pytest.raises(ValueError, match=r"values: 1 of 2 scores are NaN"):
+            as_scores([1.0, np.nan])
+        with pytest.raises(ValueError, match=r"n_hyperparameters must be an integer >= 1"):
+            as_scores([1.0], n_hyperparameters=0)
+
+
+class TestReduceCurves:
+    def test_best_and_last(self):
+        curves = [np.array([[0, 0.5], [1, np.nan], [2, 0.7], [3, 0.6]]), np.empty((0, 2)),
+                  np.array([[0, np.inf], [1, np.nan]]), []]
+        values, none = reduce_curves(curves, False)
+        np.testing.assert_array_equal(values, [0.7, np.nan, np.nan, np.nan])
+        np.testing.assert_array_equal(none, [False, True, True, True])
+        values, _ = reduce_curves(curves, True)
+        assert values[0] == 0.5
+        values, _ = reduce_curves(curves, False, "last")
+        assert values[0] == 0.6
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match=r"reduce must be one of 'best', 'last', got reduce='mean'"):
+            reduce_curves([], False, "mean")
+        with pytest.raises(ValueError, match=r"minimize must be True or False, got minimize='min'"):
+            reduce_curves([], "min")
 
 
 # --------------------------------------------------------------------------- plain values
@@ -144,6 +214,11 @@ class TestPlainValues:
         np.testing.assert_array_equal(s.values, [0.4, 0.4, 0.3])
         assert "highest finite score" in s.rule
 
+    def test_infinite_bound_gives_the_worst_score(self):
+        loss = load_scores([2.0, np.nan], minimize=True, nonfinite="worst", bounds=(0, np.inf))
+        assert loss.values[1] == np.inf and loss.bounds == (0.0, np.inf)
+        assert "the worst score inf (the metric's bound)" in loss.rule
+
     def test_nonfinite_worst_explicit_and_infinite(self):
         s = load_scores([0.4, np.nan], nonfinite="worst", worst=0.0)
         np.testing.assert_array_equal(s.values, [0.4, 0.0])
@@ -180,11 +255,11 @@ class TestPlainValues:
             load_scores(["a", "b"])
 
     def test_option_errors(self):
-        with pytest.raises(ValueError, match=r"reduce: expected one of .*'mean'"):
+        with pytest.raises(ValueError, match=r"reduce must be one of 'best', 'last', got reduce='mean'"):
             load_scores([1.0], reduce="mean")
-        with pytest.raises(ValueError, match=r"nonfinite: expected one of .*'ignore'"):
+        with pytest.raises(ValueError, match=r"nonfinite must be one of 'raise', 'drop', 'worst', got nonfinite='ignore'"):
             load_scores([1.0], nonfinite="ignore")
-        with pytest.raises(ValueError, match=r"minimize: expected True or False, got 'max'"):
+        with pytest.raises(ValueError, match=r"minimize must be True or False, got minimize='max'"):
             load_scores([1.0], minimize="max")
         with pytest.raises(ValueError, match=r"score: .*plain list of scores.*'acc'"):
             load_scores([1.0], score="acc")
@@ -192,7 +267,7 @@ class TestPlainValues:
             load_scores([1.0], curve="c[].v")
         with pytest.raises(ValueError, match=r"score: give either score= .* or curve="):
             load_scores([{"a": 1}], score="a", curve="c[].v")
-        with pytest.raises(ValueError, match=r"bounds: expected \(low, high\)"):
+        with pytest.raises(ValueError, match=r"bounds must be a pair \(low, high\) of numbers or None, got bounds=\(0,\)"):
             load_scores([1.0], bounds=(0,))
 
 
@@ -505,13 +580,13 @@ class TestCheckTail:
         assert "only 2 of 46" in str(info.value)
 
     def test_argument_errors(self):
-        with pytest.raises(ValueError, match=r"minimize: required"):
+        with pytest.raises(ValueError, match=r"minimize must be True or False \(it may be left out only when values is a Scores\), got minimize=None"):
             check_tail([0.0, 1.0], 0.5)
-        with pytest.raises(ValueError, match=r"min_tail: expected a positive integer, got 0"):
+        with pytest.raises(ValueError, match=r"min_tail must be an integer >= 1, got min_tail=0"):
             check_tail([0.0, 1.0], 0.5, False, min_tail=0)
-        with pytest.raises(ValueError, match=r"minimize: True contradicts"):
+        with pytest.raises(ValueError, match=r"minimize must be None or the Scores' own minimize=False, got minimize=True"):
             check_tail(Scores([0.0, 1.0], minimize=False), 0.5, True)
-        with pytest.raises(ValueError, match=r"threshold: expected a number, got 'x'"):
+        with pytest.raises(ValueError, match=r"threshold must be a number, got threshold='x'"):
             check_tail([0.0, 1.0], "x", False)
 
 

@@ -27,7 +27,7 @@ from importlib import resources
 
 import numpy as np
 
-from bayesnq.data import Scores, _reduce_curves
+from bayesnq.data import Scores, reduce_curves as _reduce_curves
 
 __all__ = ["names", "canonical_name", "load", "arrays", "info"]
 
