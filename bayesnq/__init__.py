@@ -28,13 +28,13 @@ _NAMES = {
     "Scores": "bayesnq.data",
     "load_scores": "bayesnq.data",
     "check_tail": "bayesnq.data",
-    "Priors": "bayesnq.model",  # TRANSITION
-    "default_thresholds": "bayesnq.criteria",  # TRANSITION
+    "Priors": "bayesnq.modeling",
+    "default_thresholds": "bayesnq.modeling",
     "fit": "bayesnq.inference",
     "Fit": "bayesnq.inference",
     "DiagnosticsWarning": "bayesnq.inference",
-    "compare_thresholds": "bayesnq.criteria",  # TRANSITION
-    "ThresholdComparison": "bayesnq.criteria",  # TRANSITION
+    "compare_thresholds": "bayesnq.inference",
+    "ThresholdComparison": "bayesnq.inference",
     "configure": "bayesnq.runtime",
 }
 _MODULES = ("datasets", "distributions", "data", "modeling", "inference", "curves",

@@ -19,8 +19,9 @@ import pytest
 from numpyro.infer.util import log_density
 
 import bayesnq
-from bayesnq import calibration, studies
-from bayesnq.model import Priors, TailData, tail_model
+from bayesnq import calibration
+from bayesnq.calibration import engine, streaming
+from bayesnq.modeling import PARAMETERS, Priors, TailData, tail_model
 
 TINY = dict(n=24, num_chains=2, num_warmup=20, num_samples=20, num_ranks=11, batch_size=2,
             n_hyperparameters=5)
@@ -39,7 +40,7 @@ def test_vector_model_has_the_log_density_of_tail_model(bound, gamma_max):
     ref, _ = log_density(tail_model, (data,), dict(priors=Priors(), gamma_max=gamma_max), params)
     mask = (y > 0.8).astype(float)
     room = (bound - 0.8) if bound is not None else 1.0
-    got, _ = log_density(studies.vector_model, (y, mask, 0.8, data.scale, room),
+    got, _ = log_density(calibration.vector_model, (y, mask, 0.8, data.scale, room),
                          dict(priors=Priors(), gamma_max=gamma_max, bounded=bound is not None),
                          params)
     np.testing.assert_allclose(float(got), float(ref), rtol=1e-10)
@@ -47,19 +48,19 @@ def test_vector_model_has_the_log_density_of_tail_model(bound, gamma_max):
 
 def test_simulate_scores_tail_and_body():
     p = {"alpha": 0.0, "beta": 1.0, "gamma": 2.0, "sigma": 0.01}
-    y = studies.simulate_scores(jax.random.PRNGKey(0), p, 4000, threshold=0.7)
+    y = calibration.simulate_scores(jax.random.PRNGKey(0), p, 4000, threshold=0.7)
     assert y.shape == (4000,)
     # the tail share is the noisy P(Y > 0.7) ~ 0.3 for the uniform-like gamma=2
     assert abs((y > 0.7).mean() - 0.3) < 0.03
-    ym = studies.simulate_scores(jax.random.PRNGKey(0), p, 500, threshold=0.3, minimize=True)
+    ym = calibration.simulate_scores(jax.random.PRNGKey(0), p, 500, threshold=0.3, minimize=True)
     assert ((ym < 0.3).mean() > 0.2) and np.all(np.isfinite(ym))
 
 
 def test_prior_draws_respect_gamma_bound():
-    d = studies.prior_draws(jax.random.PRNGKey(3), threshold=0.0, scale=1.0, gamma_max=3,
+    d = calibration.prior_draws(jax.random.PRNGKey(3), threshold=0.0, scale=1.0, gamma_max=3,
                             size=200)
     assert d["gamma"].max() <= 3 + 1e-9 and np.all(d["beta"] > 0) and np.all(d["alpha"] < 0)
-    dm = studies.prior_draws(jax.random.PRNGKey(3), threshold=0.0, scale=1.0, gamma_max=3,
+    dm = calibration.prior_draws(jax.random.PRNGKey(3), threshold=0.0, scale=1.0, gamma_max=3,
                              size=5, minimize=True)
     assert np.all(dm["alpha"] < 0) and np.all(dm["beta"] > 0)
 
@@ -71,16 +72,16 @@ def test_ranks_are_uniform_for_exchangeable_draws():
     rng = np.random.default_rng(0)
     true = rng.normal(size=2000)
     draws = rng.normal(size=(2000, 2, 50))
-    r = studies.rank_statistics(true, draws, num_ranks=21)
+    r = calibration.rank_statistics(true, draws, num_ranks=21)
     assert r.min() >= 0 and r.max() <= 20
-    assert studies.uniformity_test(r, 21, bins=7)["p_value"] > 1e-3
+    assert calibration.uniformity_test(r, 21, bins=7)["p_value"] > 1e-3
     # a biased posterior (shifted draws) is detected
-    biased = studies.rank_statistics(true, draws + 0.5, num_ranks=21)
-    assert studies.uniformity_test(biased, 21, bins=7)["p_value"] < 1e-6
+    biased = calibration.rank_statistics(true, draws + 0.5, num_ranks=21)
+    assert calibration.uniformity_test(biased, 21, bins=7)["p_value"] < 1e-6
 
 
 def test_rank_ties_are_broken_within_range():
-    r = studies.rank_statistics([1.0, 1.0], np.ones((2, 10)))
+    r = calibration.rank_statistics([1.0, 1.0], np.ones((2, 10)))
     assert np.all((0 <= r) & (r <= 10))
 
 
@@ -90,24 +91,24 @@ def test_run_vectorized_devices_validation():
     data = np.zeros((2, 10))
     too_many = jax.local_device_count() + 1
     with pytest.raises(ValueError, match="devices"):
-        studies.run_vectorized(data, threshold=0.0, keys=np.zeros((2, 2), np.uint32),
+        calibration.run_vectorized(data, threshold=0.0, keys=np.zeros((2, 2), np.uint32),
                                devices=too_many)
     with pytest.raises(ValueError, match="devices"):
-        studies.run_vectorized(data, threshold=0.0, keys=np.zeros((2, 2), np.uint32), devices=0)
-    assert studies._num_devices(None, 1) == 1  # never more devices than replicates
+        calibration.run_vectorized(data, threshold=0.0, keys=np.zeros((2, 2), np.uint32), devices=0)
+    assert engine._num_devices(None, 1) == 1  # never more devices than replicates
 
 
 def test_binomial_interval():
-    lo, hi = studies.binomial_interval(0, 10)
+    lo, hi = calibration.binomial_interval(0, 10)
     assert lo == 0 and abs(hi - 0.3084971) < 1e-6
-    lo, hi = studies.binomial_interval(1, 3, level=0.95)
+    lo, hi = calibration.binomial_interval(1, 3, level=0.95)
     assert 0.0084 < lo < 0.0085 and 0.9057 < hi < 0.9058
 
 
 def test_simultaneous_band_covers_level_share_of_curves():
     rng = np.random.default_rng(0)
     curves = rng.normal(size=(400, 6)).cumsum(1)
-    lo, hi = studies.simultaneous_band(curves, 0.8)
+    lo, hi = calibration.simultaneous_band(curves, 0.8)
     inside = np.all((curves >= lo) & (curves <= hi), axis=1).mean()
     assert inside >= 0.8
     plo, phi = np.quantile(curves, [0.1, 0.9], axis=0)
@@ -125,10 +126,10 @@ def tiny_sbc():
 def test_tiny_sbc(tiny_sbc):
     r = tiny_sbc
     assert r.replicates == 3 and r.num_ranks == 11
-    for k in studies.SBC_PARAMS:
+    for k in PARAMETERS:
         assert r.ranks[k].shape == (3,) and r.ranks[k].min() >= 0 and r.ranks[k].max() <= 10
     table = r.table(bins=5)
-    assert list(table.index) == list(studies.SBC_PARAMS)
+    assert list(table.index) == list(PARAMETERS)
     assert np.all((table["p_value"] >= 0) & (table["p_value"] <= 1))
     fig = r.plot()
     assert len(fig.axes) >= 4
@@ -141,7 +142,7 @@ def test_sbc_importance_uses_the_same_replicates(tiny_sbc):
                                       n_hyperparameters=tiny_sbc.settings["gamma_max"], **kw)
     assert [r["replicate"] for r in recs] == [0, 1, 2]
     for i, r in enumerate(recs):
-        for k in studies.SBC_PARAMS:
+        for k in PARAMETERS:
             assert r["true"][k] == pytest.approx(tiny_sbc.true[k][i], rel=1e-12)
             assert 0.0 <= r["pit"][k] <= 1.0
         assert 1.0 <= r["ess"] <= 4096
@@ -157,10 +158,10 @@ def test_sbc_importance_uses_the_same_replicates(tiny_sbc):
 def test_sbc_is_reproducible_per_replicate(tiny_sbc, tmp_path):
     # replicate i depends only on (seed, i): the first two of three are the same
     r = calibration.sbc(replicates=2, seed=5, path=tmp_path / "a.jsonl", **TINY)
-    for k in studies.SBC_PARAMS:
+    for k in PARAMETERS:
         np.testing.assert_array_equal(r.ranks[k], tiny_sbc.ranks[k][:2])
         np.testing.assert_array_equal(r.true[k], tiny_sbc.true[k][:2])
-    loaded = studies.load(tmp_path / "a.jsonl")
+    loaded = calibration.load(tmp_path / "a.jsonl")
     np.testing.assert_array_equal(loaded.ranks["beta"], r.ranks["beta"])
 
 
@@ -176,16 +177,16 @@ def test_resume_after_kill(tiny_sbc, tmp_path):
     path = tmp_path / "killed.jsonl"
     script = textwrap.dedent(f"""
         import time, bayesnq
-        from bayesnq import studies
+        from bayesnq.calibration import streaming
         kw = {TINY!r}
         kw["batch_size"] = 1
         # slow the stream down so that the kill lands between replicates
-        orig = studies._Stream.add
+        orig = streaming.Stream.add
         def add(self, recs):
             orig(self, recs)
             time.sleep(3)
-        studies._Stream.add = add
-        studies.sbc(replicates=6, seed=5, path={str(path)!r}, **kw)
+        streaming.Stream.add = add
+        calibration.sbc(replicates=6, seed=5, path={str(path)!r}, **kw)
     """)
     env = dict(os.environ, JAX_COMPILATION_CACHE_DIR=str(tmp_path / "jaxcache"))
     proc = subprocess.Popen([sys.executable, "-c", script], env=env)
@@ -207,7 +208,7 @@ def test_resume_after_kill(tiny_sbc, tmp_path):
     kw = dict(TINY, batch_size=1)
     resumed = calibration.sbc(replicates=6, seed=5, path=path, **kw)
     fresh = calibration.sbc(replicates=6, seed=5, **kw)
-    for k in studies.SBC_PARAMS:
+    for k in PARAMETERS:
         np.testing.assert_array_equal(resumed.ranks[k], fresh.ranks[k])
         np.testing.assert_array_equal(resumed.true[k], fresh.true[k])
     lines = path.read_text().splitlines()
@@ -222,7 +223,7 @@ def test_dask_local_cluster_two_workers(tiny_sbc, tmp_path):
         assert len(client.scheduler_info()["workers"]) == 2
         r = calibration.sbc(replicates=3, seed=5, executor="dask", address=client,
                             path=tmp_path / "d.jsonl", **TINY)
-    for k in studies.SBC_PARAMS:
+    for k in PARAMETERS:
         np.testing.assert_array_equal(r.ranks[k], tiny_sbc.ranks[k])
 
 
@@ -239,7 +240,7 @@ def _reference_fit(values, threshold):
 
 def test_coverage_on_small_data(tmp_path):
     p = {"alpha": 0.0, "beta": 1.0, "gamma": 2.0, "sigma": 0.01}
-    values = studies.simulate_scores(jax.random.PRNGKey(1), p, 64, threshold=0.5)
+    values = calibration.simulate_scores(jax.random.PRNGKey(1), p, 64, threshold=0.5)
     scores = bayesnq.Scores(values=values, minimize=False, bounds=(None, None), name="sim")
     res = calibration.coverage(
         scores, sizes=(24,), replicates=2, levels=(0.5, 0.8), threshold=0.5,
@@ -315,14 +316,14 @@ def test_coverage_validation(kwargs, name):
 
 def test_uniformity_test_validation():
     with pytest.raises(ValueError, match="ranks"):
-        studies.uniformity_test([0, 5, 11], 11)
+        calibration.uniformity_test([0, 5, 11], 11)
     with pytest.raises(ValueError, match="num_ranks"):
-        studies.uniformity_test([0], 1)
+        calibration.uniformity_test([0], 1)
 
 
 def test_load_validation(tmp_path):
     with pytest.raises(ValueError, match="path"):
-        studies.load(tmp_path / "missing.jsonl")
+        calibration.load(tmp_path / "missing.jsonl")
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -352,7 +353,7 @@ def test_cli_calibrate_coverage_needs_threshold(tmp_path, capsys):
 
 def test_loo_pit_in_summary():
     p = {"alpha": 0.0, "beta": 1.0, "gamma": 2.0, "sigma": 0.02}
-    values = studies.simulate_scores(jax.random.PRNGKey(2), p, 60, threshold=0.6)
+    values = calibration.simulate_scores(jax.random.PRNGKey(2), p, 60, threshold=0.6)
     fit = bayesnq.fit(values, threshold=0.6, num_chains=1, num_warmup=40, num_samples=40,
                       progress_bar=False, check=False)
     pit = fit.loo_pit()

@@ -11,7 +11,7 @@ import pytest
 
 import bayesnq
 from bayesnq import NoisyQuadratic
-from bayesnq.model import Priors, TailData
+from bayesnq.modeling import Priors, TailData
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
 
@@ -145,15 +145,52 @@ def test_taildata_orientation():
 
 
 def test_tied_scores_share_one_density_evaluation():
-    from bayesnq.model import _log_prob_tied
+    """The one likelihood with distinct scores equals the density at every run."""
+    from bayesnq.modeling import distinct_layout, per_run_loglik
 
     d = NoisyQuadratic(0.55, 0.80, 1.7, 0.004)
     y = np.round(np.linspace(0.70, 0.81, 40), 2)  # rounded scores: 12 distinct values
-    got = np.asarray(_log_prob_tied(d, y))
+    values, run_index = distinct_layout(y, np.arange(y.size), y.size)
+    assert values.size == 12
+    got = np.asarray(per_run_loglik(d, values, run_index, 0.7))
     np.testing.assert_array_equal(got, np.asarray(d.log_prob(jnp.asarray(y))))
-    g1 = jax.grad(lambda b: _log_prob_tied(NoisyQuadratic(0.55, b, 1.7, 0.004), y).sum())(0.8)
-    g2 = jax.grad(lambda b: NoisyQuadratic(0.55, b, 1.7, 0.004).log_prob(jnp.asarray(y)).sum())(0.8)
+
+    def total(b, distinct):
+        nq = NoisyQuadratic(0.55, b, 1.7, 0.004)
+        if distinct:
+            return per_run_loglik(nq, values, run_index, 0.7).sum()
+        return nq.log_prob(jnp.asarray(y)).sum()
+
+    g1, g2 = jax.grad(total)(0.8, True), jax.grad(total)(0.8, False)
     assert np.isclose(float(g1), float(g2), rtol=1e-10)
+
+
+def test_every_consumer_sums_the_same_censored_likelihood():
+    """Tail model, threshold model, calibration engine and importance SBC agree."""
+    from bayesnq.calibration.sbc import _censored_log_likelihood
+    from bayesnq.modeling import (SplicedData, candidate_logliks, loglik_draws, per_run_loglik,
+                                  runs_beyond)
+
+    y, tau = simulate(5, n=90)
+    p = (0.5, 0.81, 2.2, 0.006)
+    nq = NoisyQuadratic(*p)
+    grid = np.array([tau - 0.02, tau, tau + 0.02])
+    sp = SplicedData.build(y, grid, minimize=False)
+    per_candidate = np.asarray(candidate_logliks(nq, sp.tail_sorted, sp.n_tail, sp.thresholds,
+                                                 sp.n))
+    for j, t in enumerate(sp.thresholds):
+        data = TailData.build(y, t, minimize=False)
+        a = data.arrays()
+        ll = np.asarray(per_run_loglik(nq, a["values"], a["run_index"], t))
+        assert ll.shape == (y.size,)
+        np.testing.assert_allclose(ll.sum(), per_candidate[j], rtol=1e-12)
+        draws = loglik_draws(tuple(jnp.full(3, x) for x in p), a["values"], a["run_index"], t)
+        np.testing.assert_allclose(np.asarray(draws)[1], ll, rtol=1e-13)
+        values, run_index = runs_beyond(jnp.asarray(y), jnp.asarray(y) > t, t + 1.0)
+        one_per_run = float(per_run_loglik(nq, values, run_index, t).sum())
+        np.testing.assert_allclose(one_per_run, ll.sum(), rtol=1e-12)
+        imp = _censored_log_likelihood(jnp.asarray(y), float(t), *(jnp.full(2, x) for x in p))
+        np.testing.assert_allclose(np.asarray(imp), ll.sum(), rtol=1e-12)
 
 
 def coverage_over_seeds(n, sigma, seeds=range(20)):
@@ -222,7 +259,7 @@ def test_beta_coordinate_keeps_the_prior_of_beta(bound, sigma_rel):
     the prior's centre (beta at the best score) lies a few units above the wall at -3."""
     from numpyro import handlers
 
-    from bayesnq.model import sample_beta
+    from bayesnq.modeling import sample_beta
 
     d, t0 = 0.1, 0.8
     room = (bound - t0) if bound is not None else 1.0
@@ -254,9 +291,6 @@ def test_fits_of_the_same_shapes_share_one_compiled_sampler():
     same number of distinct tail scores; its fit must find every compiled program in the
     compilation cache (before, the data were built into the program: ~7 s to compile).
     """
-    from bayesnq.inference import _use_compilation_cache
-
-    _use_compilation_cache()  # what fit() does first
     folder = jax.config.jax_compilation_cache_dir
     if os.environ.get("BAYESNQ_CACHE_DIR", "").lower() in ("off", "0", "none") or not folder:
         pytest.skip("the compilation cache is off")
@@ -299,15 +333,15 @@ def test_tail_arrays_map_every_run_and_pad():
 
 
 def test_compiled_programs_dropped_near_the_memory_map_limit():
-    """Near vm.max_map_count, fit() frees JAX's compiled programs (else XLA crashes)."""
-    from bayesnq.inference import _bound_memory_maps
+    """Near vm.max_map_count, long loops free JAX's compiled programs (else XLA crashes)."""
+    from bayesnq.runtime import release_compiled_programs
 
     if not os.path.exists("/proc/self/maps"):
         pytest.skip("no /proc on this system")
     f = jax.jit(lambda x: x * 2.0)
     f(1.0)
     assert f._cache_size() == 1
-    _bound_memory_maps(limit=10**9)  # far from the limit: nothing is dropped
+    assert not release_compiled_programs(limit=10**9)  # far from the limit: nothing is dropped
     assert f._cache_size() == 1
-    _bound_memory_maps(limit=10)  # any process holds more than 6 maps
+    assert release_compiled_programs(limit=10)  # any process holds more than 6 maps
     assert f._cache_size() == 0

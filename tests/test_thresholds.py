@@ -14,8 +14,10 @@ from numpyro import handlers  # noqa: E402
 from scipy.special import betaln  # noqa: E402
 
 import bayesnq  # noqa: E402
-from bayesnq import NoisyQuadratic, cli, criteria, plots  # noqa: E402
-from bayesnq.model import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
+from bayesnq import NoisyQuadratic, cli, plots  # noqa: E402
+from bayesnq.inference import compare_thresholds, stacking_weights  # noqa: E402
+from bayesnq.modeling import default_thresholds  # noqa: E402
+from bayesnq.modeling import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
 TAIL_SHARE = 0.4
@@ -68,7 +70,7 @@ def auto_fit(regime):
 @pytest.fixture(scope="module")
 def comparison(regime):
     y, tau = regime
-    return criteria.compare_thresholds(y, [0.6, tau, 0.75], n_hyperparameters=6, num_chains=1,
+    return compare_thresholds(y, [0.6, tau, 0.75], n_hyperparameters=6, num_chains=1,
                                        num_warmup=200, num_samples=200, progress=False)
 
 
@@ -86,7 +88,7 @@ def test_body_marginal_is_the_dirichlet_multinomial():
 
 def test_marginal_over_thresholds_matches_term_by_term(regime):
     y, _ = regime
-    grid = criteria.default_thresholds(y, n=6)
+    grid = default_thresholds(y, n=6)
     data = SplicedData.build(y, grid, minimize=False)
     assert data.thresholds.size == 6 and np.all(np.diff(data.thresholds) > 0)
     params = {"beta_t": 0.1, "sigma_rel": 0.05, "q": 0.5, "log_gamma": np.log(2.0)}
@@ -110,11 +112,11 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
 
 def test_default_thresholds_tail_fractions():
     y = np.arange(200.0)
-    grid = criteria.default_thresholds(y, n=16)
+    grid = default_thresholds(y, n=16)
     frac = np.array([(y > t).mean() for t in grid])
     np.testing.assert_allclose(np.sort(frac), np.linspace(0.05, 0.8, 16), atol=0.006)
-    low = criteria.default_thresholds(-y, minimize=True, n=4)
-    np.testing.assert_allclose(np.sort(-low), np.sort(criteria.default_thresholds(y, n=4)))
+    low = default_thresholds(-y, minimize=True, n=4)
+    np.testing.assert_allclose(np.sort(-low), np.sort(default_thresholds(y, n=4)))
 
 
 # ----------------------------------------------------------------------------- tau inferred
@@ -227,9 +229,9 @@ def test_stacking_weights():
     rng = np.random.default_rng(0)
     good = rng.normal(-1.0, 0.1, 200)
     lpd = np.stack([good, good - 2.0, good - 0.5 + rng.normal(0, 0.01, 200)], axis=1)
-    w = criteria.stacking_weights(lpd)
+    w = stacking_weights(lpd)
     assert w.sum() == pytest.approx(1.0) and w[0] > 0.95
-    assert criteria.stacking_weights(lpd[:, :1]).tolist() == [1.0]
+    assert stacking_weights(lpd[:, :1]).tolist() == [1.0]
 
 
 # ----------------------------------------------------------------------------- errors
@@ -253,17 +255,17 @@ def test_fit_threshold_errors(regime, kwargs, match):
 def test_criteria_errors(regime):
     y, _ = regime
     with pytest.raises(ValueError, match="thresholds"):
-        criteria.compare_thresholds(y, [0.5])
+        compare_thresholds(y, [0.5])
     with pytest.raises(ValueError, match="thresholds"):
-        criteria.compare_thresholds(y, "auto")
+        compare_thresholds(y, "auto")
     with pytest.raises(ValueError, match="rank_by"):
-        criteria.compare_thresholds(y, [0.5, 0.7], rank_by="waic")
+        compare_thresholds(y, [0.5, 0.7], rank_by="waic")
     with pytest.raises(ValueError, match="n must"):
-        criteria.default_thresholds(y, n=1)
+        default_thresholds(y, n=1)
     with pytest.raises(ValueError, match="tail_fractions"):
-        criteria.default_thresholds(y, tail_fractions=(0.9, 0.1))
+        default_thresholds(y, tail_fractions=(0.9, 0.1))
     with pytest.raises(ValueError, match="pointwise"):
-        criteria.stacking_weights(np.zeros(3))
+        stacking_weights(np.zeros(3))
     with pytest.raises(ValueError, match="fits"):
         plots.plot_parameter_stability({})
 

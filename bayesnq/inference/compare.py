@@ -5,7 +5,7 @@ data (a run below one threshold is censored, above another it has a density), so
 ``az.compare`` on them is not valid. :func:`compare_thresholds` fits each candidate once
 and scores it in two ways that put every candidate on the same data:
 
-1. **Spliced likelihood** (:mod:`bayesnq.model`): every run has a density, the noisy
+1. **Spliced likelihood** (:mod:`bayesnq.modeling.spliced`): every run has a density, the noisy
    quadratic :math:`f_\theta(y)` beyond :math:`\tau` and
    :math:`F_\theta(\tau)\, w_{k(y)} / \Delta_{k(y)}` below it (a histogram body on bins
    shared by all candidates, with Dirichlet weights). The body factor does not involve
@@ -39,6 +39,7 @@ the simplex weights maximizing :math:`\sum_i \log \sum_k w_k e^{\mathrm{elpd}_{i
 Tuning curves are then averaged over thresholds with those weights.
 """
 
+
 from __future__ import annotations
 
 import math
@@ -48,76 +49,21 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize as scipy_minimize
+from scipy.special import logsumexp, softmax
 
-from bayesnq import arviz_compat
-from bayesnq.data import Scores, check_tail
+from bayesnq import arviz_compat, curves
+from bayesnq.data import as_scores
+from bayesnq.inference.fit import check_settings, fit_at_threshold
+from bayesnq.inference.nuts import TARGET_ACCEPT_PROB
+from bayesnq.inference.posterior import pointwise_loglik
+from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, parse_threshold,
+                              pointwise_loglik as spliced_pointwise)
+from bayesnq.validation import check_choice
 
-__all__ = [
-    "default_thresholds",
-    "compare_thresholds",
-    "ThresholdComparison",
-    "stacking_weights",
-]
+__all__ = ["compare_thresholds", "ThresholdComparison", "stacking_weights"]
 
-DEFAULT_TAIL_FRACTIONS = (0.05, 0.80)
 BAD_K = 0.7  # Pareto k above which the PSIS estimate is unreliable
-
-
-def default_thresholds(values, *, minimize=False, n=16, tail_fractions=DEFAULT_TAIL_FRACTIONS,
-                       min_tail=5) -> np.ndarray:
-    r"""Candidate thresholds leaving evenly spaced tail fractions of the runs beyond them.
-
-    For each fraction :math:`p` in ``linspace(*tail_fractions, n)``, with
-    :math:`m = \max(\text{min\_tail}, \operatorname{round}(pN))`, the candidate is the
-    midpoint between the :math:`m`-th and :math:`(m+1)`-th best scores, so that exactly
-    :math:`m` runs lie strictly beyond it (fewer where scores tie).
-
-    Parameters
-    ----------
-    values : array_like or Scores
-    minimize : bool, default False
-        Ignored for a ``Scores`` (its own direction is used).
-    n : int, default 16
-        Number of candidates (duplicates from ties are dropped).
-    tail_fractions : (float, float), default (0.05, 0.80)
-        Smallest and largest share of runs beyond a candidate, in (0, 1).
-    min_tail : int, default 5
-        Least number of runs beyond any candidate.
-
-    Returns
-    -------
-    np.ndarray
-        Candidates in ascending score order.
-    """
-    if isinstance(values, Scores):
-        minimize = values.minimize
-    y = np.asarray(values, dtype=float)
-    if y.ndim != 1 or y.size < 4:
-        raise ValueError(f"values: need a 1-D array of at least 4 scores, got shape {y.shape}")
-    if np.isnan(y).any():
-        raise ValueError(f"values: {int(np.isnan(y).sum())} scores are NaN")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got n={n!r}")
-    lo, hi = (float(x) for x in tail_fractions)
-    if not 0 < lo < hi < 1:
-        raise ValueError(f"tail_fractions must satisfy 0 < low < high < 1, got {tail_fractions!r}")
-    sign = -1.0 if minimize else 1.0
-    s = np.sort(sign * y)
-    size = s.size
-    out = []
-    for p in np.linspace(lo, hi, int(n)):
-        m = int(min(size - 1, max(min_tail, round(p * size))))
-        a, b = s[size - m - 1], s[size - m]
-        t = 0.5 * (a + b) if np.isfinite(a) and np.isfinite(b) else a
-        if (s > t).sum() >= min_tail:
-            out.append(t)
-    grid = np.unique(sign * np.asarray(out))
-    if grid.size < 2:
-        raise ValueError(
-            f"values: fewer than 2 distinct candidate thresholds leave {min_tail} runs beyond "
-            "them (too many tied scores)"
-        )
-    return grid
 
 
 def stacking_weights(pointwise) -> np.ndarray:
@@ -126,9 +72,6 @@ def stacking_weights(pointwise) -> np.ndarray:
     Maximizes :math:`\sum_i \log \sum_k w_k \exp(\mathrm{elpd}_{ik})` over the simplex
     (softmax parameterization, L-BFGS).
     """
-    from scipy.optimize import minimize
-    from scipy.special import logsumexp, softmax
-
     lpd = np.asarray(pointwise, dtype=float)
     if lpd.ndim != 2 or lpd.shape[1] < 1:
         raise ValueError(f"pointwise must have shape (n, K), got {lpd.shape}")
@@ -148,7 +91,7 @@ def stacking_weights(pointwise) -> np.ndarray:
         grad_full = grad_logw - w * grad_logw.sum()
         return -row.sum(), -grad_full[1:]
 
-    res = minimize(objective, np.zeros(k - 1), jac=True, method="L-BFGS-B")
+    res = scipy_minimize(objective, np.zeros(k - 1), jac=True, method="L-BFGS-B")
     return softmax(np.concatenate([[0.0], res.x]))
 
 
@@ -208,7 +151,7 @@ class ThresholdComparison:
         rng = np.random.default_rng(seed)
         weights = self.weights(route)
         counts = rng.multinomial(int(size), np.array(list(weights.values())))
-        keys = ("alpha", "beta", "gamma", "sigma")
+        keys = PARAMETERS
         pooled = {k: [] for k in keys}
         for (t, _), c in zip(weights.items(), counts):
             if c == 0:
@@ -221,15 +164,11 @@ class ThresholdComparison:
 
     def tuning_curve(self, n, q=0.5, ci=0.8, route=None, **kwargs):
         """The q-quantile tuning curve of the stacking-weighted mixture of the fits."""
-        from bayesnq import curves
-
         return curves.tuning_curve(self.draws(route), n, minimize=self.minimize, q=q, ci=ci,
                                    **kwargs)
 
     def average_tuning_curve(self, n, ci=0.8, route=None, **kwargs):
         """The average tuning curve of the stacking-weighted mixture of the fits."""
-        from bayesnq import curves
-
         return curves.average_tuning_curve(self.draws(route), n, minimize=self.minimize,
                                            ci=ci, **kwargs)
 
@@ -238,28 +177,8 @@ class ThresholdComparison:
                 f"by {self.rank_by}>")
 
 
-def _validation_pointwise(fit, v, minimize):
-    """Per draw, log p_v(y_i | theta): log f beyond v, log F(v) (oriented) otherwise."""
-    import jax.numpy as jnp
-
-    from bayesnq.distribution import NoisyQuadratic
-
-    ll = np.asarray(fit.idata.log_likelihood["y"])  # (C, S, n): the fit's own likelihood
-    d = fit.draws()
-    d_nq = NoisyQuadratic(jnp.asarray(d["alpha"]), jnp.asarray(d["beta"]),
-                          jnp.asarray(d["gamma"]), jnp.asarray(d["sigma"]), minimize=minimize)
-    # log P(run not beyond v): F(v) when maximizing, P(Y >= v) when minimizing
-    log_in = np.asarray(d_nq.log_sf(v) if minimize else d_nq.log_cdf(v))
-    y = np.asarray(fit.scores.values, dtype=float)
-    beyond = y < v if minimize else y > v
-    lv = np.where(beyond[None, :], ll.reshape(-1, y.size), log_in.reshape(-1)[:, None])
-    return ll.reshape(-1, y.size), lv
-
-
 def _psis_elpd(ll_fit, ll_pred):
     """PSIS-LOO of ``ll_pred`` with weights from the fit's own pointwise ``ll_fit`` (S, n)."""
-    from scipy.special import logsumexp
-
     lw, k = arviz_compat.psislw(-ll_fit.T)
     return logsumexp(lw + ll_pred.T, axis=1), np.asarray(k)
 
@@ -286,7 +205,7 @@ def compare_thresholds(
     ----------
     scores : Scores or array_like
     thresholds : sequence of float, optional
-        At least 2 candidates; default :func:`default_thresholds` with ``n=8``.
+        At least 2 candidates; default :func:`bayesnq.default_thresholds` with ``n=8``.
     minimize, n_hyperparameters, bounds, gamma, priors
         As in :func:`bayesnq.fit`.
     rank_by : {"spliced", "validation"}
@@ -304,45 +223,26 @@ def compare_thresholds(
     Notes
     -----
     Every candidate's distinct tail scores are padded to the largest count, so that all
-    fits have the same shapes and share one compiled sampler through the compilation
-    cache of :func:`bayesnq.fit` (``BAYESNQ_CACHE_DIR``): only the first fit compiles.
+    fits have the same shapes and share one compiled sampler: only the first fit compiles.
     """
-    from bayesnq.inference import (TARGET_ACCEPT_PROB, _check_settings, _fit_fixed,
-                                   spliced_pointwise)
-    from bayesnq.model import Priors, SplicedData, TailData
-
-    if rank_by not in ("spliced", "validation"):
-        raise ValueError(f"rank_by must be 'spliced' or 'validation', got rank_by={rank_by!r}")
-    if isinstance(scores, Scores):
-        minimize = scores.minimize if minimize is None else bool(minimize)
-        bounds = bounds if bounds is not None else scores.bounds
-    else:
-        minimize = bool(minimize) if minimize is not None else False
-        scores = Scores(values=np.asarray(scores, dtype=float), minimize=minimize)
-    if n_hyperparameters is None:
-        n_hyperparameters = scores.n_hyperparameters
-    _check_settings(gamma, n_hyperparameters, num_chains, num_samples)
+    check_choice("rank_by", rank_by, ("spliced", "validation"))
+    scores = as_scores(scores, minimize=minimize, bounds=bounds,
+                       n_hyperparameters=n_hyperparameters)
+    minimize, bounds = scores.minimize, scores.bounds
+    n_hyperparameters = scores.n_hyperparameters
+    check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
+                   num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                   target_accept_prob=TARGET_ACCEPT_PROB)
     y = np.asarray(scores.values, dtype=float)
     if thresholds is None:
-        grid = default_thresholds(y, minimize=minimize, n=8)
+        grid = parse_threshold("auto", y, minimize=minimize, n_auto=8)
     else:
-        if isinstance(thresholds, str) or np.ndim(thresholds) != 1:
-            raise ValueError(
-                f"thresholds must be a sequence of numbers, got thresholds={thresholds!r}")
-        try:
-            grid = np.unique(np.asarray(thresholds, dtype=float))
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"thresholds must be a sequence of numbers, got thresholds={thresholds!r}"
-            ) from None
-        if grid.size < 2 or not np.all(np.isfinite(grid)):
-            raise ValueError(
-                f"thresholds: need at least 2 distinct finite candidates, got {thresholds!r}")
-        for t in grid:
-            check_tail(y, float(t), minimize)
+        grid = parse_threshold(thresholds, y, minimize=minimize, forms=("grid",),
+                               name="thresholds")
     spliced = SplicedData.build(y, grid, minimize=minimize, bounds=bounds)
     order = spliced.user_thresholds  # oriented-ascending order (tail fraction falls)
     v = float(order[-1])
+    at_v = TailData.build(y, v, minimize=minimize, bounds=bounds)
     rng = np.random.default_rng(seed + 3)
     # every candidate's distinct tail scores padded to the largest count: one compiled sampler
     tail_size = max(TailData.build(y, float(t), minimize=minimize, bounds=bounds).n_distinct
@@ -353,24 +253,29 @@ def compare_thresholds(
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            f = _fit_fixed(scores, y, float(t), minimize=minimize,
-                           n_hyperparameters=n_hyperparameters, bounds=bounds, gamma=gamma,
-                           priors=priors or Priors(), num_chains=num_chains,
-                           num_warmup=num_warmup, num_samples=num_samples, seed=seed,
-                           progress_bar=False, target_accept_prob=TARGET_ACCEPT_PROB,
-                           check=False, tail_size=tail_size)
+            f = fit_at_threshold(scores, y, float(t), minimize=minimize,
+                                 n_hyperparameters=n_hyperparameters, bounds=bounds,
+                                 gamma=gamma, priors=priors or Priors(),
+                                 num_chains=num_chains, num_warmup=num_warmup,
+                                 num_samples=num_samples, seed=seed, progress_bar=False,
+                                 target_accept_prob=TARGET_ACCEPT_PROB, check=False,
+                                 tail_size=tail_size)
         fits[float(t)] = f
         draws = f.draws()
         s_count = draws["beta"].size
         ll_spl = spliced_pointwise(spliced, draws, np.full(s_count, j), rng)
         post_shape = np.asarray(f.idata.posterior["beta"]).shape
         idata = arviz_compat.from_dict(posterior={"beta": np.asarray(f.idata.posterior["beta"])},
-                                 log_likelihood={"y": ll_spl.reshape(post_shape + (y.size,))})
+                                       log_likelihood={"y": ll_spl.reshape(post_shape
+                                                                          + (y.size,))})
         loo = arviz_compat.loo(idata, pointwise=True)
         waic = arviz_compat.waic(idata, pointwise=True)
         elpd_i = np.asarray(loo.loo_i)
         k_i = np.asarray(loo.pareto_k)
-        ll_fit, ll_v = _validation_pointwise(f, v, minimize)
+        # validation route: the fit's draws scored by the censored likelihood at v
+        ll_fit = np.asarray(f.idata.log_likelihood["y"]).reshape(-1, y.size)
+        ll_v = pointwise_loglik({k: np.asarray(f.idata.posterior[k]) for k in PARAMETERS},
+                                at_v).reshape(-1, y.size)
         val_i, val_k = _psis_elpd(ll_fit, ll_v)
         pw_spliced.append(elpd_i)
         pw_val.append(val_i)
@@ -394,9 +299,14 @@ def compare_thresholds(
     if progress:
         print(f"compare_thresholds: {order.size} fits in {time.perf_counter() - start:.1f} s",
               file=sys.stderr, flush=True)
-    pointwise = {"spliced": np.stack(pw_spliced, axis=1), "validation": np.stack(pw_val, axis=1)}
+    return _comparison(rows, pw_spliced, pw_val, fits, order, v, rank_by, minimize, y.size)
+
+
+def _comparison(rows, pw_spliced, pw_val, fits, order, v, rank_by, minimize, n_runs):
+    """The ranked table and the result object."""
     import pandas as pd
 
+    pointwise = {"spliced": np.stack(pw_spliced, axis=1), "validation": np.stack(pw_val, axis=1)}
     table = pd.DataFrame(rows)
     for prefix, key in (("", "spliced"), ("val_", "validation")):
         lpd = pointwise[key]
@@ -412,6 +322,6 @@ def compare_thresholds(
             "elpd_waic", "se_waic", "max_k", "n_bad_k", "weight", "val_elpd_loo", "val_se",
             "val_elpd_diff", "val_dse", "val_max_k", "val_n_bad_k", "val_weight"]
     table = table[cols]
-    table.attrs.update(validation_threshold=v, rank_by=rank_by, minimize=minimize, n_runs=y.size)
+    table.attrs.update(validation_threshold=v, rank_by=rank_by, minimize=minimize, n_runs=n_runs)
     return ThresholdComparison(table=table, fits=fits, pointwise=pointwise, thresholds=order.copy(),
                                validation_threshold=v, rank_by=rank_by, minimize=minimize)

@@ -1,0 +1,187 @@
+r"""``fit``: the posterior of the noisy quadratic tail of a random search, by NUTS.
+
+At one threshold the model is the censored tail model (:func:`bayesnq.modeling.tail_model`);
+with ``threshold="auto"`` or a list of candidates, the threshold is marginalized over the
+candidates under the spliced likelihood (:func:`bayesnq.modeling.threshold_model`). The
+result is a :class:`~bayesnq.inference.Fit`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bayesnq.data import as_scores
+from bayesnq.inference.idata import build_idata, posterior_names
+from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
+from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, pointwise_loglik,
+                                         posterior_predictive)
+from bayesnq.inference.result import Fit
+from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
+                              parse_threshold, pointwise_loglik as spliced_pointwise,
+                              predictive as spliced_predictive, tail_model, threshold_model)
+from bayesnq.validation import check_bool, check_choice, check_int, check_real
+
+__all__ = ["fit", "check_settings"]
+
+GAMMA_MODES = ("continuous", "integer")
+
+
+def fit(
+    scores,
+    *,
+    minimize=None,
+    threshold,
+    n_hyperparameters=None,
+    bounds=None,
+    gamma="continuous",
+    priors: Priors | None = None,
+    num_chains=4,
+    num_warmup=1000,
+    num_samples=1000,
+    seed=0,
+    progress_bar=True,
+    target_accept_prob=TARGET_ACCEPT_PROB,
+    check=True,
+) -> Fit:
+    r"""Fit the noisy quadratic tail beyond ``threshold`` with NUTS.
+
+    Parameters
+    ----------
+    scores : Scores or array_like
+        Random-search scores, one per run. A :class:`~bayesnq.data.Scores` also supplies
+        the direction, the metric's bounds and the number of hyperparameters.
+    minimize : bool, optional
+        Direction of the search (``False``: higher is better). Defaults to the
+        ``Scores``' own, else ``False``.
+    threshold : float, "auto" or sequence of float
+        Where the asymptotic regime begins: scores beyond it (above when maximizing) enter
+        through the density, the others are censored at it. ``"auto"`` or a list of
+        candidates makes the threshold a parameter: it is marginalized exactly over the
+        candidates (``"auto"``: 16 with tail fractions 5% to 80% of the runs, see
+        :func:`bayesnq.default_thresholds`) under the spliced likelihood of
+        :mod:`bayesnq.modeling.spliced`, the posterior holds ``tau`` draws and
+        :meth:`Fit.threshold_probabilities` gives :math:`P(\tau \mid y)`.
+    n_hyperparameters : int, optional
+        Upper bound for :math:`\gamma` (the paper's reading: :math:`\gamma` cannot exceed
+        the number of hyperparameters).
+    bounds : (float or None, float or None), optional
+        Known range of the metric (e.g. ``(0, 1)`` for accuracy); bounds the best possible
+        score.
+    gamma : {"continuous", "integer"}
+        ``"integer"`` marginalizes :math:`\gamma \in \{1, \dots, K\}` exactly and reports
+        :math:`P(\gamma = k)`; it needs ``n_hyperparameters``.
+    priors : Priors, optional
+        Prior scales (see :mod:`bayesnq.modeling.priors`).
+    num_chains, num_warmup, num_samples, seed, progress_bar, target_accept_prob
+        NUTS settings. Chains run in parallel when JAX has a device for each
+        (:func:`bayesnq.configure`).
+    check : bool
+        Warn (``DiagnosticsWarning``) unless r-hat <= 1.01, bulk ESS >= 400 for every
+        parameter and there are no divergences.
+
+    Returns
+    -------
+    Fit
+    """
+    data_obj = as_scores(scores, minimize=minimize, bounds=bounds,
+                         n_hyperparameters=n_hyperparameters)
+    minimize = data_obj.minimize
+    bounds = data_obj.bounds if any(b is not None for b in data_obj.bounds) else None
+    n_hyperparameters = data_obj.n_hyperparameters
+    values = np.asarray(data_obj.values, dtype=float)
+    threshold = parse_threshold(threshold, values, minimize=minimize)
+    check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
+                   num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                   target_accept_prob=target_accept_prob)
+    check_bool("progress_bar", progress_bar)
+    check_bool("check", check)
+    settings = dict(minimize=minimize, n_hyperparameters=n_hyperparameters, bounds=bounds,
+                    gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
+                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                    progress_bar=progress_bar, target_accept_prob=target_accept_prob,
+                    check=check)
+    if np.ndim(threshold) == 1:
+        return _fit_over_thresholds(data_obj, values, threshold, **settings)
+    return fit_at_threshold(data_obj, values, threshold, **settings)
+
+
+def check_settings(*, gamma, n_hyperparameters, num_chains, num_warmup, num_samples, seed,
+                   target_accept_prob):
+    """The checks every fit's settings pass, before any sampling."""
+    check_choice("gamma", gamma, GAMMA_MODES)
+    if n_hyperparameters is not None:
+        check_int("n_hyperparameters", n_hyperparameters, minimum=1)
+    if gamma == "integer" and n_hyperparameters is None:
+        raise ValueError("n_hyperparameters must be given with gamma='integer' (it is the "
+                         "largest gamma), got n_hyperparameters=None")
+    check_int("num_chains", num_chains, minimum=1)
+    check_int("num_warmup", num_warmup, minimum=0)
+    check_int("num_samples", num_samples, minimum=1)
+    check_int("seed", seed, minimum=0)
+    check_real("target_accept_prob", target_accept_prob, low=0.0, high=1.0, low_open=True,
+               high_open=True)
+
+
+def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters, bounds,
+                     gamma, priors, num_chains, num_warmup, num_samples, seed, progress_bar,
+                     target_accept_prob, check, tail_size=None) -> Fit:
+    """:func:`fit` at one threshold, arguments checked; ``tail_size`` pads the tail.
+
+    The sampler takes the data's arrays (:meth:`TailData.arrays`) as arguments, so fits
+    with the same shapes and settings share one compiled program:
+    :func:`~bayesnq.compare_thresholds` pads every candidate's distinct tail scores to the
+    largest count.
+    """
+    data = TailData.build(values, threshold, minimize=minimize, bounds=bounds)
+    init = initial_values(data.tail.size / data.n, gamma, n_hyperparameters)
+    mcmc = run_nuts(tail_model, data, init, priors=priors, gamma=gamma,
+                    n_hyperparameters=n_hyperparameters, num_chains=num_chains,
+                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                    progress_bar=progress_bar, target_accept_prob=target_accept_prob,
+                    arrays=data.arrays(tail_size))
+    samples = mcmc.get_samples(group_by_chain=True)
+    if gamma == "integer":
+        samples = integer_gamma_draws(samples, data, seed)
+    names = posterior_names(gamma)
+    post = {k: np.asarray(samples[k]) for k in names}
+    idata = build_idata(mcmc, samples, names, log_likelihood=pointwise_loglik(samples, data),
+                        observed=data.observed(),
+                        predictive=posterior_predictive(post, data, seed))
+    result = Fit(scores=data_obj, minimize=minimize, threshold=threshold, gamma_mode=gamma,
+                 n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata, data=data)
+    if check:
+        result.check()
+    return result
+
+
+def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters, bounds, gamma,
+                         priors, num_chains, num_warmup, num_samples, seed, progress_bar,
+                         target_accept_prob, check) -> Fit:
+    data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds)
+    ref = data.reference
+    init = initial_values(ref.tail.size / ref.n, gamma, n_hyperparameters)
+    mcmc = run_nuts(threshold_model, data, init, priors=priors, gamma=gamma,
+                    n_hyperparameters=n_hyperparameters, num_chains=num_chains,
+                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                    progress_bar=progress_bar, target_accept_prob=target_accept_prob)
+    samples = draw_tau(mcmc.get_samples(group_by_chain=True), data, gamma, seed)
+    names = posterior_names(gamma, threshold_grid=True)
+    shape = np.asarray(samples["beta"]).shape
+    rng = np.random.default_rng(seed + 2)
+    idx = samples["tau_index"].reshape(-1)
+    flat = {k: np.asarray(samples[k]).reshape(-1) for k in PARAMETERS}
+    ll = spliced_pointwise(data, flat, idx, rng).reshape(shape + (data.n,))
+    pp = spliced_predictive(data, flat, idx, rng).reshape(shape + (-1,))
+    idata = build_idata(mcmc, samples, names, log_likelihood=ll,
+                        observed=data.user_values, predictive=pp,
+                        coords={"tau_value": data.user_thresholds},
+                        dims={"tau_logp": ["tau_value"]})
+    prob = np.exp(np.asarray(samples["tau_logp"])).reshape(-1, data.thresholds.size).mean(0)
+    tau_best = float(data.user_thresholds[int(np.argmax(prob))])
+    result = Fit(scores=data_obj, minimize=minimize, threshold=tau_best, gamma_mode=gamma,
+                 n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata,
+                 data=TailData.build(values, tau_best, minimize=minimize, bounds=bounds),
+                 thresholds=data.user_thresholds, spliced=data)
+    if check:
+        result.check()
+    return result

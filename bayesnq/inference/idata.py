@@ -1,0 +1,81 @@
+"""The one InferenceData builder: a fit's draws as labelled data.
+
+Groups: ``posterior`` (alpha, beta, gamma, sigma, tail_mass in the user's units, the
+sampler's own coordinates, and the threshold's or integer gamma's conditionals where the
+model has them), ``sample_stats``, ``log_likelihood`` (``y``, one entry per run),
+``observed_data`` and ``posterior_predictive`` (replicated searches; on a dimension of
+their own when they are shorter than the data). ArviZ is reached through
+:mod:`bayesnq.arviz_compat`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bayesnq import arviz_compat
+from bayesnq.modeling import PARAMETERS, SAMPLED_SITES
+
+__all__ = ["build_idata", "posterior_names"]
+
+_STAT_NAMES = {"diverging": "diverging", "num_steps": "n_steps",
+               "accept_prob": "acceptance_rate", "energy": "energy"}
+
+
+def posterior_names(gamma_mode, threshold_grid=False) -> list[str]:
+    """The posterior variables a fit reports (besides the sampler's coordinates)."""
+    names = [*PARAMETERS, "tail_mass"]
+    if threshold_grid:
+        names += ["tau", "tau_logp"]
+    if gamma_mode == "integer":
+        names.append("gamma_logp")
+    return names
+
+
+def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, coords=None,
+                dims=None):
+    """InferenceData of a fit.
+
+    Parameters
+    ----------
+    mcmc : numpyro.infer.MCMC
+        For the sampler statistics.
+    samples : dict of arrays (chain, draw, ...)
+        Posterior draws after post-processing (user units).
+    names : list of str
+        Which of ``samples`` to report, besides the sampler's coordinates.
+    log_likelihood, observed, predictive : arrays
+        Per run (chain, draw, run); observed (run,); replicated searches
+        (chain, draw, replicate_run).
+    coords, dims : dict
+        Extra coordinates and dimensions (``run`` and the ``y`` dimension are added).
+    """
+    post = {k: np.asarray(samples[k]) for k in names}
+    for k in SAMPLED_SITES:
+        if k in samples:
+            post[k] = np.asarray(samples[k])
+    stats = mcmc.get_extra_fields(group_by_chain=True)
+    sample_stats = {name: np.asarray(stats[key]) for key, name in _STAT_NAMES.items()
+                    if key in stats}
+    n = int(np.shape(observed)[-1])
+    coords = {"run": np.arange(n), **(coords or {})}
+    dims = {"y": ["run"], **(dims or {})}
+    if "gamma_logp" in post:
+        coords["gamma_value"] = np.arange(1, post["gamma_logp"].shape[-1] + 1)
+        dims["gamma_logp"] = ["gamma_value"]
+    thinned = predictive.shape[-1] != n  # replicate searches shorter than the data
+    idata = arviz_compat.from_dict(
+        posterior=post,
+        sample_stats=sample_stats,
+        log_likelihood={"y": log_likelihood},
+        observed_data={"y": observed},
+        posterior_predictive=None if thinned else {"y": predictive},
+        coords=coords,
+        dims=dims,
+    )
+    if thinned:
+        idata.add_groups(
+            posterior_predictive={"y": predictive},
+            coords={"replicate_run": np.arange(predictive.shape[-1])},
+            dims={"y": ["replicate_run"]},
+        )
+    return idata

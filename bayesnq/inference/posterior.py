@@ -1,0 +1,91 @@
+"""After sampling: the draws a fit reports, per-run log-likelihood and replicated searches.
+
+NUTS samples the model's coordinates; here the discrete parts the models sum out
+(integer gamma, the threshold) are drawn from their exact conditionals, and each draw's
+pointwise log-likelihood (:func:`bayesnq.modeling.loglik_draws`, the one censored
+likelihood) and a replicated search are computed.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy.special import logsumexp
+
+from bayesnq import direction
+from bayesnq.distributions import NoisyQuadratic
+from bayesnq.modeling import SplicedData, TailData, derive_alpha, loglik_draws
+
+__all__ = ["integer_gamma_draws", "pointwise_loglik", "posterior_predictive", "draw_tau"]
+
+
+def integer_gamma_draws(samples, data: TailData, seed):
+    """Draw gamma from its exact conditional given the continuous parameters."""
+    logp = jnp.asarray(samples["gamma_logp"])
+    key = jax.random.PRNGKey(seed + 7919)
+    idx = jax.random.categorical(key, logp, axis=-1)
+    gamma = (idx + 1).astype(float)
+    _, beta_o = direction.orient_ends(jnp.asarray(samples["alpha"]),
+                                      jnp.asarray(samples["beta"]), data.minimize)
+    sigma = jnp.asarray(samples["sigma"])
+    q = jnp.asarray(samples["q"])
+    alpha_o = derive_alpha(beta_o, gamma, q, data.threshold)
+    d = NoisyQuadratic(alpha_o, beta_o, gamma, sigma)
+    out = dict(samples)
+    out["gamma"] = gamma
+    out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
+    out["tail_mass"] = jnp.exp(d.log_sf(data.threshold))
+    return out
+
+
+def pointwise_loglik(samples, data: TailData):
+    """Per-run censored log-likelihood of each draw, shape (chain, draw, run)."""
+    alpha, beta = direction.orient_ends(jnp.asarray(samples["alpha"]),
+                                        jnp.asarray(samples["beta"]), data.minimize)
+    gamma, sigma = jnp.asarray(samples["gamma"]), jnp.asarray(samples["sigma"])
+    arrays = data.arrays()
+    flat = tuple(x.reshape(-1) for x in (alpha, beta, gamma, sigma))
+    ll = loglik_draws(flat, arrays["values"], arrays["run_index"], data.threshold)
+    return np.asarray(ll).reshape(alpha.shape + (data.n,))
+
+
+def posterior_predictive(post, data: TailData, seed, max_values=16_000_000):
+    """Replicated random searches: n scores per posterior draw (fewer if that is large)."""
+    shape = post["beta"].shape
+    d = NoisyQuadratic(*(jnp.asarray(post[k]) for k in ("alpha", "beta", "gamma", "sigma")),
+                       minimize=data.minimize)
+    size = int(np.prod(shape))
+    n = data.n if size * data.n <= max_values else max(1, max_values // size)
+    y = d.sample(jax.random.PRNGKey(seed + 104729), (n,))
+    return np.moveaxis(np.asarray(y), 0, -1)
+
+
+def draw_tau(samples, data: SplicedData, gamma_mode, seed):
+    """Draw tau (and integer gamma) from the exact conditional; returns the new samples."""
+    key = jax.random.PRNGKey(seed + 15485863)
+    out = {k: np.asarray(v) for k, v in samples.items()}
+    alpha_o, beta_o = direction.orient_ends(out["alpha"], out["beta"], data.minimize)
+    gamma = out["gamma"]
+    if gamma_mode == "integer":
+        joint = np.asarray(samples["gamma_tau_logp"])
+        k_count, t_count = joint.shape[-2:]
+        flat = joint.reshape(joint.shape[:-2] + (k_count * t_count,))
+        pick = np.asarray(jax.random.categorical(key, jnp.asarray(flat), axis=-1))
+        gamma = (pick // t_count + 1).astype(float)
+        idx = pick % t_count
+        out["gamma_logp"] = logsumexp(joint, axis=-1)
+        out["tau_logp"] = logsumexp(joint, axis=-2)
+        alpha_o = np.asarray(derive_alpha(beta_o, gamma, out["q"], data.reference.threshold))
+        out["gamma"] = gamma
+        out.pop("gamma_tau_logp")
+    else:
+        idx = np.asarray(jax.random.categorical(key, jnp.asarray(out["tau_logp"]), axis=-1))
+    tau_o = data.thresholds[idx]
+    d = NoisyQuadratic(jnp.asarray(alpha_o), jnp.asarray(beta_o), jnp.asarray(gamma),
+                       jnp.asarray(out["sigma"]))
+    out["tail_mass"] = np.exp(np.asarray(d.log_sf(jnp.asarray(tau_o))))
+    out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
+    out["tau"] = direction.to_user(tau_o, data.minimize)
+    out["tau_index"] = idx
+    return out

@@ -1,0 +1,305 @@
+"""``Fit``: a fit's posterior as labelled data, and the questions a user asks of it."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import jax.numpy as jnp
+import numpy as np
+
+from bayesnq import arviz_compat, curves, direction
+from bayesnq.data import Scores
+from bayesnq.distributions import NoisyQuadratic
+from bayesnq.modeling import PARAMETERS, TailData
+
+__all__ = ["Fit", "DiagnosticsWarning"]
+
+
+class DiagnosticsWarning(UserWarning):
+    """A fit failed one of its convergence checks."""
+
+
+@dataclass
+class Fit:
+    r"""Result of :func:`fit`: the posterior as labelled data, and what to ask of it.
+
+    Attributes
+    ----------
+    idata : arviz.InferenceData
+        ``posterior`` (``alpha``, ``beta``, ``gamma``, ``sigma``, ``tail_mass`` in the
+        paper's meaning, plus the sampler's own coordinates), ``sample_stats``,
+        ``log_likelihood`` (one entry per run: tail runs ``log f(y)``, censored runs
+        ``log F(tau)``), ``observed_data`` (censored runs at the threshold) and
+        ``posterior_predictive`` (replicated searches).
+    threshold : float
+        The threshold; for an inferred threshold (``thresholds`` set), the candidate with
+        the highest posterior probability.
+    thresholds : np.ndarray or None
+        Candidate grid of an inferred-threshold fit. The posterior then also holds ``tau``
+        (drawn from :math:`P(\tau \mid \theta, y)`) and ``tau_logp`` (that conditional);
+        ``log_likelihood`` and ``posterior_predictive`` are those of the spliced model at
+        the drawn threshold (see :mod:`bayesnq.model`).
+    """
+
+    scores: Scores
+    minimize: bool
+    threshold: float
+    gamma_mode: str
+    n_hyperparameters: int | None
+    bounds: tuple | None
+    idata: object
+    data: TailData
+    thresholds: np.ndarray | None = None  # candidate grid when the threshold was inferred
+    spliced: object = None  # the SplicedData of an inferred-threshold fit
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------ draws
+    def draws(self) -> dict[str, np.ndarray]:
+        """Flat posterior draws (chains x draws) of alpha, beta, gamma, sigma, tail_mass."""
+        post = self.idata.posterior
+        return {k: np.asarray(post[k]).reshape(-1) for k in (*PARAMETERS, "tail_mass")}
+
+    @property
+    def best_name(self) -> str:
+        """``'alpha'`` (minimize) or ``'beta'`` (maximize): the best possible score."""
+        return direction.best_name(self.minimize)
+
+    def distribution(self) -> NoisyQuadratic:
+        """The posterior draws as one batched :class:`NoisyQuadratic`."""
+        d = self.draws()
+        return NoisyQuadratic(d["alpha"], d["beta"], d["gamma"], d["sigma"], minimize=self.minimize)
+
+    # ------------------------------------------------------------ diagnostics
+    def diagnostics(self) -> dict:
+        """r-hat, bulk ESS per parameter and the number of divergences."""
+        rhat = arviz_compat.rhat(self.idata, var_names=list(PARAMETERS))
+        ess = arviz_compat.ess(self.idata, var_names=list(PARAMETERS))
+        div = int(np.asarray(self.idata.sample_stats["diverging"]).sum())
+        n_chains = self.idata.posterior.sizes["chain"]
+        return {
+            "r_hat": {k: float(rhat[k]) for k in PARAMETERS},
+            "ess_bulk": {k: float(ess[k]) for k in PARAMETERS},
+            "divergences": div,
+            "chains": int(n_chains),
+        }
+
+    def check(self, max_rhat=1.01, min_ess=400) -> list[str]:
+        """Warn about failed convergence checks; returns the list of problems."""
+        diag = self.diagnostics()
+        problems = []
+        fixed_gamma = self.gamma_mode == "integer"
+        for k in PARAMETERS:
+            if fixed_gamma and k == "gamma":
+                continue
+            r, e = diag["r_hat"][k], diag["ess_bulk"][k]
+            if diag["chains"] > 1 and not r <= max_rhat:
+                problems.append(f"r-hat of {k} is {r:.3f} > {max_rhat}")
+            if not e >= min_ess:
+                problems.append(f"bulk ESS of {k} is {e:.0f} < {min_ess}")
+        if diag["divergences"]:
+            problems.append(f"{diag['divergences']} divergent transitions")
+        if problems:
+            warnings.warn(
+                "fit diagnostics: "
+                + "; ".join(problems)
+                + ". Try more samples (num_samples), a longer warmup, target_accept_prob=0.95,"
+                " or a threshold deeper in the tail.",
+                DiagnosticsWarning,
+                stacklevel=3,
+            )
+        return problems
+
+    # ------------------------------------------------------------ summaries
+    def summary(self, ci=0.9):
+        """Table of the best possible score, gamma, sigma, the other end and the tail mass.
+
+        Columns: posterior mean, sd, median, the equal-tailed ``ci`` interval, bulk ESS
+        and r-hat. For an inferred threshold, also a row for ``tau`` and rows
+        ``P(tau = ...)`` for the three most probable candidates (probability in ``mean``);
+        ``attrs["threshold_note"]`` says where :math:`P(\\tau)` puts its mass and the tail
+        mass row is at the drawn threshold.
+        """
+        import pandas as pd
+
+        d = self.draws()
+        other = direction.other_name(self.minimize)
+        rows = [
+            ("best score (" + self.best_name + ")", self.best_name),
+            ("gamma", "gamma"),
+            ("sigma", "sigma"),
+            (other, other),
+            ("tail mass P(Y beyond tau)", "tail_mass"),
+        ]
+        diag = self.diagnostics()
+        lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2
+        table = []
+        for label, key in rows:
+            x = d[key]
+            table.append(
+                {
+                    "parameter": label,
+                    "mean": float(np.mean(x)),
+                    "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0,
+                    "median": float(np.median(x)),
+                    f"{lo_q:.0%}": float(np.quantile(x, lo_q)),
+                    f"{hi_q:.0%}": float(np.quantile(x, hi_q)),
+                    "ess_bulk": diag["ess_bulk"].get(key, np.nan),
+                    "r_hat": diag["r_hat"].get(key, np.nan),
+                }
+            )
+        if self.thresholds is not None:
+            probs, note = self._threshold_rows(table, ci)
+        df = pd.DataFrame(table).set_index("parameter")
+        if self.thresholds is not None:
+            df.attrs.update(threshold_probabilities=probs.to_dict(orient="list"),
+                            threshold_note=note)
+        df.attrs.update(
+            threshold=self.threshold,
+            minimize=self.minimize,
+            n_runs=self.data.n,
+            n_tail=int(self.data.tail.size),
+            divergences=diag["divergences"],
+        )
+        pit = self.loo_pit()
+        df.attrs["loo_pit"] = {k: pit[k] for k in ("ks_statistic", "ks_p_value", "pareto_k_max",
+                                                    "n")}
+        return df
+
+    def loo_pit(self, max_draws=1000) -> dict:
+        r"""LOO-PIT posterior predictive check of the runs beyond the threshold.
+
+        For each tail run :math:`i` (maximize), the leave-one-out probability integral
+        transform under the tail's conditional distribution,
+
+        .. math::
+
+            u_i = \sum_s w_{is}\, \frac{F_s(y_i) - F_s(\tau)}{1 - F_s(\tau)},
+            \qquad w_{is} \propto 1 / f_s(y_i),
+
+        with Pareto-smoothed importance weights (:func:`arviz.psislw`) over (at most
+        ``max_draws``, evenly thinned) posterior draws :math:`s`; for minimize,
+        :math:`F_s(y_i)/F_s(\tau)`. Censored runs carry no value to check. If the model
+        fits, the :math:`u_i` are close to uniform on [0, 1]; a Kolmogorov–Smirnov test
+        summarizes them (approximate: the :math:`u_i` share the data). For an inferred
+        threshold the check is made at ``self.threshold`` (the most probable candidate)
+        with draws that average over :math:`\tau`, so it is approximate there.
+
+        Returns
+        -------
+        dict
+            ``pit`` (array, one per tail run), ``ks_statistic``, ``ks_p_value``,
+            ``pareto_k`` (per run), ``pareto_k_max`` and ``n``.
+        """
+        key = ("loo_pit", int(max_draws))
+        if key not in self._cache:
+            self._cache[key] = self._loo_pit(int(max_draws))
+        return dict(self._cache[key])
+
+    def _loo_pit(self, max_draws):
+        from scipy import stats
+
+        d = self.draws()
+        total = d["alpha"].size
+        idx = np.unique(np.linspace(0, total - 1, min(total, int(max_draws))).round().astype(int))
+        p = [jnp.asarray(d[k][idx])[:, None] for k in PARAMETERS]
+        y = jnp.asarray(direction.to_user(self.data.tail, self.minimize))[None, :]
+        nq = NoisyQuadratic(*p, minimize=self.minimize)
+        log_f = np.asarray(nq.log_prob(y))
+        if self.minimize:
+            cond = np.exp(np.asarray(nq.log_cdf(y)) - np.asarray(nq.log_cdf(self.threshold)))
+        else:
+            cond = -np.expm1(np.asarray(nq.log_sf(y)) - np.asarray(nq.log_sf(self.threshold)))
+        log_w, k_hat = arviz_compat.psislw(-log_f.T)
+        pit = np.clip((np.exp(np.asarray(log_w)) * cond.T).sum(-1), 0.0, 1.0)
+        ks = stats.kstest(pit, "uniform") if pit.size else None
+        k_hat = np.asarray(k_hat)
+        return {
+            "pit": pit,
+            "ks_statistic": float(ks.statistic) if ks else float("nan"),
+            "ks_p_value": float(ks.pvalue) if ks else float("nan"),
+            "pareto_k": k_hat,
+            "pareto_k_max": float(k_hat.max()) if k_hat.size else float("nan"),
+            "n": int(pit.size),
+        }
+
+    def gamma_probabilities(self) -> dict[int, float]:
+        """:math:`P(\\gamma = k \\mid y)` (integer mode, Rao–Blackwellized)."""
+        if "gamma_logp" not in self.idata.posterior:
+            raise ValueError("gamma_probabilities needs a fit with gamma='integer'")
+        lp = np.asarray(self.idata.posterior["gamma_logp"])
+        p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
+        return {k + 1: float(p[k]) for k in range(p.size)}
+
+    def threshold_probabilities(self):
+        r""":math:`P(\tau = \tau_j \mid y)` over the candidates (Rao–Blackwellized).
+
+        The average over draws of the exact conditional
+        :math:`P(\tau_j \mid \theta^{(s)}, y)`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per candidate, ordered from the deepest tail (smallest tail fraction):
+            ``threshold`` (score units), ``tail_fraction`` (share of runs beyond it),
+            ``n_tail`` and ``probability``.
+        """
+        import pandas as pd
+
+        if self.thresholds is None:
+            raise ValueError(
+                "threshold_probabilities needs a fit with an inferred threshold "
+                f"(threshold='auto' or a list), this fit has threshold={self.threshold!r}"
+            )
+        lp = np.asarray(self.idata.posterior["tau_logp"])
+        p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
+        sp = self.spliced
+        df = pd.DataFrame({
+            "threshold": sp.user_thresholds,
+            "tail_fraction": sp.tail_fractions,
+            "n_tail": sp.n_tail.astype(int),
+            "probability": p,
+        })
+        return df.iloc[::-1].reset_index(drop=True)
+
+    def _threshold_rows(self, table, ci):
+        """Rows for tau and where P(tau) puts its mass (inferred-threshold fits)."""
+        probs = self.threshold_probabilities()
+        tau = np.asarray(self.idata.posterior["tau"]).reshape(-1)
+        lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2
+        table.append({"parameter": "threshold tau", "mean": float(tau.mean()),
+                      "sd": float(tau.std(ddof=1)) if tau.size > 1 else 0.0,
+                      "median": float(np.median(tau)), f"{lo_q:.0%}": float(np.quantile(tau, lo_q)),
+                      f"{hi_q:.0%}": float(np.quantile(tau, hi_q)), "ess_bulk": np.nan,
+                      "r_hat": np.nan})
+        top = probs.sort_values("probability", ascending=False).head(3)
+        for _, row in top.iterrows():
+            table.append({"parameter": f"P(tau = {row.threshold:.6g}; {row.tail_fraction:.0%} "
+                          "of runs beyond)", "mean": float(row.probability)})
+        best = top.iloc[0]
+        note = (f"P(tau) puts {best.probability:.0%} on tau = {best.threshold:.6g} "
+                f"({best.tail_fraction:.0%} of runs beyond)")
+        return probs, note
+
+    # ------------------------------------------------------------ tuning curves
+    def tuning_curve(self, n, q=0.5, ci=0.8, **kwargs):
+        """Posterior q-quantile tuning curve with an equal-tailed ``ci`` band."""
+        return curves.tuning_curve(self.draws(), n, minimize=self.minimize, q=q, ci=ci, **kwargs)
+
+    def average_tuning_curve(self, n, ci=0.8, **kwargs):
+        """Posterior mean tuning curve (expected best of n) with a ``ci`` band."""
+        return curves.average_tuning_curve(self.draws(), n, minimize=self.minimize, ci=ci, **kwargs)
+
+    def runs_to_reach(self, score, q=0.5, ci=0.8):
+        """How many runs until the q-quantile tuning curve reaches ``score``."""
+        return curves.runs_to_reach(self.draws(), score, minimize=self.minimize, q=q, ci=ci)
+
+    def __repr__(self):
+        d = self.draws()
+        b = d[self.best_name]
+        return (
+            f"<Fit {self.scores.name or 'scores'}: {self.data.n} runs, "
+            f"{self.data.tail.size} beyond {self.threshold:g}; "
+            f"{self.best_name} {np.median(b):.4g} [{np.quantile(b, 0.05):.4g}, "
+            f"{np.quantile(b, 0.95):.4g}], gamma {np.median(d['gamma']):.3g}>"
+        )

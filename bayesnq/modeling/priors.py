@@ -1,0 +1,164 @@
+r"""Priors of the tail model and the coordinates NUTS samples.
+
+Everything here is in the maximize orientation (see :mod:`bayesnq.direction`). NUTS samples
+quantities the data pin down and derives :math:`\alpha`:
+
+- ``beta``: the best possible expected score, :math:`\beta = \tau + \delta`, with
+  :math:`\delta > 0` (and :math:`\beta` below the metric's bound when one is known),
+  sampled through a coordinate ``beta_t`` whose scale below the best score follows
+  :math:`\sigma` (:func:`sample_beta`);
+- ``gamma``: continuous on :math:`(0, \gamma_{max}]` (site ``log_gamma``), or marginalized
+  over integers by the model;
+- ``sigma``: the noise, through ``sigma_rel`` :math:`= \sigma / d`;
+- ``q``: the noiseless tail mass :math:`q = ((\beta - \tau)/w)^{\gamma/2}`, so that
+  :math:`w = (\beta - \tau)\,q^{-2/\gamma}` and :math:`\alpha = \beta - w`
+  (:func:`derive_alpha`).
+
+Priors are relative to the tail's own scale :math:`d = \max(y) - \tau`, so the model does not
+depend on the units of the score:
+
+- :math:`\log(\delta / d) \sim N(0, 1)` without a bound, or
+  :math:`\delta = (B - \tau)\,\mathrm{logistic}(z)`,
+  :math:`z \sim N(\mathrm{logit}(d/(B-\tau)), 1.5)` with a bound :math:`B`;
+- :math:`\log\gamma \sim N(\log 2, 1)`, truncated at :math:`\log\gamma_{max}`;
+- :math:`\sigma / d \sim \mathrm{Gamma}(2, 10)` (mean 0.2, 95% in [0.024, 0.56]): its density
+  vanishes at :math:`\sigma = 0`, so the posterior does not pile up in the funnel where
+  :math:`\beta` is pinned within a few :math:`\sigma` of the best score;
+- :math:`q \sim \mathrm{Beta}(1, 1)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from numpyro.distributions import constraints
+from numpyro.distributions.transforms import biject_to
+
+__all__ = ["Priors", "derive_alpha", "sample_beta", "sample_sigma_rel", "sample_gamma",
+           "sample_tail_parameters", "initial_values", "to_unconstrained", "BETA_BEND",
+           "SAMPLED_SITES"]
+
+BETA_BEND = 3.0  # sharpness kappa of the bend in the beta coordinate (see sample_beta)
+SAMPLED_SITES = ("beta_t", "sigma_rel", "q", "log_gamma")  # NUTS's own coordinates
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Prior scales of the tail model (see the module docstring); all relative to d."""
+
+    beta_log_sd: float = 1.0
+    beta_logit_sd: float = 1.5
+    gamma_log_mean: float = float(np.log(2.0))
+    gamma_log_sd: float = 1.0
+    sigma_shape: float = 2.0
+    sigma_rate: float = 10.0
+    q_a: float = 1.0
+    q_b: float = 1.0
+
+
+def derive_alpha(beta, gamma, q, threshold):
+    r"""Lower end :math:`\alpha = \beta - (\beta - \tau) q^{-2/\gamma}` (maximize orientation)."""
+    return beta - (beta - threshold) * jnp.exp(-2.0 * jnp.log(q) / gamma)
+
+
+def sample_sigma_rel(priors: Priors):
+    """Site ``sigma_rel`` = sigma / d ~ Gamma(shape, rate), zero density at sigma = 0."""
+    return numpyro.sample("sigma_rel", dist.Gamma(priors.sigma_shape, priors.sigma_rate))
+
+
+def sample_beta(threshold, d, room, sigma_rel, priors: Priors, *, bounded, prior_only=False):
+    r"""Sites for :math:`\beta = \tau + \delta`, sampled in a coordinate scaled by the noise.
+
+    The prior is on :math:`z`: :math:`\log(\delta/d) \sim N(0, s_\beta)` without a bound;
+    with a bound :math:`B` (``room`` :math:`= B - \tau`), :math:`\delta = (B - \tau)
+    \,\mathrm{logistic}(z)`, :math:`z \sim N(\mathrm{logit}(d/(B - \tau)), s_\beta)`. In
+    both, :math:`z = c` (the prior's centre) puts :math:`\beta` at the best score.
+
+    NUTS does not sample :math:`z` itself: below the best score the likelihood is a wall,
+    :math:`\beta` must stay within a few :math:`\sigma` of it, which in :math:`z` is a width
+    :math:`a = \sigma/d` (:math:`a = (\sigma/d)/(1 - d/(B-\tau))` with a bound). As
+    :math:`\sigma \to 0` the wall sharpens into a funnel in which NUTS diverges (AlexNet).
+    The site ``beta_t`` is :math:`t` with
+
+    .. math::
+
+        z = c + a t + (1 - a)\,\mathrm{softplus}(\kappa t)/\kappa,
+        \qquad a \leftarrow \min(a, 1), \ \kappa = 3,
+
+    a smooth increasing map with slope :math:`a` below the best score (the wall sits near
+    :math:`t = -3` with width about 1, whatever :math:`\sigma`) and slope 1 above it.
+    The prior on :math:`z` is kept exactly: the factor ``beta_prior`` adds its log density
+    and :math:`\log |dz/dt| = \log(a + (1 - a)\,\mathrm{sigmoid}(\kappa t))`, so the
+    posterior is unchanged; only the sampler's coordinates are. With ``prior_only`` (draws
+    from the prior, no data), :math:`z` is sampled directly as site ``beta_z``.
+    """
+    if bounded:
+        p = jnp.minimum(d / room, 1 - 1e-9)
+        center = jnp.log(p) - jnp.log1p(-p)
+        sd = priors.beta_logit_sd
+        a = sigma_rel / (1.0 - p)
+    else:
+        center, sd, a = 0.0, priors.beta_log_sd, sigma_rel
+    if prior_only:
+        z = numpyro.sample("beta_z", dist.Normal(center, sd))
+    else:
+        t = numpyro.sample("beta_t", dist.ImproperUniform(constraints.real, (), ()))
+        a = jnp.minimum(a, 1.0)
+        z = center + a * t + (1.0 - a) * jax.nn.softplus(BETA_BEND * t) / BETA_BEND
+        log_slope = jnp.log(a + (1.0 - a) * jax.nn.sigmoid(BETA_BEND * t))
+        numpyro.factor("beta_prior", dist.Normal(center, sd).log_prob(z) + log_slope)
+    delta = room * jax.nn.sigmoid(z) if bounded else d * jnp.exp(z)
+    return threshold + delta
+
+
+def sample_gamma(priors: Priors, gamma_max):
+    """Site ``log_gamma``: N(mean, sd), truncated at log(gamma_max) when given; returns gamma."""
+    high = None if gamma_max is None else float(np.log(gamma_max))
+    log_gamma = numpyro.sample(
+        "log_gamma",
+        dist.TruncatedNormal(priors.gamma_log_mean, priors.gamma_log_sd, high=high)
+        if high is not None
+        else dist.Normal(priors.gamma_log_mean, priors.gamma_log_sd),
+    )
+    return jnp.exp(log_gamma)
+
+
+def sample_tail_parameters(consts, bounded, priors: Priors, prior_only=False):
+    """Sites ``sigma_rel``, ``beta_t`` (or ``beta_z``) and ``q``.
+
+    ``consts`` holds the threshold, the prior unit d and the room below the bound (see
+    :attr:`bayesnq.modeling.TailData.consts`). Returns ``(threshold, beta, sigma, q)``.
+    """
+    threshold, d, room = consts[0], consts[1], consts[2]
+    sigma_rel = sample_sigma_rel(priors)
+    beta = sample_beta(threshold, d, room, sigma_rel, priors, bounded=bounded,
+                       prior_only=prior_only)
+    q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
+    return threshold, beta, d * sigma_rel, q
+
+
+def initial_values(tail_fraction, gamma_mode="continuous", gamma_max=None) -> dict:
+    """A central starting point of the sampled coordinates (constrained values).
+
+    ``beta_t = 0`` puts beta a little above the best score (:func:`sample_beta`),
+    ``sigma_rel`` 0.05, ``q`` the share of runs in the tail, and ``log_gamma`` at 0.75 of
+    ``min(2, gamma_max)``.
+    """
+    init = {"beta_t": 0.0, "sigma_rel": 0.05, "q": float(np.clip(tail_fraction, 0.01, 0.99))}
+    if gamma_mode == "continuous":
+        init["log_gamma"] = float(np.log(min(2.0, gamma_max or 2.0) * 0.75))
+    return init
+
+
+def to_unconstrained(init: dict, gamma_max) -> dict:
+    """The sampler's (unconstrained) coordinates of the constrained values ``init``."""
+    supports = {"sigma_rel": constraints.positive, "q": constraints.unit_interval}
+    if gamma_max is not None:
+        supports["log_gamma"] = constraints.less_than_eq(float(np.log(gamma_max)))
+    return {k: biject_to(supports.get(k, constraints.real)).inv(jnp.asarray(v, dtype=float))
+            for k, v in init.items()}

@@ -1,0 +1,157 @@
+r"""The censored tail model at one threshold.
+
+:class:`TailData` arranges a search's scores for the model (maximize orientation, see
+:mod:`bayesnq.direction`); :func:`tail_model` is the NumPyro model: the priors of
+:mod:`bayesnq.modeling.priors` and the likelihood of :mod:`bayesnq.modeling.likelihood`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+
+from bayesnq import direction
+from bayesnq.distributions import NoisyQuadratic
+from bayesnq.modeling.likelihood import distinct_layout, per_run_loglik
+from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
+
+__all__ = ["TailData", "tail_model", "record_parameters"]
+
+
+@dataclass(frozen=True)
+class TailData:
+    """Scores arranged for the model, in the maximize orientation.
+
+    For the minimize form the scores are negated (:mod:`bayesnq.direction`), so the model
+    is written once.
+    """
+
+    tail: np.ndarray  # scores beyond the threshold, oriented so the tail is on the right
+    n_below: int
+    threshold: float  # oriented
+    scale: float  # d = max(tail) - threshold, oriented
+    upper_bound: float | None  # oriented bound on beta, or None
+    minimize: bool
+    index_tail: np.ndarray = field(repr=False)
+    index_below: np.ndarray = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        return int(self.tail.size + self.n_below)
+
+    @classmethod
+    def build(cls, values, threshold, *, minimize, bounds=(None, None)):
+        oy = direction.orient(np.asarray(values, dtype=float), minimize)
+        t = direction.orient(float(threshold), minimize)
+        in_tail = oy > t
+        lo, hi = bounds if bounds is not None else (None, None)
+        best_bound = lo if minimize else hi
+        bound = None if best_bound is None else direction.orient(float(best_bound), minimize)
+        tail = oy[in_tail]
+        scale = float(tail.max() - t)
+        if bound is not None and bound <= t:
+            raise ValueError(
+                f"bounds: the best-score bound {best_bound!r} must lie beyond the threshold "
+                f"{threshold!r}"
+            )
+        return cls(
+            tail=tail,
+            n_below=int((~in_tail).sum()),
+            threshold=t,
+            scale=scale,
+            upper_bound=bound,
+            minimize=bool(minimize),
+            index_tail=np.flatnonzero(in_tail),
+            index_below=np.flatnonzero(~in_tail),
+        )
+
+    def arrays(self, size=None) -> dict:
+        """The data as the arrays :func:`tail_model` computes with.
+
+        ``values``: the distinct tail scores, ascending, padded with the largest to
+        ``size`` entries (default: no padding); ``run_index``: for each run, the index of
+        its score in ``values``, or ``values.size`` for a run below the threshold;
+        ``consts``: the threshold, the scale d and the room below the bound (1 without one).
+
+        A sampler that takes these as arguments depends on the data only through their
+        shapes, so fits of the same runs at thresholds whose tails are padded to one
+        ``size`` share one compiled program (see :func:`bayesnq.compare_thresholds`).
+        """
+        values, run_index = distinct_layout(self.tail, self.index_tail, self.n, size)
+        return {"values": values, "run_index": run_index, "consts": self.consts}
+
+    @property
+    def consts(self) -> np.ndarray:
+        """The threshold, the scale d and the room below the bound (1 without one)."""
+        room = self.upper_bound - self.threshold if self.upper_bound is not None else 1.0
+        return np.array([self.threshold, self.scale, room])
+
+    @property
+    def n_distinct(self) -> int:
+        """Number of distinct scores in the tail."""
+        return int(np.unique(self.tail).size)
+
+    def observed(self) -> np.ndarray:
+        """Each run's score in the user's units, censored runs at the threshold."""
+        y = np.empty(self.n)
+        y[self.index_tail] = self.tail
+        y[self.index_below] = self.threshold
+        return direction.to_user(y, self.minimize)
+
+
+def _loglik(arrays, threshold, beta, gamma, sigma, q):
+    """alpha, the per-run log-likelihood and the distribution (maximize orientation)."""
+    alpha = derive_alpha(beta, gamma, q, threshold)
+    d = NoisyQuadratic(alpha, beta, gamma, sigma)
+    return alpha, per_run_loglik(d, arrays["values"], arrays["run_index"], threshold), d
+
+
+def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_mode="continuous",
+               arrays=None):
+    """NumPyro model of the censored tail; posterior sites in the paper's meaning.
+
+    Deterministic sites ``alpha``, ``beta``, ``gamma``, ``sigma`` are reported in the
+    user's orientation (for the minimize form, ``alpha`` is the best expected score), and
+    ``tail_mass`` is the noisy :math:`P(Y \\text{ beyond } \\tau)`. The model computes
+    with ``arrays`` (default ``data.arrays()``, see :meth:`TailData.arrays`); of ``data``
+    it uses only the direction, whether :math:`\\beta` is bounded, and the number of runs.
+    With ``gamma_mode="integer"``, :math:`\\gamma \\in \\{1..\\gamma_{max}\\}` is summed
+    out exactly and ``gamma_logp`` records :math:`\\log P(\\gamma = k \\mid \\theta, y)`.
+    """
+    arrays = data.arrays() if arrays is None else arrays
+    bounded = data.upper_bound is not None
+    threshold, beta, sigma, q = sample_tail_parameters(jnp.asarray(arrays["consts"]), bounded,
+                                                       priors)
+    if gamma_mode == "integer":
+        ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
+        log_prior_k = -jnp.log(float(gamma_max))
+        alpha_k, ll_k, _ = jax.vmap(
+            lambda g: _loglik(arrays, threshold, beta, g, sigma, q))(ks)
+        joint = ll_k.sum(-1) + log_prior_k
+        numpyro.factor("gamma_marginal", jax.nn.logsumexp(joint))
+        numpyro.deterministic("gamma_logp", joint - jax.nn.logsumexp(joint))
+        # gamma and the per-run log-likelihood are filled in after sampling
+        gamma = jnp.sum(jnp.exp(joint - jax.nn.logsumexp(joint)) * ks)
+        alpha = jnp.sum(jnp.exp(joint - jax.nn.logsumexp(joint)) * alpha_k)
+        record_parameters(data.minimize, threshold, alpha, beta, gamma, sigma, None)
+        return
+    gamma = sample_gamma(priors, gamma_max)
+    alpha, ll, d = _loglik(arrays, threshold, beta, gamma, sigma, q)
+    with numpyro.plate("runs", data.n):
+        numpyro.factor("y", ll)
+    record_parameters(data.minimize, threshold, alpha, beta, gamma, sigma, d)
+
+
+def record_parameters(minimize, threshold, alpha, beta, gamma, sigma, d):
+    """Deterministic sites alpha, beta, gamma, sigma (user units) and, given d, tail_mass."""
+    alpha, beta = direction.user_ends(alpha, beta, minimize)
+    numpyro.deterministic("alpha", alpha)
+    numpyro.deterministic("beta", beta)
+    numpyro.deterministic("gamma", gamma)
+    numpyro.deterministic("sigma", sigma)
+    if d is not None:
+        numpyro.deterministic("tail_mass", jnp.exp(d.log_sf(threshold)))
