@@ -30,7 +30,10 @@ import jax
 import numpy as np
 
 import bayesnq
-from bayesnq import studies
+from bayesnq import calibration as studies
+from bayesnq.calibration.engine import _num_devices
+
+bayesnq.configure()  # parallel chains and the compilation cache, as the CLI sets them
 
 
 def _searches(r, n, seed=0):
@@ -59,7 +62,7 @@ def main(argv=None):
     kw = dict(threshold=0.0, scale=1.0, gamma_max=5, num_chains=args.chains,
               num_warmup=args.warmup, num_samples=args.samples)
     rows = []
-    ndev = studies._num_devices(None, args.replicates)
+    ndev = _num_devices(None, args.replicates)
     engines = (("compiled, lax.map, 1 device", False, 1),
                (f"compiled, lax.map, {ndev} devices", False, ndev),
                (f"compiled, vmap, {ndev} devices", True, ndev))

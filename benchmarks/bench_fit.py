@@ -19,6 +19,8 @@ import numpy as np
 import bayesnq
 from bayesnq import arviz_compat
 
+bayesnq.configure()  # parallel chains and the compilation cache, as the CLI sets them
+
 CASES = [("deberta-v3", 0.89, 5), ("alexnet", 0.50, 7)]
 
 

@@ -15,7 +15,9 @@ import numpy as np
 
 import bayesnq
 from bayesnq import arviz_compat
-from bayesnq.criteria import compare_thresholds, default_thresholds
+from bayesnq import compare_thresholds, default_thresholds
+
+bayesnq.configure()  # parallel chains and the compilation cache, as the CLI sets them
 
 
 def timed(fn):

@@ -21,7 +21,7 @@ QUICKSTART = [
     "tuning curve extrapolated beyond the data.\n\nData: DeBERTaV3 on MultiNLI, 1,024 random-search "
     "runs (opda project, CC BY-SA 4.0). The paper fitted the tail above 0.89 accuracy.",
     "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
-    "import bayesnq\nfrom bayesnq import plots\n\nscores = bayesnq.datasets.load('deberta-v3')\nscores",
+    "import bayesnq\nbayesnq.configure()  # parallel chains, compilation cache\nfrom bayesnq import plots\n\nscores = bayesnq.datasets.load('deberta-v3')\nscores",
     "md:## Fit the tail beyond the threshold\n\nScores above 0.89 enter through the noisy quadratic "
     "density; the runs below are censored at 0.89. A small run here (2 chains) to keep the notebook "
     "quick; the CLI uses 4 chains x 1000 draws.",
@@ -48,7 +48,7 @@ LANDSCAPE = [
     "md:# Landscape diagnostics of random-search data\n\nFitness-distance correlation, local optima "
     "against two baselines, basins, neutrality, a local Hessian fit whose effective dimension can be "
     "set beside the tail fit's gamma, and rank similarity between fidelities.",
-    "import matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\nimport bayesnq\n"
+    "import matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\nimport bayesnq\nbayesnq.configure()  # parallel chains, compilation cache\n"
     "from bayesnq import landscape\n\nalexnet = bayesnq.datasets.load('alexnet')\n"
     "deberta = bayesnq.datasets.load('deberta-v3')",
     "md:## AlexNet (512 runs, 7 hyperparameters)\n\nRuns below 5% accuracy (diverged) are treated "
@@ -69,7 +69,7 @@ THRESHOLDS = [
     "likelihood where every run has a density (a histogram body below tau spliced with the noisy "
     "quadratic tail), and by the validation-threshold route of Northrop et al. (2017).\n\n"
     "Small runs (2 chains x 300 draws) keep the notebook quick.",
-    "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nimport bayesnq\n"
+    "import numpy as np\nimport matplotlib\nmatplotlib.use('Agg')\nimport bayesnq\nbayesnq.configure()  # parallel chains, compilation cache\n"
     "from bayesnq import plots\n\nscores = bayesnq.datasets.load('deberta-v3')\n"
     "grid = bayesnq.default_thresholds(scores, n=16)  # tail fractions 5%..80%\ngrid",
     "md:## The threshold as a parameter\n\n`threshold='auto'` uses this grid; the posterior "
@@ -102,7 +102,7 @@ CALIBRATION = [
     "(a few replicates, short chains) so that it stays quick; set the environment variable "
     "`BAYESNQ_FULL_CALIBRATION=1` for the full studies (200 SBC replicates; 100 subsamples "
     "of 24, 48 and 96 runs per dataset), which take hours on two cores.",
-    "import os\nimport matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\nimport bayesnq\n"
+    "import os\nimport matplotlib\nmatplotlib.use('Agg')\nimport numpy as np\nimport bayesnq\nbayesnq.configure()  # parallel chains, compilation cache\n"
     "from bayesnq import calibration, plots\n\n"
     "FULL = os.environ.get('BAYESNQ_FULL_CALIBRATION') == '1'\n"
     "SBC = dict(replicates=200, num_chains=2, num_warmup=500, num_samples=500, num_ranks=100,\n"

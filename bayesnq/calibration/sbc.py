@@ -83,7 +83,7 @@ def sbc(*, replicates=200, n=48, threshold=0.0, scale=1.0, minimize=False, bound
     r"""Simulation-based calibration of the tail model and its NUTS sampler.
 
     For :math:`r = 1..R`: :math:`\theta^{(r)} \sim p(\theta)` (the prior of
-    :mod:`bayesnq.model`, with the prior unit :math:`d` fixed at ``scale``), a search of
+    :mod:`bayesnq.modeling`, with the prior unit :math:`d` fixed at ``scale``), a search of
     ``n`` runs from :func:`simulate_scores`, NUTS on the censored tail model, and the rank
     of :math:`\theta^{(r)}_j` among :math:`L =` ``num_ranks - 1`` posterior draws (thinned
     evenly within chains) for :math:`j \in \{\alpha, \beta, \gamma, \sigma\}`. Under

@@ -39,7 +39,7 @@ class Fit:
         Candidate grid of an inferred-threshold fit. The posterior then also holds ``tau``
         (drawn from :math:`P(\tau \mid \theta, y)`) and ``tau_logp`` (that conditional);
         ``log_likelihood`` and ``posterior_predictive`` are those of the spliced model at
-        the drawn threshold (see :mod:`bayesnq.model`).
+        the drawn threshold (see :mod:`bayesnq.modeling`).
     """
 
     scores: Scores
