@@ -13,9 +13,8 @@ import pytest
 from scipy.optimize import brentq
 from scipy.special import logsumexp
 
-import bayesnq  # noqa: F401  (float64)
 from bayesnq import curves
-from bayesnq.distribution import NoisyQuadratic
+from bayesnq.distributions import NoisyQuadratic  # (turns on float64)
 
 N_GRID = np.array([1.0, 3.0, 10.0, 100.0, 1e4, 1e6])
 
@@ -296,6 +295,12 @@ def test_regime_start():
     assert 0.5 < k_min[0] < 1.5  # the paper's k* = 0.8 for DeBERTaV3
 
 
+def test_package_exports():
+    for name in curves.__all__:
+        assert hasattr(curves, name), name
+    assert curves.PARAMETERS == ("alpha", "beta", "gamma", "sigma")
+
+
 # ----------------------------------------------------------------------------- errors
 
 
@@ -303,9 +308,9 @@ def test_regime_start():
     "kwargs, pattern",
     [
         (dict(minimize="yes"), r"minimize must be True or False, got minimize='yes'"),
-        (dict(q=1.5), r"q must lie strictly between 0 and 1, got q=1.5"),
-        (dict(q=0), r"q must lie strictly between 0 and 1"),
-        (dict(ci=1.0), r"ci must lie strictly between 0 and 1, got ci=1.0"),
+        (dict(q=1.5), r"q must be a number in \(0, 1\), got q=1.5"),
+        (dict(q=0), r"q must be a number in \(0, 1\), got q=0"),
+        (dict(ci=1.0), r"ci must be a number in \(0, 1\), got ci=1.0"),
         (dict(n=0.5), r"n must be finite and >= 1, got n=0.5"),
         (dict(n=[1.0, np.nan]), r"n must be finite and >= 1"),
         (dict(n=[]), r"n must be a number or a non-empty 1-D array"),
@@ -335,7 +340,7 @@ def test_other_argument_errors():
         curves.empirical_average_tuning_curve([], 2, minimize=False)
     with pytest.raises(ValueError, match=r"target must be a finite number, got target=nan"):
         curves.runs_to_reach(one_draw(), float("nan"), minimize=False)
-    with pytest.raises(ValueError, match=r"threshold must be a finite number"):
+    with pytest.raises(ValueError, match=r"threshold must be a finite number, got threshold='0.9'"):
         curves.regime_start(one_draw(), "0.9", minimize=False)
-    with pytest.raises(ValueError, match=r"ci must lie strictly between 0 and 1"):
+    with pytest.raises(ValueError, match=r"ci must be a number in \(0, 1\), got ci=2"):
         curves.average_tuning_curve(one_draw(), [1.0], minimize=False, ci=2)
