@@ -2,11 +2,14 @@
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from bayesnq import landscape as L
+from bayesnq import plots
 
 SPACE = {
     "lr": {"kind": "log-uniform", "low": 1e-5, "high": 1e-1},
@@ -74,16 +77,18 @@ def test_encode_array_input_matches_mapping_and_string_choices():
 
 
 @pytest.mark.parametrize("configs, space, match", [
-    ({"lr": [0.5]}, {"lr": {"kind": "log-uniform", "low": 1e-5, "high": 1e-1}}, "outside"),
+    ({"lr": [0.5]}, {"lr": {"kind": "log-uniform", "low": 1e-5, "high": 1e-1}},
+     r"configs\['lr'\] must be within"),
     ({"lr": [0.0]}, {"lr": {"kind": "log-uniform", "low": 1e-5, "high": 1e-1}}, "> 0"),
     ({"lr": [0.1]}, {"lr": {"kind": "log-uniform", "low": 0.0, "high": 1.0}}, "low"),
     ({"a": [1.0]}, {"a": {"kind": "normal", "low": 0, "high": 1}}, "kind"),
     ({"a": [1.0]}, {"a": {"kind": "uniform", "low": 1, "high": 1}}, "low < high"),
     ({"a": [1.0]}, {"a": {"kind": "uniform", "low": 0}}, "'high'"),
     ({"a": [1.5]}, {"a": {"kind": "integer", "low": 0, "high": 3}}, "integers"),
-    ({"a": [48]}, {"a": {"kind": "choice", "choices": [16, 32]}}, "not in"),
+    ({"a": [48]}, {"a": {"kind": "choice", "choices": [16, 32]}}, r"one of \[16, 32\]"),
     ({"a": [1]}, {"a": {"kind": "choice", "choices": []}}, "choices"),
-    ({"b": [1.0]}, {"a": {"kind": "uniform", "low": 0, "high": 2}}, "lacks"),
+    ({"b": [1.0]}, {"a": {"kind": "uniform", "low": 0, "high": 2}},
+     r"configs must hold every hyperparameter .* without \['a'\]"),
     ({"a": [np.nan]}, {"a": {"kind": "uniform", "low": 0, "high": 2}}, "finite"),
     ({"a": [1.0], "b": [1.0, 2.0]}, {"a": {"kind": "uniform", "low": 0, "high": 2},
                                      "b": {"kind": "uniform", "low": 0, "high": 2}}, "equal"),
@@ -119,9 +124,9 @@ def test_knn_graph_argument_errors():
     u = np.random.default_rng(0).random((10, 2))
     with pytest.raises(ValueError, match="k must be smaller"):
         L.knn_graph(u, np.arange(10.0), k=10)
-    with pytest.raises(ValueError, match="k must be >= 1"):
+    with pytest.raises(ValueError, match="k must be an integer >= 1, got k=0"):
         L.knn_graph(u, np.arange(10.0), k=0)
-    with pytest.raises(ValueError, match="length 10"):
+    with pytest.raises(ValueError, match="y must hold 10 scores"):
         L.knn_graph(u, np.arange(9.0))
     with pytest.raises(ValueError, match="minimize"):
         L.knn_graph(u, np.arange(10.0), k=3, minimize="yes")
@@ -238,7 +243,7 @@ def test_local_quadratic_two_level_coordinate_is_unidentified():
 
 def test_local_quadratic_argument_errors():
     u, y, _ = quadratic_landscape(100, 3, 1)
-    with pytest.raises(ValueError, match="m must satisfy"):
+    with pytest.raises(ValueError, match=r"m must be an integer in 11\.\.100"):
         L.local_quadratic(u, y, m=10)
     with pytest.raises(ValueError, match="center"):
         L.local_quadratic(u, y, center=[0.5, 0.5])
@@ -293,7 +298,7 @@ def test_local_optima_margin_and_plateau():
     np.testing.assert_array_equal(strict.is_optimum, strict.gap > 0.006)
     flat = L.knn_graph(u, np.zeros(300))
     assert L.local_optima(flat, sigma=0.01, n_permutations=5, n_simulations=5).count == 0
-    with pytest.raises(ValueError, match="give sigma"):
+    with pytest.raises(ValueError, match="sigma must be given to use margin=1.0"):
         L.local_optima(graph, margin=1.0)
     with pytest.raises(ValueError, match="n_permutations|n must be"):
         L.local_optima(graph, n_permutations=0)
@@ -472,6 +477,20 @@ def test_analyze_to_dict_is_json(synthetic_result):
     assert back["subsets"]["non-failed"]["quadratic"]["m"] > 0
 
 
+def test_jsonable_plain_values():
+    from pathlib import Path
+
+    from bayesnq.jsonable import jsonable
+
+    obj = {1: np.array([1.0, np.nan, np.inf]), "b": (np.int64(3), np.bool_(True)),
+           "c": [np.float32(0.5), -np.inf, None, "s"], "p": Path("a/b")}
+    out = jsonable(obj)
+    assert out == {"1": [1.0, None, None], "b": [3, True], "c": [0.5, None, None, "s"],
+                   "p": "a/b"}
+    assert type(out["b"][0]) is int and type(out["b"][1]) is bool
+    json.dumps(out, allow_nan=False)
+
+
 def test_analyze_is_deterministic():
     u, y = one_peak(150, 2)
     a = L.analyze(y, u, n_permutations=10, n_simulations=10, n_bootstrap=10, k_band=())
@@ -492,7 +511,7 @@ def test_analyze_minimize_matches_maximize():
 
 def test_analyze_argument_errors():
     u, y = one_peak(60, 2)
-    with pytest.raises(ValueError, match="configs is required"):
+    with pytest.raises(ValueError, match="configs must be given when data is a plain score array"):
         L.analyze(y)
     with pytest.raises(ValueError, match="rows"):
         L.analyze(y[:50], u)
@@ -504,7 +523,7 @@ def test_analyze_argument_errors():
         L.analyze(y, u, q=0.0)
     with pytest.raises(ValueError, match="at least"):
         L.analyze(y[:15], u[:15])
-    with pytest.raises(ValueError, match="no finite"):
+    with pytest.raises(ValueError, match="at least one finite score"):
         L.analyze(np.full(60, np.nan), u)
     with pytest.raises(ValueError, match="sigma"):
         L.analyze(y, u, sigma=-1.0)
@@ -514,7 +533,7 @@ def test_analyze_argument_errors():
 
 def test_report_writes_files_and_plot_panels(synthetic_result, tmp_path):
     result, _ = synthetic_result
-    fig = L.plot_landscape(result, gamma_draws=np.array([1, 2, 2, 2, 3]))
+    fig = plots.plot_landscape(result, gamma_draws=np.array([1, 2, 2, 2, 3]))
     assert len([ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]) == 5
     back = L.report(result, tmp_path / "out")
     assert back is result
@@ -523,11 +542,21 @@ def test_report_writes_files_and_plot_panels(synthetic_result, tmp_path):
     header = (tmp_path / "out" / "landscape.csv").read_text().splitlines()[0]
     assert header == ",".join(L.Row._fields)
     with pytest.raises(ValueError, match="gamma_draws"):
-        L.plot_landscape(result, gamma_draws=[np.nan])
+        plots.plot_landscape(result, gamma_draws=[np.nan])
     with pytest.raises(ValueError, match="LandscapeResult"):
-        L.plot_landscape({})
+        plots.plot_landscape({})
     with pytest.raises(ValueError, match="finished result"):
         L.report(result, tmp_path, k=5)
+    # bayesnq.landscape.plot_landscape forwards to the one figure in bayesnq.plots
+    fig = L.plot_landscape(result)
+    assert [ax.get_title() for ax in fig.axes] == [
+        ax.get_title() for ax in plots.plot_landscape(result).axes]
+
+
+def test_import_loads_no_plotting():
+    code = ("import sys, bayesnq.landscape; "
+            "assert not {'matplotlib', 'jax', 'bayesnq.plots'} & set(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # ------------------------------------------------------------------------------------------
