@@ -131,7 +131,9 @@ def test_tiny_sbc(tiny_sbc):
     table = r.table(bins=5)
     assert list(table.index) == list(PARAMETERS)
     assert np.all((table["p_value"] >= 0) & (table["p_value"] <= 1))
-    fig = r.plot()
+    from bayesnq import plots
+
+    fig = plots.plot_sbc(r)
     assert len(fig.axes) >= 4
 
 

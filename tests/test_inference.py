@@ -184,13 +184,17 @@ def test_every_consumer_sums_the_same_censored_likelihood():
         ll = np.asarray(per_run_loglik(nq, a["values"], a["run_index"], t))
         assert ll.shape == (y.size,)
         np.testing.assert_allclose(ll.sum(), per_candidate[j], rtol=1e-12)
-        draws = loglik_draws(tuple(jnp.full(3, x) for x in p), a["values"], a["run_index"], t)
-        np.testing.assert_allclose(np.asarray(draws)[1], ll, rtol=1e-13)
-        values, run_index = runs_beyond(jnp.asarray(y), jnp.asarray(y) > t, t + 1.0)
-        one_per_run = float(per_run_loglik(nq, values, run_index, t).sum())
-        np.testing.assert_allclose(one_per_run, ll.sum(), rtol=1e-12)
-        imp = _censored_log_likelihood(jnp.asarray(y), float(t), *(jnp.full(2, x) for x in p))
-        np.testing.assert_allclose(np.asarray(imp), ll.sum(), rtol=1e-12)
+    # at the middle candidate: stored pointwise values, one entry per run, importance SBC
+    t = float(sp.thresholds[1])
+    a = TailData.build(y, t, minimize=False).arrays()
+    ll = np.asarray(per_run_loglik(nq, a["values"], a["run_index"], t))
+    draws = loglik_draws(tuple(jnp.full(2, x) for x in p), a["values"], a["run_index"], t)
+    np.testing.assert_allclose(np.asarray(draws)[1], ll, rtol=1e-13)
+    values, run_index = runs_beyond(jnp.asarray(y), jnp.asarray(y) > t, t + 1.0)
+    one_per_run = float(per_run_loglik(nq, values, run_index, t).sum())
+    np.testing.assert_allclose(one_per_run, ll.sum(), rtol=1e-12)
+    imp = _censored_log_likelihood(jnp.asarray(y), t, *(jnp.full(2, x) for x in p))
+    np.testing.assert_allclose(np.asarray(imp), ll.sum(), rtol=1e-12)
 
 
 def coverage_over_seeds(n, sigma, seeds=range(20)):

@@ -241,7 +241,7 @@ def test_stacking_weights():
     "kwargs, match",
     [
         (dict(threshold="best"), "threshold"),
-        (dict(threshold=[0.5]), "at least 2"),
+        (dict(threshold=[0.5]), "2 or more"),
         (dict(threshold=[0.5, 2.0]), "threshold"),
         (dict(threshold=[0.5, float("nan")]), "threshold"),
     ],
@@ -290,7 +290,7 @@ def test_cli_thresholds(tmp_path, monkeypatch, comparison, regime, capsys):
         seen.update(kwargs, thresholds=list(thresholds))
         return comparison
 
-    monkeypatch.setattr(criteria, "compare_thresholds", stand_in)
+    monkeypatch.setattr(bayesnq, "compare_thresholds", stand_in)
     out = tmp_path / "out"
     code = cli.main(["thresholds", str(path), "--thresholds", "0.6", str(tau), "0.75",
                      "--chains", "1", "--out", str(out)])

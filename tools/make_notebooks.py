@@ -117,7 +117,7 @@ CALIBRATION = [
     "true parameter among the posterior draws is recorded. Calibrated ranks are uniform: "
     "the ECDF differences stay inside the simultaneous bands.",
     "sbc = calibration.sbc(n=48, seed=0, **SBC)\nsbc.table(bins=5 if not FULL else 20)",
-    "sbc.plot()",
+    "plots.plot_sbc(sbc)",
     "md:## Coverage of the bands on real data\n\nSubsamples of n runs are drawn without "
     "replacement from the full search and fitted at the paper's thresholds (DeBERTaV3 0.89, "
     "AlexNet 0.50). A band at level l should miss the full data's empirical median tuning "

@@ -58,11 +58,6 @@ class SBCResult:
                                     for k in df.index]
         return df
 
-    def plot(self, **kwargs):
-        """ECDF-difference plots of the scaled ranks with simultaneous bands."""
-        from bayesnq import plots  # presentation, loaded on demand
-
-        return plots.plot_sbc(self, **kwargs)
 
 
 @dataclass

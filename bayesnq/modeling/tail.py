@@ -50,6 +50,8 @@ class TailData:
         in_tail = oy > t
         lo, hi = bounds if bounds is not None else (None, None)
         best_bound = lo if minimize else hi
+        if best_bound is not None and not np.isfinite(best_bound):
+            best_bound = None  # an infinite bound says nothing about beta
         bound = None if best_bound is None else direction.orient(float(best_bound), minimize)
         tail = oy[in_tail]
         scale = float(tail.max() - t)

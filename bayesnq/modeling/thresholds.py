@@ -102,8 +102,8 @@ def default_thresholds(values, *, minimize=False, n=16, tail_fractions=DEFAULT_T
     np.ndarray
         Candidates in ascending score order.
     """
-    if isinstance(values, Scores):
-        minimize = values.minimize
+    if isinstance(values, Scores):  # a Scores' own direction rules
+        values, minimize = values.values, values.minimize
     y = np.asarray(values, dtype=float)
     if y.ndim != 1 or y.size < 4:
         raise ValueError(f"values must be a 1-D array of at least 4 scores, got shape {y.shape}")
