@@ -17,7 +17,7 @@ Prints one markdown table: for gamma in {1, 2, 5, 10} x s = sigma/(beta - alpha)
 * ``lp/log_ndtr``: ``log_prob`` time over ``jax.scipy.special.log_ndtr`` on the same points;
 * ``icdf``: jitted ``icdf`` on N/10 probabilities spread over (0, 1);
 * ``table``: whether each call of one parameter set was served by its per-call table
-  (``bayesnq.distribution._tabulated_log``, used for batches of at least 8,192 points);
+  (``bayesnq.distributions.tables``, used for batches of at least 8,192 points);
   the script stops if one was not;
 * ``max|dlog pdf| vs opda``: max |bayesnq log_prob - log(opda pdf)| inside [alpha, beta],
   where opda is meant to be usable (outside, its tails are wrong; see
@@ -52,7 +52,8 @@ jax.config.update("jax_enable_x64", True)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bayesnq.distribution import NoisyQuadratic, _table_plan  # noqa: E402
+from bayesnq.distributions import NoisyQuadratic  # noqa: E402
+from bayesnq.distributions.tables import uses_table  # noqa: E402
 
 GAMMAS = (1, 2, 5, 10)
 RELATIVE_NOISE = (1e-3, 0.05, 0.5)
@@ -110,8 +111,9 @@ _log_cdf_pointwise = _mapped("log_cdf", pointwise=True)
 def _tabulated(a, b, c, o, chunks):
     """Whether the pdf and both probabilities of each chunk are tabulated (one distribution)."""
     def one(y):
-        v, u = NoisyQuadratic(a, b, c, o)._standardize(y)
-        return jnp.stack([_table_plan(which, v, u, 0.5 * c, o / (b - a))[-1]
+        # the standardized point of the maximize form, v = (beta - y)/w, and u = 1 - v
+        v, u = (b - y) / (b - a), (y - a) / (b - a)
+        return jnp.stack([uses_table(which, v, u, 0.5 * c, o / (b - a))
                           for which in ("pdf", "le", "ge")])
 
     return jnp.all(jax.lax.map(one, chunks))

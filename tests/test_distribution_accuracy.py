@@ -13,7 +13,6 @@ looser.
 """
 
 import csv
-import pathlib
 
 import jax
 import jax.numpy as jnp
@@ -24,52 +23,12 @@ import pytest
 numpyro.enable_x64()
 jax.config.update("jax_enable_x64", True)
 
-from bayesnq.distribution import NoisyQuadratic, Quadratic  # noqa: E402
+from bayesnq.distributions import NoisyQuadratic, Quadratic  # noqa: E402
+from helpers import (  # noqa: E402
+    ABS_TOL, EPS, EXTRA, EXTRA_CSV, LOG_COLUMNS, NOISELESS, NOISY, REL_TOL, SHARED,
+    SHARED_CSV, assert_logs_close, describe_row, select)
 
-REFERENCE_DIR = pathlib.Path(__file__).parent / "reference"
-SHARED_CSV = REFERENCE_DIR / "nq_reference_values.csv"
-EXTRA_CSV = REFERENCE_DIR / "nq_extra_reference.csv"
-
-ABS_TOL = 1e-9
-REL_TOL = 1e-12
-LOG_COLUMNS = ("logpdf", "logcdf", "logsf")
 METHODS = {"logpdf": "log_prob", "logcdf": "log_cdf", "logsf": "log_sf"}
-EPS = np.finfo(float).eps
-FLOAT_COLUMNS = ("a", "b", "c", "o", "s", "y", "cdf", "sf", "pdf") + LOG_COLUMNS
-
-
-# ----------------------------------------------------------------------------- loading
-
-
-def _load(path):
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = {"file": np.array([path.name] * len(rows))}
-    out["id"] = np.array([int(r["id"]) for r in rows])
-    out["convex"] = np.array([r["convex"] == "True" for r in rows])
-    out["location"] = np.array([r["location"] for r in rows])
-    for col in FLOAT_COLUMNS:
-        out[col] = np.array([float(r[col]) for r in rows])
-    for col in ("opda_cdf", "opda_pdf"):
-        if rows and col in rows[0]:
-            out[col] = np.array([float(r[col]) if r[col] != "" else np.nan for r in rows])
-    return out
-
-
-def _select(table, mask):
-    return {k: v[mask] for k, v in table.items()}
-
-
-def _concat(*tables):
-    keys = set.intersection(*(set(t) for t in tables))
-    return {k: np.concatenate([t[k] for t in tables]) for k in keys}
-
-
-SHARED = _load(SHARED_CSV)
-EXTRA = _load(EXTRA_CSV)
-ALL = _concat(SHARED, EXTRA)
-NOISY = _select(ALL, ALL["o"] > 0)
-NOISELESS = _select(ALL, ALL["o"] == 0)
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -114,42 +73,6 @@ def evaluate(table, kind="noisy"):
     return got
 
 
-def _describe(table, i):
-    return (
-        f"{table['file'][i]}#{table['id'][i]} "
-        f"{'min' if table['convex'][i] else 'max'} a={table['a'][i]!r} b={table['b'][i]!r}"
-        f" c={table['c'][i]!r} o={table['o'][i]!r} (s={table['s'][i]:g})"
-        f" y={table['y'][i]!r} [{table['location'][i]}]"
-    )
-
-
-def assert_logs_close(table, got, label, n_worst=15):
-    """All rows within max(ABS_TOL, REL_TOL*|ref|); list the worst rows otherwise."""
-    problems = []
-    for col in LOG_COLUMNS:
-        ref = table[col]
-        val = got[col]
-        err = np.abs(val - ref)
-        tol = np.maximum(ABS_TOL, REL_TOL * np.abs(ref))
-        ratio = np.where(np.isfinite(val), err / tol, np.inf)
-        for i in np.nonzero(~(ratio <= 1.0))[0]:
-            problems.append((ratio[i], col, i, ref[i], val[i], err[i]))
-    if problems:
-        problems.sort(key=lambda p: -p[0])
-        counts = {col: sum(p[1] == col for p in problems) for col in LOG_COLUMNS}
-        lines = [
-            f"{label}: {len(problems)} values out of tolerance "
-            f"(max({ABS_TOL:g} abs, {REL_TOL:g} rel)) in {len(table['y'])} rows; "
-            f"per column {counts}; worst {min(n_worst, len(problems))}:"
-        ]
-        for ratio, col, i, ref, val, err in problems[:n_worst]:
-            lines.append(
-                f"  {col}: ref={ref!r} got={val!r} err={err:.3g} ({ratio:.3g}x tol)"
-                f"  {_describe(table, i)}"
-            )
-        pytest.fail("\n".join(lines), pytrace=False)
-
-
 # ----------------------------------------------------------------------------- values
 
 
@@ -174,8 +97,8 @@ def test_reference_files_are_sane():
 
 @pytest.mark.parametrize("name", ["shared", "extra"])
 def test_log_functions_match_reference(name):
-    table = _select(NOISY, NOISY["file"] == {"shared": SHARED_CSV.name,
-                                              "extra": EXTRA_CSV.name}[name])
+    table = select(NOISY, NOISY["file"] == {"shared": SHARED_CSV.name,
+                                             "extra": EXTRA_CSV.name}[name])
     got = evaluate(table)
     assert_logs_close(table, got, f"NoisyQuadratic vs {name} reference")
 
@@ -195,7 +118,7 @@ def test_cdf_matches_reference_in_linear_space():
         tol = np.maximum(ABS_TOL, REL_TOL * np.abs(table["logcdf"][m])) * 1.001 + 4 * EPS
         for j in np.nonzero(~(rel <= tol))[0]:
             problems.append((rel[j] / tol[j], f"cdf: ref={ref[j]!r} got={got[j]!r}"
-                             f" rel={rel[j]:.3g} at {_describe(table, idx[j])}"))
+                             f" rel={rel[j]:.3g} at {describe_row(table, idx[j])}"))
     problems.sort(key=lambda p: -p[0])
     assert not problems, f"{len(problems)} cdf values out of tolerance, worst:\n" + "\n".join(
         p[1] for p in problems[:10])
@@ -268,7 +191,7 @@ def test_gradients_finite_at_every_reference_row(method):
         g = [np.asarray(x) for x in grads(*_args(NOISY, m))]
         for name, gi in zip(PARAM_NAMES, g):
             for j in np.nonzero(~np.isfinite(gi))[0]:
-                bad.append(f"d{method}/d{name}={gi[j]!r} at {_describe(NOISY, idx[j])}")
+                bad.append(f"d{method}/d{name}={gi[j]!r} at {describe_row(NOISY, idx[j])}")
     assert not bad, f"{len(bad)} non-finite gradients, first 15:\n" + "\n".join(bad[:15])
 
 
@@ -317,7 +240,7 @@ def test_gradients_match_central_differences(method):
                 problems.append(
                     f"d{method}/d{name}: grad={ad[p][j]!r} fd={fd[j]!r}"
                     f" rel={err[j] / max(abs(ad[p][j]), 1e-300):.2e}"
-                    f" at {_describe(t, idx[j])}")
+                    f" at {describe_row(t, idx[j])}")
     assert not problems, (f"{len(problems)} gradient mismatches, first 15:\n"
                           + "\n".join(problems[:15]))
 
@@ -345,7 +268,7 @@ def test_y_gradients_of_log_tails_equal_the_hazards():
             tol = 1e-6 * np.abs(expect) + 1e-12 * scale
             for j in np.nonzero(~(err <= tol))[0]:
                 problems.append(f"d{name}/dy: grad={got[j]!r} expected={expect[j]!r}"
-                                f" at {_describe(t, idx[j])}")
+                                f" at {describe_row(t, idx[j])}")
     assert not problems, f"{len(problems)} mismatches, first 15:\n" + "\n".join(problems[:15])
 
 

@@ -22,7 +22,8 @@ from jax.scipy.stats import norm
 numpyro.enable_x64()
 jax.config.update("jax_enable_x64", True)
 
-from bayesnq.distribution import NoisyQuadratic, Quadratic, standardized_logs  # noqa: E402
+from bayesnq.distributions import NoisyQuadratic, Quadratic  # noqa: E402
+from bayesnq.distributions.standardized import standardized_logs  # noqa: E402
 
 SETTINGS = settings(max_examples=50, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""Many points of one distribution: the tabulated path (``distribution._tabulated_log``).
+"""Many points of one distribution: the tabulated path (``distributions.tables``).
 
 A batch of at least ``_TABLE_MIN_POINTS`` points with one parameter set is evaluated from a
 Chebyshev table of each output, built per call from the quadrature, instead of one
@@ -22,12 +22,11 @@ from hypothesis import strategies as st
 numpyro.enable_x64()
 jax.config.update("jax_enable_x64", True)
 
-from bayesnq import distribution as D  # noqa: E402
-from bayesnq.distribution import NoisyQuadratic  # noqa: E402
-from test_distribution_accuracy import (  # noqa: E402
-    ABS_TOL, LOG_COLUMNS, NOISY, REL_TOL, assert_logs_close)
+from bayesnq.distributions import NoisyQuadratic  # noqa: E402
+from bayesnq.distributions import tables as T  # noqa: E402
+from helpers import ABS_TOL, LOG_COLUMNS, NOISY, REL_TOL, assert_logs_close  # noqa: E402
 
-M = D._TABLE_MIN_POINTS
+M = T._TABLE_MIN_POINTS
 WHICH = ("pdf", "le", "ge")
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -53,7 +52,7 @@ def _used(a, b, c, o, y, minimize):
     """Whether each output (pdf, le, ge) is tabulated for these points."""
     v, u = NoisyQuadratic(a, b, c, o, minimize=minimize)._standardize(y)
     w = b - a
-    return jnp.stack([D._table_plan(which, v, u, 0.5 * c, o / w)[-1] for which in WHICH])
+    return jnp.stack([T.uses_table(which, v, u, 0.5 * c, o / w) for which in WHICH])
 
 
 @partial(jax.jit, static_argnames="minimize")
@@ -108,7 +107,7 @@ def test_tables_match_reference():
 
 def test_tables_are_used_over_their_range():
     """Across k in (0.025, 50) and s in (1e-12, 300), every table passes its own check."""
-    build = jax.jit(D._table_build, static_argnums=0)
+    build = jax.jit(T._table_build, static_argnums=0)
     failed = [(which, k, s)
               for k in np.geomspace(0.026, 49.0, 7)
               for s in np.geomspace(1.1e-12, 290.0, 9)
