@@ -23,8 +23,8 @@ __version__ = "0.2.0"
 
 # public name -> module that defines it
 _NAMES = {
-    "NoisyQuadratic": "bayesnq.distribution",  # TRANSITION
-    "Quadratic": "bayesnq.distribution",  # TRANSITION
+    "NoisyQuadratic": "bayesnq.distributions",
+    "Quadratic": "bayesnq.distributions",
     "Scores": "bayesnq.data",
     "load_scores": "bayesnq.data",
     "check_tail": "bayesnq.data",

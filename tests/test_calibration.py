@@ -157,6 +157,7 @@ def test_sbc_importance_uses_the_same_replicates(tiny_sbc):
         calibration.sbc_importance(replicates=1, draws=1)
 
 
+@pytest.mark.slow  # subprocesses and a Dask cluster: the slow tier
 def test_sbc_is_reproducible_per_replicate(tiny_sbc, tmp_path):
     # replicate i depends only on (seed, i): the first two of three are the same
     r = calibration.sbc(replicates=2, seed=5, path=tmp_path / "a.jsonl", **TINY)
@@ -174,6 +175,7 @@ def test_stream_rejects_other_settings(tmp_path):
         calibration.sbc(replicates=1, path=path, **TINY)
 
 
+@pytest.mark.slow  # subprocesses and a Dask cluster: the slow tier
 def test_resume_after_kill(tiny_sbc, tmp_path):
     """A study killed midway resumes where it stopped and ends as an uninterrupted run."""
     path = tmp_path / "killed.jsonl"
@@ -217,6 +219,7 @@ def test_resume_after_kill(tiny_sbc, tmp_path):
     assert len(lines) == 7 and sorted(json.loads(x)["replicate"] for x in lines[1:]) == list(range(6))
 
 
+@pytest.mark.slow  # subprocesses and a Dask cluster: the slow tier
 def test_dask_local_cluster_two_workers(tiny_sbc, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

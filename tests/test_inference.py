@@ -80,6 +80,7 @@ def test_summary_table(sim_fit):
     assert df.attrs["threshold"] == tau
 
 
+@pytest.mark.slow  # full fits: the slow tier
 def test_truncated_likelihood_alone_leaves_alpha_unidentified():
     """Beyond tau, the truncated density barely depends on alpha; the censored term does."""
     y, tau = simulate(2)
@@ -94,6 +95,7 @@ def test_truncated_likelihood_alone_leaves_alpha_unidentified():
     assert float(jnp.ptp(censored)) > 50.0  # the binomial term pins alpha down
 
 
+@pytest.mark.slow  # full fits: the slow tier
 def test_minimize_is_the_mirror_image():
     y, tau = simulate(3, n=200)
     kw = dict(num_chains=1, num_warmup=150, num_samples=150, progress_bar=False, check=False)
@@ -106,6 +108,7 @@ def test_minimize_is_the_mirror_image():
     assert fmin.best_name == "alpha"
 
 
+@pytest.mark.slow  # full fits: the slow tier
 def test_integer_gamma_mode_and_bounds():
     y, tau = simulate(4, n=200)
     f = bayesnq.fit(y, threshold=tau, n_hyperparameters=4, gamma="integer", num_chains=1,
@@ -288,6 +291,7 @@ def test_beta_coordinate_keeps_the_prior_of_beta(bound, sigma_rel):
     assert -3.0 < t_best <= 0.0, t_best
 
 
+@pytest.mark.slow  # full fits: the slow tier
 def test_fits_of_the_same_shapes_share_one_compiled_sampler():
     """The data reach the sampler as arguments: new values of the same shapes compile nothing.
 

@@ -23,7 +23,13 @@ def check_outputs(nb):
             assert len(images) == 1, (c.source, len(images))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+# the threshold and calibration notebooks fit many models: they run in the slow tier
+SLOW_NOTEBOOKS = ("02-thresholds.ipynb", "03-calibration.ipynb")
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow)
+                                  if p.name in SLOW_NOTEBOOKS else p for p in NOTEBOOKS],
+                         ids=lambda p: p.name)
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=900, kernel_name="python3",

@@ -86,6 +86,7 @@ def test_body_marginal_is_the_dirichlet_multinomial():
     assert body_log_marginal([], []) == 0.0
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_marginal_over_thresholds_matches_term_by_term(regime):
     y, _ = regime
     grid = default_thresholds(y, n=6)
@@ -122,6 +123,7 @@ def test_default_thresholds_tail_fractions():
 # ----------------------------------------------------------------------------- tau inferred
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_posterior_over_tau_covers_truth(auto_fit, regime):
     _, tau = regime
     ok, p = covered(auto_fit, tau)
@@ -129,6 +131,7 @@ def test_posterior_over_tau_covers_truth(auto_fit, regime):
     assert p["probability"].sum() == pytest.approx(1.0)
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_beta_gamma_recovered_without_picking_tau(auto_fit):
     d = auto_fit.draws()
     for name in ("beta", "gamma"):
@@ -136,6 +139,7 @@ def test_beta_gamma_recovered_without_picking_tau(auto_fit):
         assert lo <= TRUTH[name] <= hi, (name, lo, hi)
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_tau_draws_and_summary(auto_fit, regime):
     y, _ = regime
     post = auto_fit.idata.posterior
@@ -160,6 +164,7 @@ def test_tau_draws_and_summary(auto_fit, regime):
     assert np.median(np.abs(tm - share)) < 0.06
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_minimize_threshold_grid_is_mirrored(regime):
     y, tau = regime
     grid = [0.65, tau, 0.75]
@@ -170,6 +175,7 @@ def test_minimize_threshold_grid_is_mirrored(regime):
     np.testing.assert_allclose(b.user_thresholds, -a.user_thresholds)
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_integer_gamma_with_inferred_threshold(regime):
     y, tau = regime
     f = quiet_fit(y, threshold=[0.6, tau, 0.75], n_hyperparameters=3, gamma="integer",
@@ -182,6 +188,7 @@ def test_integer_gamma_with_inferred_threshold(regime):
     assert np.all(np.asarray(post["alpha"]) < np.asarray(post["beta"]))
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_plot_threshold_probabilities(auto_fit):
     import matplotlib.pyplot as plt
 
@@ -193,6 +200,7 @@ def test_plot_threshold_probabilities(auto_fit):
 # ----------------------------------------------------------------------------- criteria
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_compare_thresholds_table(comparison, regime):
     _, tau = regime
     t = comparison.table
@@ -213,6 +221,7 @@ def test_compare_thresholds_table(comparison, regime):
     assert set(comparison.fits) == set(t["threshold"])
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_stacked_tuning_curve_and_stability_plot(comparison):
     import matplotlib.pyplot as plt
 
@@ -280,6 +289,7 @@ def test_threshold_probabilities_needs_inferred_threshold(regime):
 # ----------------------------------------------------------------------------- CLI
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_cli_thresholds(tmp_path, monkeypatch, comparison, regime, capsys):
     y, tau = regime
     path = tmp_path / "scores.txt"
@@ -303,6 +313,7 @@ def test_cli_thresholds(tmp_path, monkeypatch, comparison, regime, capsys):
     assert seen["num_chains"] == 1 and seen["thresholds"] == [0.6, tau, 0.75]
 
 
+@pytest.mark.slow  # threshold fits: the slow tier
 def test_cli_fit_threshold_auto(tmp_path, monkeypatch, auto_fit, regime, capsys):
     y, _ = regime
     path = tmp_path / "scores.txt"

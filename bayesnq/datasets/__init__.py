@@ -27,7 +27,7 @@ from importlib import resources
 
 import numpy as np
 
-from bayesnq.data import Scores, reduce_curves as _reduce_curves
+from bayesnq.data import Scores, reduce_curves
 
 __all__ = ["names", "canonical_name", "load", "arrays", "info"]
 
@@ -224,7 +224,7 @@ def load(name: str, metric: str = "accuracy") -> Scores:
 
     curve_values = 1.0 - acc if minimize else acc
     curves = _split(curve_values, budgets, offsets)
-    values, failed = _reduce_curves(curves, minimize, "best")
+    values, failed = reduce_curves(curves, minimize, "best")
     worst = 1.0 if minimize else 0.0
     values[failed] = worst
     rule = f"score = {'min' if minimize else 'max'} of {metric_text} over the learning curve (evaluated {over})"
