@@ -54,7 +54,7 @@ from scipy.special import logsumexp, softmax
 
 from bayesnq import arviz_compat, curves
 from bayesnq.data import as_scores
-from bayesnq.inference.fit import check_settings, fit_at_threshold
+from bayesnq.inference.fit import check_best_finite, check_settings, fit_at_threshold
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB
 from bayesnq.inference.posterior import pointwise_loglik
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, parse_threshold,
@@ -234,6 +234,7 @@ def compare_thresholds(
                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                    target_accept_prob=TARGET_ACCEPT_PROB)
     y = np.asarray(scores.values, dtype=float)
+    check_best_finite(y, minimize)
     if thresholds is None:
         grid = parse_threshold("auto", y, minimize=minimize, n_auto=8)
     else:

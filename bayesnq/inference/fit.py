@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bayesnq import direction
 from bayesnq.data import as_scores
 from bayesnq.inference.idata import build_idata, posterior_names
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
@@ -21,7 +22,7 @@ from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial
                               predictive as spliced_predictive, tail_model, threshold_model)
 from bayesnq.validation import check_bool, check_choice, check_int, check_real
 
-__all__ = ["fit", "check_settings"]
+__all__ = ["fit", "check_settings", "check_best_finite"]
 
 GAMMA_MODES = ("continuous", "integer")
 
@@ -89,6 +90,7 @@ def fit(
     bounds = data_obj.bounds if any(b is not None for b in data_obj.bounds) else None
     n_hyperparameters = data_obj.n_hyperparameters
     values = np.asarray(data_obj.values, dtype=float)
+    check_best_finite(values, minimize)
     threshold = parse_threshold(threshold, values, minimize=minimize)
     check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
@@ -103,6 +105,22 @@ def fit(
     if np.ndim(threshold) == 1:
         return _fit_over_thresholds(data_obj, values, threshold, **settings)
     return fit_at_threshold(data_obj, values, threshold, **settings)
+
+
+def check_best_finite(values, minimize):
+    """Refuse an infinitely good score: it lies beyond every threshold and has no density.
+
+    An infinitely *bad* score (a failed run under the worst-score rule) is fine: it is
+    censored like every run short of the threshold.
+    """
+    best = direction.orient(values, minimize)
+    bad = np.flatnonzero(np.isposinf(best))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"scores must be finite where they are better than the threshold, got "
+            f"scores[{i}]={float(values[i])!r} ({bad.size} such score(s)); an infinitely "
+            "good score has no density: drop it, or give failed runs the worst score")
 
 
 def check_settings(*, gamma, n_hyperparameters, num_chains, num_warmup, num_samples, seed,

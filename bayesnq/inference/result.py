@@ -16,8 +16,11 @@ from bayesnq.modeling import PARAMETERS, TailData
 __all__ = ["Fit", "DiagnosticsWarning"]
 
 
+MISFIT_P = 1e-6  # LOO-PIT KS p-value below which a fit's tail is reported as a misfit
+
+
 class DiagnosticsWarning(UserWarning):
-    """A fit failed one of its convergence checks."""
+    """A fit failed one of its checks (convergence, or the tail's fit)."""
 
 
 @dataclass
@@ -84,8 +87,26 @@ class Fit:
             "chains": int(n_chains),
         }
 
-    def check(self, max_rhat=1.01, min_ess=400) -> list[str]:
-        """Warn about failed convergence checks; returns the list of problems."""
+    def check(self, max_rhat=1.01, min_ess=400, min_pit_p=MISFIT_P) -> list[str]:
+        """Warn about failed checks; returns the list of problems.
+
+        Convergence: r-hat at most ``max_rhat`` and bulk ESS at least ``min_ess`` for every
+        parameter, no divergent transitions. Fit: the LOO-PIT of the tail runs
+        (:meth:`loo_pit`) must not reject uniformity at ``min_pit_p`` (a KS p-value this
+        small means the noisy quadratic does not describe the tail: most often the wrong
+        direction, e.g. ``minimize=True`` for an accuracy); warned separately, with what
+        to try.
+        """
+        pit = self.loo_pit()
+        misfit = []
+        if pit["n"] >= 5 and pit["ks_p_value"] < min_pit_p:
+            flip = "False" if self.minimize else "True"
+            misfit.append(f"LOO-PIT KS p = {pit['ks_p_value']:.2g} over {pit['n']} tail runs")
+            warnings.warn(
+                f"fit check: the tail does not fit the noisy quadratic ({misfit[0]}). If "
+                f"{'higher' if self.minimize else 'lower'} scores are better, fit again with "
+                f"minimize={flip}; otherwise try a threshold deeper in the tail.",
+                DiagnosticsWarning, stacklevel=3)
         diag = self.diagnostics()
         problems = []
         fixed_gamma = self.gamma_mode == "integer"
@@ -108,7 +129,7 @@ class Fit:
                 DiagnosticsWarning,
                 stacklevel=3,
             )
-        return problems
+        return problems + misfit
 
     # ------------------------------------------------------------ summaries
     def summary(self, ci=0.9):
