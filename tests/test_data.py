@@ -544,6 +544,88 @@ class TestOtherSources:
             load_scores(tmp_path / "x.parquet")
 
 
+class TestFileProblems:
+    """Issue 24: a bad file is a message naming the file, the line and what is wrong."""
+
+    @pytest.mark.parametrize("suffix, what", [(".csv", "CSV"), (".jsonl", "JSON Lines"),
+                                              (".json", "JSON"), (".txt", r"\.txt")])
+    def test_binary_garbage_is_not_a_text_file(self, tmp_path, suffix, what):
+        p = tmp_path / f"g{suffix}"
+        p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+        with pytest.raises(ValueError, match=rf"source: .*g{re.escape(suffix)} is not a text {what} "
+                           r"file: byte 0x89 at offset 0 is not UTF-8") as info:
+            load_scores(p)
+        assert not isinstance(info.value, UnicodeDecodeError)
+
+    def test_invalid_utf8_later_in_the_file_and_nul_bytes(self, tmp_path):
+        p = tmp_path / "latin1.csv"
+        p.write_bytes("name,acc\ncaf\u00e9,0.8\n".encode("latin-1"))
+        with pytest.raises(ValueError, match=r"latin1.csv is not a text CSV file: byte 0xe9 at "
+                           r"offset 12 is not UTF-8"):
+            load_scores(p, "acc")
+        (tmp_path / "nul.csv").write_bytes(b"acc\n0.5\x00\n")
+        with pytest.raises(ValueError, match=r"nul.csv is not a text CSV file: it holds a NUL "
+                           r"byte at offset 7"):
+            load_scores(tmp_path / "nul.csv")
+        (tmp_path / "g.npy").write_bytes(b"not numpy at all")
+        with pytest.raises(ValueError, match=r"source: .*g.npy is not a NumPy .npy file"):
+            load_scores(tmp_path / "g.npy")
+
+    def test_byte_order_mark_is_stripped(self, tmp_path):
+        bom = b"\xef\xbb\xbf"
+        (tmp_path / "b.csv").write_bytes(bom + b"accuracy,lr\n0.8,1\n0.9,2\n")
+        s = load_scores(tmp_path / "b.csv", "accuracy")
+        assert s.values.tolist() == [0.8, 0.9] and list(s.configs) == ["lr"]
+        (tmp_path / "b.jsonl").write_bytes(bom + b'{"acc": 0.8}\n{"acc": 0.9}\n')
+        assert load_scores(tmp_path / "b.jsonl", "acc").values.tolist() == [0.8, 0.9]
+        (tmp_path / "b.json").write_bytes(bom + b"[0.8, 0.9]")
+        assert load_scores(tmp_path / "b.json").values.tolist() == [0.8, 0.9]
+        (tmp_path / "b.txt").write_bytes(bom + b"0.8\n0.9\n")
+        assert load_scores(tmp_path / "b.txt").values.tolist() == [0.8, 0.9]
+
+    def test_csv_line_numbers_count_blank_lines(self, tmp_path):
+        (tmp_path / "r.csv").write_text("a,b\n\n1,2\n\n3\n")
+        with pytest.raises(ValueError, match=r"r.csv line 5 has 1 fields, the header has 2"):
+            load_scores(tmp_path / "r.csv", "a")
+
+    def test_record_without_the_score_field_names_the_line(self, tmp_path):
+        p = tmp_path / "r.jsonl"
+        p.write_text('{"acc": 0.8, "lr": 1}\n\n{"lr": 2}\n{"acc": null, "lr": 3}\n')
+        with pytest.raises(ValueError, match=r"score: .*r.jsonl line 3 \(1 record of 3\) has no "
+                           r"field 'acc'"):
+            load_scores(p, "acc")
+        with pytest.raises(ValueError, match=r"r.jsonl line 3 .*no field 'acc'"):
+            load_scores(p, "acc", nonfinite="worst")  # missing is not "not finite"
+        p.write_text('{"acc": 0.8}\n{"lr": 2}\n{"lr": 3}\n')
+        with pytest.raises(ValueError, match=r"r.jsonl lines 2, 3 \(2 records of 3\) have no "
+                           r"field 'acc'"):
+            load_scores(p, "acc")
+        (tmp_path / "r.json").write_text(json.dumps([{"acc": 0.8}, {"lr": 2}]))
+        with pytest.raises(ValueError, match=r"r.json, record at index 1 .*no field 'acc'"):
+            load_scores(tmp_path / "r.json", "acc")
+        with pytest.raises(ValueError, match=r"the given records, record at index 0 .*'acc'"):
+            load_scores([{"lr": 1}, {"acc": 0.5}], "acc")
+
+    def test_null_score_still_follows_the_worst_score_rule(self, tmp_path):
+        p = write_jsonl(tmp_path / "r.jsonl", [{"acc": 0.8}, {"acc": None}, {"acc": float("nan")}])
+        with pytest.raises(ValueError, match=r"nonfinite: 2 of 3 scores are not finite"):
+            load_scores(p, "acc")
+        s = load_scores(p, "acc", nonfinite="worst", worst=0.0)
+        assert s.values.tolist() == [0.8, 0.0, 0.0] and s.n_failed == 2
+
+    @pytest.mark.parametrize("bounds, rule", [((1, 0), "with low < high"),
+                                              ((0.5, 0.5), "with low < high"),
+                                              ((0, 1, 2), "of numbers or None"),
+                                              ((0,), "of numbers or None"),
+                                              ("01", "of numbers or None")])
+    def test_bad_bounds_use_the_validation_grammar(self, bounds, rule):
+        message = rf"bounds must be a pair \(low, high\) {rule}, got bounds={re.escape(repr(bounds))}"
+        with pytest.raises(ValueError, match=message):
+            load_scores([0.5, 0.6], bounds=bounds)
+        with pytest.raises(ValueError, match=message):
+            as_scores([0.5, 0.6], bounds=bounds)
+
+
 # --------------------------------------------------------------------------- check_tail
 
 

@@ -57,6 +57,28 @@ def _resolve_worst(values: np.ndarray, ok: np.ndarray, minimize: bool, worst, bo
     return w, f"the worst score {_fmt(w)}"
 
 
+def _check_field_present(records, field: str, where: str) -> None:
+    """A ValueError naming the file, the lines (or indices) and the field when some records
+    lack the score field; a record whose score is null or NaN is not missing (it follows
+    the ``nonfinite`` rule)."""
+    missing = np.flatnonzero([field not in r for r in records])
+    if not missing.size:
+        return
+    path = getattr(records, "path", None)
+    lines = getattr(records, "lines", None)
+    k = _runs(missing.size).replace("run", "record")
+    if path is not None and lines is not None:
+        at = np.asarray(lines)[missing]
+        place = f"{path} line{'s' if at.size > 1 else ''} {_list_indices(at)}"
+    else:
+        source = str(path) if path is not None else where
+        place = f"{source}, record{'s' if missing.size > 1 else ''} at index {_list_indices(missing)}"
+    raise ValueError(
+        f"score: {place} ({k} of {len(records)}) {'have' if missing.size > 1 else 'has'} no "
+        f"field {field!r}; every record needs the score (write null for a failed run)"
+    )
+
+
 def _finish(
     values: np.ndarray,
     curve_failed: np.ndarray | None,
@@ -200,10 +222,13 @@ def load_scores(
     Raises
     ------
     ValueError
-        For an empty source, a missing or non-numeric score column, a missing
-        curve field, a source that is not 1-D, non-finite scores under
-        ``nonfinite="raise"``, or invalid options. Each message names the
-        argument at fault.
+        For an empty source, a file that is not UTF-8 text (a leading
+        byte-order mark is fine), a missing or non-numeric score column, a
+        record without the score field (naming its line; a null score is not
+        missing but non-finite), a missing curve field, a source that is not
+        1-D, non-finite scores under ``nonfinite="raise"``, or invalid options
+        (bounds that are not a pair with low < high, ...). Each message names
+        the argument at fault.
     FileNotFoundError
         When ``source`` is a path to no file.
 
@@ -266,10 +291,13 @@ def load_scores(
             how = ("min" if minimize else "max") if reduce == "best" else "last finite value"
             rule = f"score = {how} of {curve} over the learning curve"
             return _finish(values, no_value, configs, curves, rule=rule, **common)
+        records, read_from = payload, where
         payload = records_to_columns(payload)
         where = f"the records of {where}"
 
     column = pick_score_column(payload, score, where)
+    if kind == "records":
+        _check_field_present(records, column, read_from)
     values = numeric_column(column, payload[column])
     if values.ndim != 1:
         raise ValueError(f"score: column {column!r} must be 1-D, got shape {values.shape}")

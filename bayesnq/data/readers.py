@@ -10,6 +10,7 @@ names the source in messages.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import numbers
 import os
@@ -19,9 +20,43 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FILE_TYPES", "read_source"]
+__all__ = ["FILE_TYPES", "Records", "read_source"]
 
 FILE_TYPES = (".csv", ".jsonl", ".ndjson", ".json", ".npy", ".txt")
+
+
+class Records(list):
+    """Records read from a file: a list of dicts that remembers the file and, for JSON
+    Lines, the line of each record (``lines``; None for a ``.json`` list), so that a
+    message can point at the record at fault."""
+
+    def __init__(self, items, path: Path, lines: list[int] | None = None):
+        super().__init__(items)
+        self.path = path
+        self.lines = lines
+
+
+def _read_text(path: Path, what: str) -> str:
+    """The file's text, decoded as UTF-8 with a leading byte-order mark removed.
+
+    A file that is not UTF-8 text (binary data, another encoding, NUL bytes) is a
+    ValueError naming the file, the byte offset and what the file should be.
+    """
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"source: {path} is not a text {what} file: byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start} is not UTF-8 ({exc.reason}); save it as UTF-8 text"
+        ) from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ValueError(
+            f"source: {path} is not a text {what} file: it holds a NUL byte at offset {nul} "
+            "(binary data); save it as UTF-8 text"
+        )
+    return text
 
 
 def _parse_cell(text: str) -> Any:
@@ -41,8 +76,12 @@ def _parse_cell(text: str) -> Any:
 
 
 def _read_csv(path: Path) -> tuple[str, Any]:
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(_read_text(path, "CSV"), newline=""))
+    rows, line_of = [], []
+    for r in reader:
+        if any(c.strip() for c in r):
+            rows.append(r)
+            line_of.append(reader.line_num)
     if not rows:
         raise ValueError(f"source: {path} is empty (no scores)")
     first = [_parse_cell(c) for c in rows[0]]
@@ -60,7 +99,7 @@ def _read_csv(path: Path) -> tuple[str, Any]:
     if len(rows) == 1:
         raise ValueError(f"source: {path} has a header but no rows (empty input)")
     columns: dict[str, list] = {h: [] for h in header}
-    for lineno, row in enumerate(rows[1:], start=2):
+    for lineno, row in zip(line_of[1:], rows[1:]):
         if len(row) != len(header):
             raise ValueError(
                 f"source: {path} line {lineno} has {len(row)} fields, the header has {len(header)}"
@@ -72,42 +111,43 @@ def _read_csv(path: Path) -> tuple[str, Any]:
 
 def _read_txt(path: Path) -> tuple[str, Any]:
     values = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            s = line.split("#", 1)[0].strip()
-            if not s:
-                continue
-            try:
-                values.append(float(s))
-            except ValueError:
-                raise ValueError(
-                    f"source: {path} line {lineno} is not a number: {s!r} (expected one score per line)"
-                ) from None
+    for lineno, line in enumerate(_read_text(path, ".txt").splitlines(), start=1):
+        s = line.split("#", 1)[0].strip()
+        if not s:
+            continue
+        try:
+            values.append(float(s))
+        except ValueError:
+            raise ValueError(
+                f"source: {path} line {lineno} is not a number: {s!r} (expected one score per line)"
+            ) from None
     return "values", values
 
 
-def _classify_json_list(items: list, where: str) -> tuple[str, Any]:
+def _classify_json_list(items: list, path: Path, lines: list[int] | None = None) -> tuple[str, Any]:
+    where = str(path)
     if all(isinstance(x, Mapping) for x in items):
-        return "records", items
+        return "records", Records(items, path, lines)
     if all(x is None or (isinstance(x, numbers.Real) and not isinstance(x, bool)) for x in items):
         return "values", items
     raise ValueError(f"source: {where} must hold either JSON objects (one per run) or numbers, not a mix")
 
 
 def _read_json(path: Path) -> tuple[str, Any]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
+    json_file = path.suffix.lower() == ".json"
+    text = _read_text(path, "JSON" if json_file else "JSON Lines")
+    if json_file:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError:
             doc = None
         else:
             if isinstance(doc, list):
-                return _classify_json_list(doc, str(path))
+                return _classify_json_list(doc, path)
             if isinstance(doc, Mapping):
                 return "columns", doc
             raise ValueError(f"source: {path} holds a single {type(doc).__name__}, not runs")
-    items = []
+    items, lines = [], []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -115,11 +155,15 @@ def _read_json(path: Path) -> tuple[str, Any]:
             items.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise ValueError(f"source: {path} line {lineno} is not valid JSON ({exc.msg})") from None
-    return _classify_json_list(items, str(path))
+        lines.append(lineno)
+    return _classify_json_list(items, path, lines)
 
 
 def _read_npy(path: Path) -> tuple[str, Any]:
-    arr = np.load(path, allow_pickle=False)
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"source: {path} is not a NumPy .npy file of numbers (numpy.load: {exc})") from None
     if arr.dtype.names:
         return "columns", {k: arr[k] for k in arr.dtype.names}
     return "values", arr
