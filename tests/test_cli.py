@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -135,7 +138,8 @@ def test_default_data(tmp_path, monkeypatch):
         ('data = "x"\nthreshold = "high"\n', r"threshold must be a finite number or \"auto\", got 'high'"),
         ('data = "x"\nminimize = "yes"\n', r"minimize must be true or false"),
         ('data = "x"\nchains = 0\n', r"chains must be >= 1, got 0"),
-        ('data = "x"\nbounds = [0]\n', r"bounds must be a list \[low, high\]"),
+        ('data = "x"\nbounds = [0]\n', r"bounds must be a pair \[low, high\] of numbers, inf "
+         r"or \"none\", got bounds=\[0\]"),
         ('data = "x"\ngamma = "real"\n', r"gamma must be one of \['continuous', 'integer'\]"),
         ("threshold = 0.5\n", r"has no 'data' key"),
         ("data = \n", r"is not valid TOML"),
@@ -146,6 +150,44 @@ def test_spec_errors(tmp_path, text, pattern):
     spec.write_text(text)
     with pytest.raises(ValueError, match=pattern):
         cli.load_spec(spec)
+
+
+@pytest.mark.parametrize(
+    "bounds, pattern",
+    [
+        ("[0, 1, 2]", r"bounds must be a pair \[low, high\] of numbers, inf or \"none\", "
+         r"got bounds=\[0, 1, 2\]"),
+        ("[1, 0]", r"bounds must be a pair \(low, high\) with low < high, got bounds=\[1, 0\]"),
+        ("[0.5, 0.5]", r"bounds must be a pair \(low, high\) with low < high, "
+         r"got bounds=\[0.5, 0.5\]"),
+        ('[0, "one"]', r"bounds must be a pair \[low, high\] of numbers, inf or \"none\", "
+         r"got bounds=\[0, 'one'\]"),
+        ("[nan, 1]", r"bounds must be a pair \[low, high\] of numbers, inf or \"none\", "
+         r"got bounds=\[nan, 1\]"),
+        ("1", r"bounds must be a pair \[low, high\] of numbers, inf or \"none\", got bounds=1"),
+    ],
+)
+def test_spec_bounds_errors_name_the_file_and_value(tmp_path, bounds, pattern):
+    """Issue 24: reversed or 3-element bounds in a spec are refused when the spec is read,
+    in the validation grammar, after the spec file's name."""
+    spec = tmp_path / "bad.toml"
+    spec.write_text(f'data = "deberta-v3"\nthreshold = 0.9\nbounds = {bounds}\n')
+    with pytest.raises(ValueError, match=r"spec file '.*bad.toml': " + pattern):
+        cli.load_spec(spec)
+    with pytest.raises(ValueError, match=r"spec file '.*bad.toml': " + pattern):
+        cli.resolve_settings(parse("fit", str(spec)))
+
+
+def test_reversed_bounds_flag_is_refused_before_loading(tmp_path, capsys):
+    with pytest.raises(cli.UserError, match=r"bounds must be a pair \(low, high\) with low < high, "
+                       r"got bounds=\(1.0, 0.0\)"):
+        cli.resolve_settings(parse("fit", str(tmp_path / "missing.csv"), "--bounds", "1", "0"))
+    for command in (["fit", "deberta-v3", "--threshold", "0.9"], ["landscape", "alexnet"],
+                    ["thresholds", "alexnet"], ["calibrate", "coverage", "alexnet"]):
+        code = cli.main([*command, "--bounds", "0.5", "0.5", "--out", str(tmp_path / "o")])
+        err = capsys.readouterr().err
+        assert code == 2 and "got bounds=(0.5, 0.5)" in err and "Traceback" not in err, command
+    assert not (tmp_path / "o").exists()  # refused before the output folder is made
 
 
 def test_bundled_metric_and_direction():
@@ -252,6 +294,166 @@ def test_landscape_bad_posterior(tmp_path, capsys):
                      "--posterior", str(tmp_path / "bad.nc")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("bayesnq: error: posterior ") and "not a bayesnq fit" in err
+
+
+# ----------------------------------------------------------------------------- output folders
+# Issue 24: problems with the output folder are found before any computing, and one
+# dataset's results are never replaced by another's without --overwrite.
+
+
+def test_unwritable_out_folder_fails_before_fitting(tmp_path, capsys):
+    """A folder under a regular file can never be created (also as root): exit 2 at once,
+    naming the folder, before the fit starts."""
+    data = tiny_scores(tmp_path / "s.txt")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    cli.main(["fit", str(tmp_path / "missing.txt"), "--threshold", "0.5"])  # warm the imports
+    capsys.readouterr()
+    for out in (blocker / "sub", blocker):
+        start = time.perf_counter()
+        code = cli.main(["fit", str(data), "--threshold", "0.75", "--chains", "1", "--warmup",
+                         "20", "--samples", "20", "--no-progress", "--out", str(out)])
+        elapsed = time.perf_counter() - start
+        captured = capsys.readouterr()
+        assert code == 2, captured.err
+        assert captured.err.startswith(f"bayesnq: error: output folder {out} cannot be created "
+                                       f"({blocker} is a file, not a folder)")
+        assert "--out" in captured.err and "Traceback" not in captured.err
+        assert "fitting:" not in captured.out and "posterior summary" not in captured.out
+        assert elapsed < 1.0, elapsed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into a read-only folder")
+def test_read_only_out_folder_fails_before_fitting(tmp_path, capsys):
+    data = tiny_scores(tmp_path / "s.txt")
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        code = cli.main(["fit", str(data), "--threshold", "0.75", "--chains", "1", "--warmup",
+                         "20", "--samples", "20", "--no-progress", "--out", str(out)])
+    finally:
+        out.chmod(0o700)
+    captured = capsys.readouterr()
+    assert code == 2 and f"output folder {out} is not writable" in captured.err
+    assert "fitting:" not in captured.out
+
+
+def test_results_of_another_dataset_are_not_replaced(tmp_path, capsys):
+    """landscape writes a marker naming the data; the same data overwrites; other data is
+    refused before computing unless --overwrite, which replaces the old results."""
+    out = tmp_path / "res"
+    assert cli.main(["landscape", "alexnet", "--out", str(out)]) == 0
+    marker = json.loads((out / outputs.MARKER).read_text())
+    assert marker["source"] == "bundled dataset alexnet (accuracy)" and marker["n_runs"] == 512
+    assert len(marker["scores_sha256"]) == 64 and marker["commands"] == ["landscape"]
+    before = (out / "landscape.json").read_text()
+    capsys.readouterr()
+
+    code = cli.main(["fit", "deberta-v3", "--threshold", "0.89", "--chains", "1", "--warmup",
+                     "20", "--samples", "20", "--no-progress", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2 and "fitting:" not in captured.out
+    assert captured.err.startswith(f"bayesnq: error: output folder {out} holds the results of "
+                                   "another dataset: bundled dataset alexnet (accuracy)")
+    assert "bundled dataset deberta-v3 (accuracy)" in captured.err
+    assert "--out DIR" in captured.err and "--overwrite" in captured.err
+    assert (out / "landscape.json").read_text() == before
+    assert json.loads((out / outputs.MARKER).read_text())["source"] == marker["source"]
+
+    # the same data, by another route (the spec file of alexnet), overwrites as before
+    assert cli.main(["landscape", str(MODELS / "alexnet.toml"), "--out", str(out)]) == 0
+    assert json.loads((out / outputs.MARKER).read_text())["commands"] == ["landscape"]
+
+    assert cli.main(["landscape", "deberta-v3", "--out", str(out), "--overwrite"]) == 0
+    marker = json.loads((out / outputs.MARKER).read_text())
+    assert marker["source"] == "bundled dataset deberta-v3 (accuracy)" and marker["n_runs"] == 1024
+    assert (out / "landscape.json").read_text() != before
+    capsys.readouterr()
+
+
+def test_marker_rules(tmp_path):
+    """Same source or same scores: the same dataset; a folder that holds no results (only a
+    marker) is free; an unreadable marker guards its results; --overwrite removes only
+    bayesnq's result files."""
+    a = {"source": "/data/a.csv", "scores_sha256": "1" * 64, "command": "fit"}
+    out = outputs.prepare_out_dir(tmp_path / "o", a)
+    (out / "summary.csv").write_text("x")
+    (out / "notes.txt").write_text("mine")
+    outputs.prepare_out_dir(out, {**a, "scores_sha256": "2" * 64})  # the file was updated
+    a = {**a, "source": "/moved/a.csv", "scores_sha256": "2" * 64}
+    outputs.prepare_out_dir(out, a)  # a copy of the same scores
+    other = {"source": "/data/b.csv", "scores_sha256": "3" * 64, "command": "landscape"}
+    with pytest.raises(cli.UserError, match=r"holds the results of another dataset: "
+                       r"/moved/a.csv, written by 'bayesnq fit'; this run's data is /data/b.csv"):
+        outputs.prepare_out_dir(out, other)
+    outputs.prepare_out_dir(out, other, overwrite=True)
+    assert not (out / "summary.csv").exists() and (out / "notes.txt").read_text() == "mine"
+    assert json.loads((out / outputs.MARKER).read_text())["source"] == "/data/b.csv"
+    outputs.prepare_out_dir(out, a)  # nothing but the marker (and other files): free
+    (out / "posterior.nc").write_text("x")
+    (out / outputs.MARKER).write_text("{not json")
+    with pytest.raises(cli.UserError, match=r"an unreadable bayesnq-run.json"):
+        outputs.prepare_out_dir(out, a)
+    sbc = outputs.dataset_identity(None, None, "calibrate sbc")
+    with pytest.raises(cli.UserError, match=r"this run's data is simulated searches"):
+        outputs.prepare_out_dir(out, sbc)
+    plain = tmp_path / "plain"  # a folder without a marker is taken as it is
+    plain.mkdir()
+    (plain / "summary.csv").write_text("x")
+    outputs.prepare_out_dir(plain, a)
+    assert (plain / "summary.csv").exists() and (plain / outputs.MARKER).is_file()
+
+
+def test_default_folders_of_files_with_the_same_name_differ(tmp_path, monkeypatch):
+    """Two files both named runs.csv get two default folders; bundled datasets and spec
+    files keep theirs (results/deberta-v3, ...)."""
+    monkeypatch.chdir(tmp_path)
+    folders = []
+    for parent in ("a", "b"):
+        (tmp_path / parent).mkdir()
+        tiny_scores(tmp_path / parent / "runs.txt")
+        s = cli.resolve_settings(parse("fit", f"{parent}/runs.txt"))
+        scores = cli.load_data(s)
+        folders.append(outputs.out_dir(s, scores))
+        assert outputs.result_name(s, scores) == "runs"  # the label stays the file's stem
+    assert folders[0] != folders[1]
+    for folder in folders:
+        assert folder.parent == tmp_path / "results" and re.fullmatch(r"runs-[0-9a-f]{8}", folder.name)
+    again = cli.resolve_settings(parse("fit", str(tmp_path / "a" / "runs.txt")))  # absolute
+    assert outputs.out_dir(again, cli.load_data(again)) == folders[0]
+    for argv, name in ((["fit", "deberta-v3"], "deberta-v3"),
+                       (["fit", "deberta-v3", "--minimize"], "deberta-v3-error"),
+                       (["fit", "alexnet"], "alexnet"),
+                       (["fit", str(MODELS / "deberta-v3-error.toml")], "deberta-v3-error")):
+        s = cli.resolve_settings(parse(*argv))
+        assert outputs.out_dir(s, cli.load_data(s)) == tmp_path / "results" / name, argv
+
+
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        (["calibrate", "sbc", "runs.csv"], "DATA runs.csv: applies to 'calibrate coverage' only"),
+        (["calibrate", "sbc", "--sizes", "10", "20"], "--sizes 10 20: applies to 'calibrate coverage"),
+        (["calibrate", "sbc", "--levels", "0.9"], "--levels 0.9: applies"),
+        (["calibrate", "sbc", "--method", "fit", "--no-opda"],
+         "--method fit, --no-opda: apply to 'calibrate coverage' only"),
+        (["calibrate", "sbc", "--bounds", "0", "none"], "--bounds 0 none: applies"),
+        (["calibrate", "sbc", "--score", "acc", "--curve", "lc[].v"], "--score acc, --curve lc[].v"),
+        (["calibrate", "coverage", "alexnet", "--threshold", "0.5", "--n", "30"],
+         "--n 30: applies to 'calibrate sbc' only"),
+        (["calibrate", "coverage", "alexnet", "--threshold", "0.5", "--ranks", "50"],
+         "--ranks 50: applies to 'calibrate sbc' only"),
+    ],
+)
+def test_calibrate_refuses_the_other_studys_options(tmp_path, capsys, argv, named):
+    blocker = tmp_path / "a_file"  # were the option ignored, the run would stop here at once
+    blocker.write_text("")
+    assert cli.main([*argv, "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bayesnq: error: ") and named in err and "Traceback" not in err
+    assert "output folder" not in err
 
 
 @pytest.mark.slow

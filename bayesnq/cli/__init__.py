@@ -4,7 +4,7 @@ r"""Command line: ``bayesnq fit``, ``thresholds``, ``landscape`` and ``calibrate
 the posterior summary and the median tuning curve at :math:`n = 1, 2, 4, \dots` up to 100
 times the number of runs, and writes into ``--out`` (default ``results/<name>``):
 ``summary.csv``, ``summary.json``, ``posterior.nc``, ``tuning_curve.csv`` and the plots of
-:func:`bayesnq.plots.save_all`. ``bayesnq fit --threshold auto`` infers the threshold.
+:func:`bayesnq.plots.save_all` (and the marker ``bayesnq-run.json``). ``bayesnq fit --threshold auto`` infers the threshold.
 
 ``bayesnq thresholds [DATA]`` fits the tail at each candidate threshold
 (:func:`bayesnq.compare_thresholds`), prints the table ranked by PSIS-LOO and writes
@@ -30,8 +30,16 @@ Without ``DATA``: ``models/deberta-v3.toml`` if it exists in the working directo
 the bundled DeBERTaV3 accuracy scores with the paper's settings (maximize, threshold 0.89,
 5 hyperparameters, bounds [0, 1]).
 
-User errors (a missing file, a bad value) print ``bayesnq: error: ...`` to stderr and exit
-with status 2, without a traceback.
+Every command prepares its output folder before computing: created, checked writable and
+claimed with ``bayesnq-run.json`` (the dataset's source and a digest of its scores); a
+folder holding another dataset's results is refused unless ``--overwrite`` (see
+:func:`bayesnq.cli.outputs.prepare_out_dir`). For a data file the default folder's name
+ends with a digest of the file's path, so two files both named ``runs.csv`` do not share
+one. ``calibrate sbc`` refuses DATA and the options of ``calibrate coverage`` (and
+``coverage`` those of ``sbc``) rather than ignoring them.
+
+User errors (a missing file, a bad value, an output folder that cannot be written) print
+``bayesnq: error: ...`` to stderr and exit with status 2, without a traceback.
 
 The package, in the order a command runs: :mod:`~bayesnq.cli.parser` (the options; standard
 library only, so that ``bayesnq --help`` answers at once), :mod:`~bayesnq.cli.specs` (spec

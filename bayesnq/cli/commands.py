@@ -30,7 +30,7 @@ def run_fit(args) -> int:
     if settings.threshold is None:
         raise UserError("threshold: required for a fit; pass --threshold X or set it in the spec file")
     scores = load_data(settings)
-    out_dir = outputs.out_dir(settings, scores)
+    out_dir = _prepare(args, settings, scores, "fit")
     print(scores.summary())
     print(
         f"fitting: threshold {outputs.format_threshold(settings.threshold)}, "
@@ -74,7 +74,6 @@ def run_fit(args) -> int:
           f"empirical for n <= {size})")
     print(outputs.format_curve(curve, empirical))
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_dir / "summary.csv")
     outputs.write_curve_csv(out_dir / "tuning_curve.csv", curve, empirical)
     outputs.write_json(out_dir / "summary.json", {
@@ -113,7 +112,7 @@ def run_thresholds(args) -> int:
     plots = _plots()
     settings = resolve_settings(args)
     scores = load_data(settings)
-    out_dir = outputs.out_dir(settings, scores)
+    out_dir = _prepare(args, settings, scores, "thresholds")
     grid = args.thresholds
     if grid is None:
         grid = bayesnq.default_thresholds(scores, n=args.n_thresholds)
@@ -135,7 +134,6 @@ def run_thresholds(args) -> int:
     print(f"\nbest threshold: {result.best:.6g}")
 
     curve = result.tuning_curve(outputs.curve_grid(len(scores)), q=0.5, ci=0.8)
-    out_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(out_dir / "thresholds.csv")
     outputs.write_curve_csv(out_dir / "tuning_curve.csv", curve)
     outputs.save_figure(plots.plot_parameter_stability(result),
@@ -152,7 +150,7 @@ def run_landscape(args) -> int:
     """``bayesnq landscape``: :func:`bayesnq.landscape.report` of the runs."""
     settings = resolve_settings(args)
     scores = load_data(settings)
-    out_dir = outputs.out_dir(settings, scores)
+    out_dir = _prepare(args, settings, scores, "landscape")
     _plots()
     from bayesnq import landscape
 
@@ -176,7 +174,12 @@ def run_landscape(args) -> int:
 
 
 def run_calibrate(args) -> int:
-    """``bayesnq calibrate sbc|coverage``: run (or resume) a study; write tables and plots."""
+    """``bayesnq calibrate sbc|coverage``: run (or resume) a study; write tables and plots.
+
+    An option of the other study (DATA and the data options, ``--sizes``, ... for
+    coverage; ``--n``, ``--ranks`` for sbc) is a user error rather than ignored.
+    """
+    _check_study_options(args)
     from bayesnq import calibration
 
     plots = _plots()
@@ -188,13 +191,15 @@ def run_calibrate(args) -> int:
         if isinstance(threshold, str):
             raise UserError("threshold: sbc simulates at a fixed threshold; give a number")
         out_dir = Path(args.out) if args.out else outputs.DEFAULT_RESULTS / "calibration-sbc"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        print(f"sbc: {args.replicates or 200} replicates of {args.n} runs, threshold "
+        outputs.prepare_out_dir(out_dir, outputs.dataset_identity(None, None, "calibrate sbc"),
+                                overwrite=args.overwrite)
+        n = 48 if args.n is None else args.n
+        print(f"sbc: {args.replicates or 200} replicates of {n} runs, threshold "
               f"{threshold:g}; records stream to {out_dir / 'records.jsonl'}", flush=True)
         result = calibration.sbc(
-            replicates=args.replicates or 200, n=args.n, threshold=threshold,
+            replicates=args.replicates or 200, n=n, threshold=threshold,
             minimize=bool(args.minimize), n_hyperparameters=args.n_hyperparameters or 5,
-            num_ranks=args.ranks, path=out_dir / "records.jsonl", **common)
+            num_ranks=100 if args.ranks is None else args.ranks, path=out_dir / "records.jsonl", **common)
         table = result.table()
         outputs.save_figure(plots.plot_sbc(result), out_dir / "sbc_ecdf.png")
     else:
@@ -203,16 +208,21 @@ def run_calibrate(args) -> int:
             raise UserError("threshold: required for coverage; pass --threshold X")
         scores = load_data(settings)  # with the bounds of --bounds or the spec
         out_dir = (Path(args.out) if args.out else outputs.DEFAULT_RESULTS
-                   / f"calibration-coverage-{outputs.slug(scores.name or 'scores')}")
-        out_dir.mkdir(parents=True, exist_ok=True)
+                   / (f"calibration-coverage-{outputs.slug(scores.name or 'scores')}"
+                      + outputs.path_tag(settings)))
+        outputs.prepare_out_dir(
+            out_dir, outputs.dataset_identity(settings, scores, "calibrate coverage"),
+            overwrite=args.overwrite)
+        sizes = (24, 48, 96) if args.sizes is None else tuple(args.sizes)
+        levels = (0.5, 0.8, 0.95) if args.levels is None else tuple(args.levels)
         print(scores.summary())
-        print(f"coverage: sizes {' '.join(map(str, args.sizes))}, {args.replicates or 100} "
+        print(f"coverage: sizes {' '.join(map(str, sizes))}, {args.replicates or 100} "
               f"replicates each, threshold {settings.threshold}; records stream to "
               f"{out_dir / 'records.jsonl'}", flush=True)
         result = calibration.coverage(
-            scores, sizes=tuple(args.sizes), replicates=args.replicates or 100,
-            levels=tuple(args.levels), threshold=settings.threshold,
-            n_hyperparameters=settings.n_hyperparameters, method=args.method,
+            scores, sizes=sizes, replicates=args.replicates or 100,
+            levels=levels, threshold=settings.threshold,
+            n_hyperparameters=settings.n_hyperparameters, method=args.method or "vectorized",
             opda=not args.no_opda, path=out_dir / "records.jsonl", **common)
         table = result.table()
         outputs.save_figure(plots.plot_coverage(result), out_dir / "coverage.png")
@@ -222,6 +232,47 @@ def run_calibrate(args) -> int:
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
     print(f"wrote {out_dir}")
     return 0
+
+
+# options of one study of ``bayesnq calibrate`` (attribute -> how the user wrote it)
+COVERAGE_ONLY = {"data": "DATA", "score": "--score", "curve": "--curve", "bounds": "--bounds",
+                 "sizes": "--sizes", "levels": "--levels", "method": "--method",
+                 "no_opda": "--no-opda"}
+SBC_ONLY = {"n": "--n", "ranks": "--ranks"}
+
+
+def _check_study_options(args) -> None:
+    """A UserError naming the options given that belong to the other study."""
+    own, other = (COVERAGE_ONLY, "coverage") if args.study == "sbc" else (SBC_ONLY, "sbc")
+    given = [(flag, getattr(args, key)) for key, flag in own.items()
+             if getattr(args, key, None) not in (None, False)]
+    if not given:
+        return
+    shown = ", ".join(flag if value is True else f"{flag} {_show_value(value)}"
+                      for flag, value in given)
+    verb = "applies" if len(given) == 1 else "apply"
+    why = (" (sbc simulates its searches: it reads no data)" if args.study == "sbc" else "")
+    raise UserError(
+        f"{shown}: {verb} to 'calibrate {other}' only, not to 'calibrate {args.study}'{why}; "
+        f"remove {'it' if len(given) == 1 else 'them'}, or run 'bayesnq calibrate {other}'"
+    )
+
+
+def _show_value(value) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join("none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+                        for v in value)
+    return str(value)
+
+
+def _prepare(args, settings, scores, command):
+    """The command's output folder, created, checked writable and claimed for these scores
+    before anything is computed (:func:`bayesnq.cli.outputs.prepare_out_dir`)."""
+    return outputs.prepare_out_dir(
+        outputs.out_dir(settings, scores),
+        outputs.dataset_identity(settings, scores, command),
+        overwrite=getattr(args, "overwrite", False),
+    )
 
 
 COMMANDS = {"fit": run_fit, "thresholds": run_thresholds, "landscape": run_landscape,

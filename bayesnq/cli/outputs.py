@@ -1,34 +1,71 @@
 """Where a command writes, and how its results look: the output folder, the tables printed
-to the terminal, CSV and JSON files and figures. Imported when a command runs."""
+to the terminal, CSV and JSON files and figures. Imported when a command runs.
+
+An output folder is prepared before any computing (:func:`prepare_out_dir`): created,
+checked writable, and claimed with a marker file, ``bayesnq-run.json``, that names the
+dataset whose results it holds (its source and a digest of its scores). A later command
+on another dataset refuses to write there unless given ``--overwrite``.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime
+import hashlib
 import json
 import math
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from bayesnq.cli.inputs import bundled_dataset
-from bayesnq.cli.specs import Settings
+from bayesnq.cli.specs import Settings, UserError
 from bayesnq.jsonable import jsonable
 
-__all__ = ["DEFAULT_RESULTS", "out_dir", "result_name", "slug", "curve_grid",
+__all__ = ["DEFAULT_RESULTS", "MARKER", "RESULT_FILES", "out_dir", "folder_name", "path_tag",
+           "result_name", "slug", "dataset_identity", "prepare_out_dir", "curve_grid",
            "format_threshold", "format_curve", "write_curve_csv", "write_json",
            "save_figure"]
 
 DEFAULT_RESULTS = Path("results")
 CURVE_COLUMNS = ("lower", "median", "upper", "predictive")
+MARKER = "bayesnq-run.json"
+# every file a command writes into its output folder (what --overwrite replaces)
+RESULT_FILES = (
+    "summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv", "tuning_curve.png",
+    "tail_cdf.png", "pairs.png", "trace.png", "rank.png",                     # fit
+    "thresholds.csv", "parameter_stability.png",                              # thresholds
+    "landscape.csv", "landscape.json", "landscape.png",                       # landscape
+    "records.jsonl", "table.csv", "table.json", "sbc_ecdf.png", "coverage.png",  # calibrate
+)
 
 
 # ----------------------------------------------------------------------------- names
 
 
 def out_dir(settings: Settings, scores) -> Path:
-    """``--out`` (or the spec's ``out``), else ``results/<name>`` in the working directory."""
+    """``--out`` (or the spec's ``out``), else ``results/<folder name>`` in the working
+    directory (:func:`folder_name`)."""
     if settings.out is not None:
         return Path(settings.out)
-    return Path.cwd() / DEFAULT_RESULTS / result_name(settings, scores)
+    return Path.cwd() / DEFAULT_RESULTS / folder_name(settings, scores)
+
+
+def folder_name(settings: Settings, scores) -> str:
+    """Name of the default output folder: :func:`result_name`, and for a data file named
+    by neither a spec nor ``name`` a short digest of its absolute path
+    (:func:`path_tag`), so that two files both named ``runs.csv`` get two folders."""
+    return result_name(settings, scores) + path_tag(settings)
+
+
+def path_tag(settings: Settings) -> str:
+    """``-`` and 8 hex digits of the SHA-256 of the data file's absolute path; empty for a
+    bundled dataset, a spec file or a ``name`` (whose folders keep their names)."""
+    if settings.name or settings.spec is not None or bundled_dataset(settings) is not None:
+        return ""
+    path = (settings.base_dir / settings.data).resolve()
+    return "-" + hashlib.sha256(str(path).encode()).hexdigest()[:8]
 
 
 def result_name(settings: Settings, scores) -> str:
@@ -49,6 +86,115 @@ def slug(text: str) -> str:
     replaced by ``-`` (``"scores"`` if nothing is left)."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip()).strip("-.")
     return name or "scores"
+
+
+# ----------------------------------------------------------------------------- folder
+
+
+def dataset_identity(settings: Settings | None, scores, command: str) -> dict:
+    """What the marker of an output folder records: the dataset's ``source`` (the bundled
+    name and metric, or the data file's absolute path with ``--score``/``--curve``),
+    ``scores_sha256`` (a digest of the scores and their direction) and the command.
+    ``settings`` and ``scores`` are None for simulated data (``calibrate sbc``)."""
+    if scores is None:
+        return {"source": f"simulated searches ({command})", "scores_sha256": None,
+                "command": command}
+    import numpy as np
+
+    bundled = bundled_dataset(settings)
+    if bundled is not None:
+        source = f"bundled dataset {bundled} ({'error' if scores.minimize else 'accuracy'})"
+    else:
+        source = str((settings.base_dir / settings.data).resolve())
+        picks = [f"{k} {v}" for k, v in (("score", settings.score), ("curve", settings.curve))
+                 if v is not None]
+        if picks:
+            source += f" ({', '.join(picks)})"
+    digest = hashlib.sha256(b"minimize" if scores.minimize else b"maximize")
+    digest.update(np.ascontiguousarray(scores.values, dtype="<f8").tobytes())
+    return {"source": source, "scores_sha256": digest.hexdigest(), "n_runs": len(scores),
+            "minimize": bool(scores.minimize), "command": command}
+
+
+def prepare_out_dir(path, identity: dict, overwrite: bool = False) -> Path:
+    """Create the output folder, check that it can be written and claim it for a dataset,
+    before anything is computed.
+
+    The folder's marker (:data:`MARKER`) names the dataset whose results it holds. When
+    it names another dataset (neither the same source nor the same scores) and the folder
+    holds results (:data:`RESULT_FILES`), the command refuses (a :class:`UserError` that
+    names the folder and says how to go on) unless ``overwrite``: then those result files
+    are removed first, so that nothing of the other dataset is mixed in (a posterior that
+    ``landscape`` would read, calibration records that would be resumed). A folder without
+    a marker is taken as it is. The marker is then (re)written with ``identity``.
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                       None)
+        why = f"{blocker} is a file, not a folder" if blocker is not None else (exc.strerror or str(exc))
+        raise UserError(f"output folder {folder} cannot be created ({why}); "
+                        "choose another with --out DIR") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".bayesnq-write-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"output folder {folder} is not writable ({exc.strerror or exc}); "
+                        "choose another with --out DIR") from None
+    marker = folder / MARKER
+    old = _read_marker(marker)
+    results = [name for name in RESULT_FILES if (folder / name).is_file()]
+    if old is not None and results and not _same_dataset(old, identity):
+        if not overwrite:
+            held = old.get("source", "an unreadable bayesnq-run.json") if isinstance(old, dict) else old
+            by = f", written by 'bayesnq {old['command']}'" if isinstance(old, dict) and old.get("command") else ""
+            raise UserError(
+                f"output folder {folder} holds the results of another dataset: {held}{by}; "
+                f"this run's data is {identity['source']}. Write elsewhere with --out DIR, "
+                "or pass --overwrite to replace those results"
+            )
+        for name in results:
+            (folder / name).unlink()
+    commands = [identity["command"]]
+    if isinstance(old, dict) and _same_dataset(old, identity):
+        commands = sorted({*old.get("commands", []), *commands})
+    record = {"bayesnq": _version(), **identity, "commands": commands,
+              "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    try:
+        write_json(marker, record)
+    except OSError as exc:
+        raise UserError(f"output folder {folder}: cannot write {MARKER} ({exc.strerror or exc}); "
+                        "choose another with --out DIR") from None
+    return folder
+
+
+def _read_marker(marker: Path):
+    """The marker's dict; None when there is none; a short text when it is unreadable."""
+    if not marker.exists():
+        return None
+    try:
+        doc = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"an unreadable {MARKER}"
+    return doc if isinstance(doc, dict) else f"an unreadable {MARKER}"
+
+
+def _same_dataset(old, new: dict) -> bool:
+    """The same source, or the same scores (a copied or moved file)."""
+    if not isinstance(old, dict):
+        return False
+    if old.get("source") == new["source"]:
+        return True
+    return new["scores_sha256"] is not None and old.get("scores_sha256") == new["scores_sha256"]
+
+
+def _version() -> str:
+    from bayesnq import __version__
+
+    return __version__
 
 
 # ----------------------------------------------------------------------------- tables

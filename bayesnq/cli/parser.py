@@ -96,9 +96,12 @@ def _add_thresholds(sub):
 def _add_calibrate(sub):
     cal = sub.add_parser(
         "calibrate", help="calibration studies: SBC, or coverage of the bands on subsamples",
-        description="'calibrate sbc': simulation-based calibration of the tail model; "
+        description="'calibrate sbc': simulation-based calibration of the tail model "
+        "(no DATA; --n and --ranks apply to it only); "
         "'calibrate coverage DATA': fit subsamples of DATA and check whether the credible "
-        "bands cover the full data's median tuning curve (beside opda's bands). Records "
+        "bands cover the full data's median tuning curve (beside opda's bands; DATA, "
+        "--score, --curve, --bounds, --sizes, --levels, --method and --no-opda apply to it "
+        "only). Records "
         "stream to records.jsonl in --out (a rerun resumes); writes table.csv, table.json "
         "and a PNG plot.",
     )
@@ -111,19 +114,17 @@ def _add_calibrate(sub):
                      metavar="K", help="upper bound of gamma (sbc default 5)")
     cal.add_argument("--replicates", type=integer("--replicates"), metavar="R",
                      help="replicates (sbc default 200; coverage default 100 per size)")
-    cal.add_argument("--n", type=integer("--n"), default=48, metavar="N",
+    cal.add_argument("--n", type=integer("--n"), metavar="N",
                      help="sbc: runs per simulated search (default 48)")
-    cal.add_argument("--sizes", nargs="+", type=integer("--sizes", minimum=2),
-                     default=[24, 48, 96], metavar="N",
+    cal.add_argument("--sizes", nargs="+", type=integer("--sizes", minimum=2), metavar="N",
                      help="coverage: subsample sizes (default 24 48 96)")
-    cal.add_argument("--levels", nargs="+", type=number("--levels"),
-                     default=[0.5, 0.8, 0.95], metavar="L",
+    cal.add_argument("--levels", nargs="+", type=number("--levels"), metavar="L",
                      help="coverage: credible levels (default 0.5 0.8 0.95)")
-    cal.add_argument("--method", choices=("vectorized", "fit"), default="vectorized",
-                     help="coverage: compiled NUTS over batches, or bayesnq.fit per subsample")
+    cal.add_argument("--method", choices=("vectorized", "fit"),
+                     help="coverage: compiled NUTS over batches (vectorized, the default), or "
+                     "bayesnq.fit per subsample")
     cal.add_argument("--no-opda", action="store_true", help="coverage: skip opda's bands")
-    cal.add_argument("--ranks", type=integer("--ranks", minimum=2), default=100,
-                     metavar="L", help="sbc: number of possible ranks (default 100)")
+    cal.add_argument("--ranks", type=integer("--ranks", minimum=2), metavar="L", help="sbc: number of possible ranks (default 100)")
     cal.add_argument("--batch-size", type=integer("--batch-size"), default=8,
                      metavar="B",
                      help="replicates per compiled batch and per Dask task (default 8)")
@@ -157,7 +158,12 @@ def _add_data_arguments(p):
                    "(the score is the best value over the curve)")
     p.add_argument("--bounds", nargs=2, type=bound, metavar=("LO", "HI"),
                    help="known range of the metric, e.g. 0 1; 'none' for an open end")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: results/<name>)")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default: results/<name>; for a data file, <name> "
+                   "ends with a digest of its path); created and checked before computing")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the results of another dataset in the output folder "
+                   "(without it, a folder whose bayesnq-run.json names other data is refused)")
 
 
 def _add_model_arguments(p):

@@ -118,6 +118,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
             setattr(settings, key, value)
     if getattr(args, "bounds", None) is not None:
         settings.bounds = tuple(args.bounds)
+        check_bounds_order(settings.bounds, "bounds", settings.bounds)
     return settings
 
 
@@ -184,14 +185,28 @@ def _spec_value(key, value, where):
 
 
 def _spec_bounds(value, where):
+    """``bounds = [low, high]`` of a spec file: numbers, ``inf`` or ``"none"``, low < high;
+    messages in the grammar of :mod:`bayesnq.validation`, after the spec file's name."""
+    rule = 'a pair [low, high] of numbers, inf or "none"'
     if not isinstance(value, list) or len(value) != 2:
-        raise UserError(f"{where} must be a list [low, high], got {value!r}")
+        raise UserError(f"{where} must be {rule}, got bounds={value!r}")
     out = []
     for b in value:
         if isinstance(b, str) and b.strip().lower() == "none":
             out.append(None)
-        elif isinstance(b, int | float) and not isinstance(b, bool):
+        elif isinstance(b, int | float) and not isinstance(b, bool) and not math.isnan(b):
             out.append(None if math.isinf(b) else float(b))
         else:
-            raise UserError(f"{where} entries must be numbers, inf or \"none\", got {b!r}")
+            raise UserError(f"{where} must be {rule}, got bounds={value!r}")
+    check_bounds_order(out, where, value)
     return tuple(out)
+
+
+def check_bounds_order(bounds, where: str, shown) -> None:
+    """A UserError in the validation grammar when both ends are given and low >= high.
+
+    ``where`` opens the message (``bounds``, or ``spec file '...': bounds``); ``shown`` is
+    the value as the user wrote it."""
+    low, high = bounds
+    if low is not None and high is not None and not low < high:
+        raise UserError(f"{where} must be a pair (low, high) with low < high, got bounds={shown!r}")
