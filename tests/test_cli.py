@@ -190,6 +190,17 @@ def test_reversed_bounds_flag_is_refused_before_loading(tmp_path, capsys):
     assert not (tmp_path / "o").exists()  # refused before the output folder is made
 
 
+def test_three_bounds_on_the_command_line_name_the_option(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["fit", "runs.csv", "--bounds", "0", "1", "2", "--threshold", "0.5"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "usage: bayesnq" in err
+    assert "argument --bounds: expected 2 values LO HI, got 3: --bounds 0 1 2" in err
+    with pytest.raises(SystemExit):
+        cli.main(["fit", "--bounds", "0", "1", "runs.csv", "extra"])
+    assert "unrecognized arguments: extra" in capsys.readouterr().err
+
+
 def test_bundled_metric_and_direction():
     s = cli.resolve_settings(parse("fit", "deberta", "--score", "error", "--threshold", "0.11"))
     scores = cli.load_data(s)
@@ -423,6 +434,8 @@ def test_default_folders_of_files_with_the_same_name_differ(tmp_path, monkeypatc
         assert folder.parent == tmp_path / "results" and re.fullmatch(r"runs-[0-9a-f]{8}", folder.name)
     again = cli.resolve_settings(parse("fit", str(tmp_path / "a" / "runs.txt")))  # absolute
     assert outputs.out_dir(again, cli.load_data(again)) == folders[0]
+    column = cli.resolve_settings(parse("fit", "a/runs.txt", "--score", "loss"))
+    assert outputs.out_dir(column, scores).name not in {f.name for f in folders}
     for argv, name in ((["fit", "deberta-v3"], "deberta-v3"),
                        (["fit", "deberta-v3", "--minimize"], "deberta-v3-error"),
                        (["fit", "alexnet"], "alexnet"),

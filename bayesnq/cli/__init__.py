@@ -77,7 +77,10 @@ def main(argv=None) -> int:
         0 on success, 2 for a user error (reported as ``bayesnq: error: ...`` on stderr).
         Invalid options exit through argparse (status 2, usage message).
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(_unrecognized(sys.argv[1:] if argv is None else list(argv), extra))
     from bayesnq.cli.commands import COMMANDS
     from bayesnq.runtime import configure
 
@@ -90,3 +93,19 @@ def main(argv=None) -> int:
             message = f"{exc.strerror or exc}: {exc.filename}"
         print(f"bayesnq: error: {message}", file=sys.stderr)
         return 2
+
+
+def _unrecognized(argv: list, extra: list) -> str:
+    """argparse's "unrecognized arguments", or, when they follow ``--bounds LO HI``, that
+    ``--bounds`` takes two values (``--bounds 0 1 2`` would otherwise blame ``2`` alone)."""
+    for i, token in enumerate(argv):
+        if token == "--bounds":
+            values = []
+            for value in argv[i + 1:]:
+                if value.startswith("--"):
+                    break
+                values.append(value)
+            if len(values) > 2 and values[2] == extra[0]:
+                return (f"argument --bounds: expected 2 values LO HI, got {len(values)}: "
+                        f"--bounds {' '.join(values)}")
+    return f"unrecognized arguments: {' '.join(extra)}"

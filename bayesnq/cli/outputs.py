@@ -60,12 +60,16 @@ def folder_name(settings: Settings, scores) -> str:
 
 
 def path_tag(settings: Settings) -> str:
-    """``-`` and 8 hex digits of the SHA-256 of the data file's absolute path; empty for a
-    bundled dataset, a spec file or a ``name`` (whose folders keep their names)."""
+    """``-`` and 8 hex digits of the SHA-256 of the data file's absolute path (with
+    ``--score`` and ``--curve`` when given: two metrics of one file get two folders); empty
+    for a bundled dataset, a spec file or a ``name`` (whose folders keep their names)."""
     if settings.name or settings.spec is not None or bundled_dataset(settings) is not None:
         return ""
-    path = (settings.base_dir / settings.data).resolve()
-    return "-" + hashlib.sha256(str(path).encode()).hexdigest()[:8]
+    key = str((settings.base_dir / settings.data).resolve())
+    for option, value in (("score", settings.score), ("curve", settings.curve)):
+        if value is not None:
+            key += f"\0{option}={value}"
+    return "-" + hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
 def result_name(settings: Settings, scores) -> str:
