@@ -199,7 +199,8 @@ def run_calibrate(args) -> int:
         result = calibration.sbc(
             replicates=args.replicates or 200, n=n, threshold=threshold,
             minimize=bool(args.minimize), n_hyperparameters=args.n_hyperparameters or 5,
-            num_ranks=100 if args.ranks is None else args.ranks, path=out_dir / "records.jsonl", **common)
+            num_ranks=100 if args.ranks is None else args.ranks,
+            path=out_dir / "records.jsonl", **common)
         table = result.table()
         outputs.save_figure(plots.plot_sbc(result), out_dir / "sbc_ecdf.png")
     else:

@@ -138,7 +138,8 @@ def prepare_out_dir(path, identity: dict, overwrite: bool = False) -> Path:
     except OSError as exc:
         blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
                        None)
-        why = f"{blocker} is a file, not a folder" if blocker is not None else (exc.strerror or str(exc))
+        why = (f"{blocker} is a file, not a folder" if blocker is not None
+               else exc.strerror or str(exc))
         raise UserError(f"output folder {folder} cannot be created ({why}); "
                         "choose another with --out DIR") from None
     try:
@@ -153,8 +154,10 @@ def prepare_out_dir(path, identity: dict, overwrite: bool = False) -> Path:
     results = [name for name in RESULT_FILES if (folder / name).is_file()]
     if old is not None and results and not _same_dataset(old, identity):
         if not overwrite:
-            held = old.get("source", "an unreadable bayesnq-run.json") if isinstance(old, dict) else old
-            by = f", written by 'bayesnq {old['command']}'" if isinstance(old, dict) and old.get("command") else ""
+            held, by = old, ""
+            if isinstance(old, dict):
+                held = old.get("source", f"an unknown dataset ({MARKER} names no source)")
+                by = f", written by 'bayesnq {old['command']}'" if old.get("command") else ""
             raise UserError(
                 f"output folder {folder} holds the results of another dataset: {held}{by}; "
                 f"this run's data is {identity['source']}. Write elsewhere with --out DIR, "
