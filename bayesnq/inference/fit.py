@@ -14,11 +14,11 @@ from bayesnq import direction
 from bayesnq.data import as_scores
 from bayesnq.inference.idata import build_idata, posterior_names
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
-from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, pointwise_loglik,
-                                         posterior_predictive)
+from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
+                                         pointwise_loglik, posterior_predictive)
 from bayesnq.inference.result import Fit
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
-                              parse_threshold, pointwise_loglik as spliced_pointwise,
+                              parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
                               predictive as spliced_predictive, tail_model, threshold_model)
 from bayesnq.validation import check_bool, check_choice, check_int, check_real
 
@@ -35,6 +35,7 @@ def fit(
     n_hyperparameters=None,
     bounds=None,
     gamma="continuous",
+    resolution=None,
     priors: Priors | None = None,
     num_chains=4,
     num_warmup=1000,
@@ -71,6 +72,13 @@ def fit(
     gamma : {"continuous", "integer"}
         ``"integer"`` marginalizes :math:`\gamma \in \{1, \dots, K\}` exactly and reports
         :math:`P(\gamma = k)`; it needs ``n_hyperparameters``.
+    resolution : float, "auto" or None
+        Scores known only to this resolution (accuracy on N examples: 1/N; a metric logged
+        to d decimals: 10^-d) enter as the probability of their cell
+        :math:`(y - h/2, y + h/2]` instead of a density, so that tied scores keep the
+        posterior proper (:mod:`bayesnq.modeling.likelihood`). ``"auto"`` detects a
+        lattice (:func:`bayesnq.modeling.detect_resolution`) and says what it found in
+        ``Fit.resolution_note``; None (default) takes the scores as continuous.
     priors : Priors, optional
         Prior scales (see :mod:`bayesnq.modeling.priors`).
     num_chains, num_warmup, num_samples, seed, progress_bar, target_accept_prob
@@ -92,6 +100,7 @@ def fit(
     values = np.asarray(data_obj.values, dtype=float)
     check_best_finite(values, minimize)
     threshold = parse_threshold(threshold, values, minimize=minimize)
+    resolution, note = parse_resolution(resolution, values)
     check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                    target_accept_prob=target_accept_prob)
@@ -101,7 +110,7 @@ def fit(
                     gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
                     num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                     progress_bar=progress_bar, target_accept_prob=target_accept_prob,
-                    check=check)
+                    check=check, resolution=resolution, resolution_note=note)
     if np.ndim(threshold) == 1:
         return _fit_over_thresholds(data_obj, values, threshold, **settings)
     return fit_at_threshold(data_obj, values, threshold, **settings)
@@ -142,7 +151,8 @@ def check_settings(*, gamma, n_hyperparameters, num_chains, num_warmup, num_samp
 
 def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters, bounds,
                      gamma, priors, num_chains, num_warmup, num_samples, seed, progress_bar,
-                     target_accept_prob, check, tail_size=None) -> Fit:
+                     target_accept_prob, check, tail_size=None, resolution=None,
+                     resolution_note="") -> Fit:
     """:func:`fit` at one threshold, arguments checked; ``tail_size`` pads the tail.
 
     The sampler takes the data's arrays (:meth:`TailData.arrays`) as arguments, so fits
@@ -150,7 +160,8 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
     :func:`~bayesnq.compare_thresholds` pads every candidate's distinct tail scores to the
     largest count.
     """
-    data = TailData.build(values, threshold, minimize=minimize, bounds=bounds)
+    data = TailData.build(values, threshold, minimize=minimize, bounds=bounds,
+                          resolution=resolution)
     init = initial_values(data.tail.size / data.n, gamma, n_hyperparameters)
     mcmc = run_nuts(tail_model, data, init, priors=priors, gamma=gamma,
                     n_hyperparameters=n_hyperparameters, num_chains=num_chains,
@@ -166,7 +177,8 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
                         observed=data.observed(),
                         predictive=posterior_predictive(post, data, seed))
     result = Fit(scores=data_obj, minimize=minimize, threshold=threshold, gamma_mode=gamma,
-                 n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata, data=data)
+                 n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata, data=data,
+                 resolution_note=resolution_note)
     if check:
         result.check()
     return result
@@ -174,8 +186,9 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
 
 def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters, bounds, gamma,
                          priors, num_chains, num_warmup, num_samples, seed, progress_bar,
-                         target_accept_prob, check) -> Fit:
-    data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds)
+                         target_accept_prob, check, resolution=None, resolution_note="") -> Fit:
+    data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds,
+                             resolution=resolution)
     ref = data.reference
     init = initial_values(ref.tail.size / ref.n, gamma, n_hyperparameters)
     mcmc = run_nuts(threshold_model, data, init, priors=priors, gamma=gamma,
@@ -190,6 +203,8 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
     flat = {k: np.asarray(samples[k]).reshape(-1) for k in PARAMETERS}
     ll = spliced_pointwise(data, flat, idx, rng).reshape(shape + (data.n,))
     pp = spliced_predictive(data, flat, idx, rng).reshape(shape + (-1,))
+    if resolution is not None:
+        pp = on_lattice(pp, data.reference)
     idata = build_idata(mcmc, samples, names, log_likelihood=ll,
                         observed=data.user_values, predictive=pp,
                         coords={"tau_value": data.user_thresholds},
@@ -198,8 +213,9 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
     tau_best = float(data.user_thresholds[int(np.argmax(prob))])
     result = Fit(scores=data_obj, minimize=minimize, threshold=tau_best, gamma_mode=gamma,
                  n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata,
-                 data=TailData.build(values, tau_best, minimize=minimize, bounds=bounds),
-                 thresholds=data.user_thresholds, spliced=data)
+                 data=TailData.build(values, tau_best, minimize=minimize, bounds=bounds,
+                                     resolution=resolution),
+                 thresholds=data.user_thresholds, spliced=data, resolution_note=resolution_note)
     if check:
         result.check()
     return result

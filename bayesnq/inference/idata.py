@@ -73,9 +73,7 @@ def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, c
         dims=dims,
     )
     if thinned:
-        idata.add_groups(
-            posterior_predictive={"y": predictive},
-            coords={"replicate_run": np.arange(predictive.shape[-1])},
-            dims={"y": ["replicate_run"]},
-        )
+        arviz_compat.add_group(idata, "posterior_predictive", {"y": predictive},
+                               coords={"replicate_run": np.arange(predictive.shape[-1])},
+                               dims={"y": ["replicate_run"]})
     return idata

@@ -17,7 +17,8 @@ from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling import SplicedData, TailData, derive_alpha, loglik_draws
 
-__all__ = ["integer_gamma_draws", "pointwise_loglik", "posterior_predictive", "draw_tau"]
+__all__ = ["integer_gamma_draws", "pointwise_loglik", "posterior_predictive", "draw_tau",
+           "on_lattice"]
 
 
 def integer_gamma_draws(samples, data: TailData, seed):
@@ -46,7 +47,8 @@ def pointwise_loglik(samples, data: TailData):
     gamma, sigma = jnp.asarray(samples["gamma"]), jnp.asarray(samples["sigma"])
     arrays = data.arrays()
     flat = tuple(x.reshape(-1) for x in (alpha, beta, gamma, sigma))
-    ll = loglik_draws(flat, arrays["values"], arrays["run_index"], data.threshold)
+    ll = loglik_draws(flat, arrays["values"], arrays["run_index"], data.threshold,
+                      data.resolution)
     return np.asarray(ll).reshape(alpha.shape + (data.n,))
 
 
@@ -57,8 +59,18 @@ def posterior_predictive(post, data: TailData, seed, max_values=16_000_000):
                        minimize=data.minimize)
     size = int(np.prod(shape))
     n = data.n if size * data.n <= max_values else max(1, max_values // size)
-    y = d.sample(jax.random.PRNGKey(seed + 104729), (n,))
-    return np.moveaxis(np.asarray(y), 0, -1)
+    y = np.moveaxis(np.asarray(d.sample(jax.random.PRNGKey(seed + 104729), (n,))), 0, -1)
+    return on_lattice(y, data)
+
+
+def on_lattice(y, data: TailData):
+    """Replicated scores rounded to the data's lattice (unchanged without a resolution)."""
+    if data.resolution is None:
+        return y
+    h = data.resolution
+    offset = float(np.min(data.tail)) % h  # lattice origin, oriented
+    origin = direction.to_user(offset, data.minimize)
+    return origin + np.round((y - origin) / h) * h
 
 
 def draw_tau(samples, data: SplicedData, gamma_mode, seed):

@@ -11,7 +11,7 @@ import numpy as np
 from bayesnq import arviz_compat, curves, direction
 from bayesnq.data import Scores
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.modeling import PARAMETERS, TailData
+from bayesnq.modeling import PARAMETERS, TailData, log_interval_prob
 
 __all__ = ["Fit", "DiagnosticsWarning"]
 
@@ -55,7 +55,13 @@ class Fit:
     data: TailData
     thresholds: np.ndarray | None = None  # candidate grid when the threshold was inferred
     spliced: object = None  # the SplicedData of an inferred-threshold fit
+    resolution_note: str = ""  # how the scores' resolution was set (fit's ``resolution``)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def resolution(self) -> float | None:
+        """The scores' resolution (each score a cell of this width), or None: continuous."""
+        return self.data.resolution
 
     # ------------------------------------------------------------ draws
     def draws(self) -> dict[str, np.ndarray]:
@@ -180,6 +186,8 @@ class Fit:
             minimize=self.minimize,
             n_runs=self.data.n,
             n_tail=int(self.data.tail.size),
+            resolution=self.resolution,
+            resolution_note=self.resolution_note,
             divergences=diag["divergences"],
         )
         pit = self.loo_pit()
@@ -202,7 +210,11 @@ class Fit:
         ``max_draws``, evenly thinned) posterior draws :math:`s`; for minimize,
         :math:`F_s(y_i)/F_s(\tau)`. Censored runs carry no value to check. If the model
         fits, the :math:`u_i` are close to uniform on [0, 1]; a Kolmogorov–Smirnov test
-        summarizes them (approximate: the :math:`u_i` share the data). For an inferred
+        summarizes them (approximate: the :math:`u_i` share the data). For scores with a
+        resolution (``fit(..., resolution=h)``) the PIT is randomized: :math:`F_s(y_i)` is
+        replaced by a uniform draw between the conditional cdf at the ends of the score's
+        cell, and :math:`f_s` by the cell's probability, so lattice scores are not
+        flagged for being discrete. For an inferred
         threshold the check is made at ``self.threshold`` (the most probable candidate)
         with draws that average over :math:`\tau`, so it is approximate there.
 
@@ -226,11 +238,21 @@ class Fit:
         p = [jnp.asarray(d[k][idx])[:, None] for k in PARAMETERS]
         y = jnp.asarray(direction.to_user(self.data.tail, self.minimize))[None, :]
         nq = NoisyQuadratic(*p, minimize=self.minimize)
-        log_f = np.asarray(nq.log_prob(y))
-        if self.minimize:
-            cond = np.exp(np.asarray(nq.log_cdf(y)) - np.asarray(nq.log_cdf(self.threshold)))
-        else:
-            cond = -np.expm1(np.asarray(nq.log_sf(y)) - np.asarray(nq.log_sf(self.threshold)))
+        h = self.resolution
+        if h is None:
+            log_f = np.asarray(nq.log_prob(y))
+            cond = self._tail_cdf(nq, y)
+        else:  # discrete scores: randomized PIT, uniform within each score's cell
+            half = 0.5 * h
+            lower, upper = y - half, y + half
+            if self.minimize:
+                upper = jnp.minimum(upper, self.threshold)
+            else:
+                lower = jnp.maximum(lower, self.threshold)
+            log_f = np.asarray(log_interval_prob(nq, lower, upper))
+            c_lo, c_hi = self._tail_cdf(nq, lower), self._tail_cdf(nq, upper)
+            v = np.random.default_rng(0).random(c_lo.shape[-1])[None, :]
+            cond = c_lo + v * (c_hi - c_lo)
         log_w, k_hat = arviz_compat.psislw(-log_f.T)
         pit = np.clip((np.exp(np.asarray(log_w)) * cond.T).sum(-1), 0.0, 1.0)
         ks = stats.kstest(pit, "uniform") if pit.size else None
@@ -243,6 +265,13 @@ class Fit:
             "pareto_k_max": float(k_hat.max()) if k_hat.size else float("nan"),
             "n": int(pit.size),
         }
+
+    def _tail_cdf(self, nq, y):
+        """The tail's conditional cdf at ``y``: P(Y <= y | Y <= tau) when minimizing,
+        P(tau < Y <= y | Y > tau) when maximizing."""
+        if self.minimize:
+            return np.exp(np.asarray(nq.log_cdf(y)) - np.asarray(nq.log_cdf(self.threshold)))
+        return -np.expm1(np.asarray(nq.log_sf(y)) - np.asarray(nq.log_sf(self.threshold)))
 
     def gamma_probabilities(self) -> dict[int, float]:
         """:math:`P(\\gamma = k \\mid y)` (integer mode, Rao–Blackwellized)."""

@@ -7,16 +7,19 @@ r"""The model layer: priors, the one censored likelihood, the tail and threshold
 - :mod:`~bayesnq.modeling.spliced`: :class:`SplicedData` and :func:`threshold_model`
   (the threshold as a parameter, every run with a density);
 - :mod:`~bayesnq.modeling.thresholds`: the one parser of ``threshold`` arguments and the
-  default candidate grid.
+  default candidate grid;
+- :mod:`~bayesnq.modeling.resolution`: the one parser of ``resolution`` (scores known to a
+  lattice step) and lattice detection.
 
 Everything is written once, in the maximize orientation (:mod:`bayesnq.direction`).
 """
 
-from bayesnq.modeling.likelihood import (candidate_logliks, distinct_layout, loglik_draws,
-                                         per_run_loglik, runs_beyond)
+from bayesnq.modeling.likelihood import (candidate_logliks, distinct_layout, log_interval_prob,
+                                         loglik_draws, per_run_loglik, runs_beyond, tail_terms)
 from bayesnq.modeling.priors import (BETA_BEND, SAMPLED_SITES, Priors, derive_alpha,
                                      initial_values, sample_beta, sample_gamma,
                                      sample_sigma_rel, sample_tail_parameters, to_unconstrained)
+from bayesnq.modeling.resolution import detect_resolution, parse_resolution
 from bayesnq.modeling.spliced import (BODY_DIRICHLET, SplicedData, body_log_marginal,
                                       body_weights, pointwise_loglik, predictive,
                                       threshold_model)
@@ -33,4 +36,5 @@ __all__ = [
     "candidate_logliks", "TailData", "tail_model", "record_parameters", "SplicedData",
     "threshold_model", "body_log_marginal", "body_weights", "pointwise_loglik", "predictive",
     "BODY_DIRICHLET", "parse_threshold", "default_thresholds", "DEFAULT_TAIL_FRACTIONS",
+    "log_interval_prob", "tail_terms", "parse_resolution", "detect_resolution",
 ]

@@ -19,6 +19,21 @@ engine and importance SBC (:func:`runs_beyond`), the spliced likelihood of thres
 comparison, and the validation score at a common threshold. The threshold model sums the
 same per-run terms for every candidate at once (:func:`candidate_logliks`).
 
+**Scores known to a resolution.** An accuracy on :math:`N` validation examples is a
+multiple of :math:`1/N`; a rounded metric a multiple of :math:`10^{-d}`. Such a score
+:math:`y` says only that the run's value fell in :math:`(y - h/2, y + h/2]`, so with a
+``resolution`` :math:`h` its term is the interval probability
+
+.. math::
+
+    \log P(y - h/2 < Y \le y + h/2) \quad\text{(lower end clipped at } \tau\text{)},
+
+computed from the log cdf or the log survival function, whichever side is smaller, so it is
+exact in both tails (:func:`log_interval_prob`). The density of tied scores grows without
+bound as :math:`\sigma \to 0` (with :math:`m \ge 3` runs tied at the top the posterior is
+improper); an interval probability is at most 1, so the posterior stays proper for any
+number of ties.
+
 Data layout: ``values`` holds points beyond the threshold (the distinct tail scores, or
 one entry per run), and ``run_index`` gives, for each run, the index of its score in
 ``values``, or ``len(values)`` for a censored run. With distinct scores the density is
@@ -35,11 +50,50 @@ import numpy as np
 from bayesnq.distributions import NoisyQuadratic
 
 __all__ = ["per_run_loglik", "loglik_draws", "runs_beyond", "candidate_logliks",
-           "distinct_layout"]
+           "distinct_layout", "log_interval_prob", "tail_terms"]
 
 
-def per_run_loglik(d, values, run_index, threshold):
-    r"""Per-run log-likelihood: :math:`\log f(y_i)` beyond :math:`\tau`, :math:`\log F(\tau)` else.
+def log_interval_prob(d, lo, hi):
+    r""":math:`\log P(lo < Y \le hi)`, exact in both tails.
+
+    :math:`\log F(hi) + \log(1 - F(lo)/F(hi))` where :math:`F(hi)` is the smaller of
+    :math:`F(hi)` and :math:`1 - F(lo)`, else the same with survival functions, so the
+    difference is never taken between two numbers close to 1.
+    """
+    lc_lo, lc_hi = d.log_cdf(lo), d.log_cdf(hi)
+    ls_lo, ls_hi = d.log_sf(lo), d.log_sf(hi)
+    via_cdf = lc_hi + _log1mexp(lc_lo - lc_hi)
+    via_sf = ls_lo + _log1mexp(ls_hi - ls_lo)
+    return jnp.where(lc_hi <= ls_lo, via_cdf, via_sf)
+
+
+def _log1mexp(x):
+    r""":math:`\log(1 - e^x)` for :math:`x < 0`, accurate near 0 and far below it.
+
+    ``x`` is kept below -1e-300, and each branch of the ``where`` gets an input that is
+    safe for it, so that unused branches stay finite and their gradients with them.
+    """
+    x = jnp.minimum(x, -1e-300)
+    near = x > -0.6931471805599453
+    return jnp.where(near, jnp.log(-jnp.expm1(jnp.where(near, x, -1.0))),
+                     jnp.log1p(-jnp.exp(jnp.where(near, -1.0, x))))
+
+
+def tail_terms(d, values, threshold, resolution=None):
+    """The per-value term of a score beyond the threshold: log f, or log P(its cell).
+
+    With a ``resolution`` h, the cell of a score y is (y - h/2, y + h/2], its lower end
+    clipped at the threshold (a cell the threshold cuts counts only its tail part).
+    """
+    values = jnp.asarray(values)
+    if resolution is None:
+        return d.log_prob(values)
+    half = 0.5 * resolution
+    return log_interval_prob(d, jnp.maximum(values - half, threshold), values + half)
+
+
+def per_run_loglik(d, values, run_index, threshold, resolution=None):
+    r"""Per-run log-likelihood: the tail term beyond :math:`\tau`, :math:`\log F(\tau)` else.
 
     Parameters
     ----------
@@ -50,21 +104,37 @@ def per_run_loglik(d, values, run_index, threshold):
     run_index : int array
         For each run, its index in ``values``, or ``len(values)`` when censored.
     threshold : float
+    resolution : float, optional
+        Scores known to this resolution enter as interval probabilities
+        (:func:`tail_terms`); None: as densities.
     """
-    lp = d.log_prob(jnp.asarray(values))
+    lp = tail_terms(d, values, threshold, resolution)
     return jnp.concatenate([lp, d.log_cdf(threshold)[None]])[jnp.asarray(run_index)]
 
 
-@jax.jit
-def loglik_draws(params, values, run_index, threshold):
+def loglik_draws(params, values, run_index, threshold, resolution=None):
     """:func:`per_run_loglik` for each draw of ``params`` = (alpha, beta, gamma, sigma).
 
     Maximize orientation, flat arrays of draws; returns shape (draws, runs). The data are
     arguments, so one compiled program serves every fit of the same shapes.
     """
+    if resolution is None:
+        return _loglik_draws(params, values, run_index, threshold)
+    return _loglik_draws_cells(params, values, run_index, threshold, resolution)
 
+
+@jax.jit
+def _loglik_draws(params, values, run_index, threshold):
     def one(p):
         return per_run_loglik(NoisyQuadratic(*p), values, run_index, threshold)
+
+    return jax.lax.map(one, params, batch_size=64)
+
+
+@jax.jit
+def _loglik_draws_cells(params, values, run_index, threshold, resolution):
+    def one(p):
+        return per_run_loglik(NoisyQuadratic(*p), values, run_index, threshold, resolution)
 
     return jax.lax.map(one, params, batch_size=64)
 
@@ -100,16 +170,20 @@ def distinct_layout(tail, index_tail, n, size=None):
     return values, run_index
 
 
-def candidate_logliks(d, tail_sorted, n_tail, thresholds, n):
+def candidate_logliks(d, tail_sorted, n_tail, thresholds, n, resolution=None):
     r"""The censored log-likelihood at every candidate threshold, shape (T,).
 
     :math:`\sum_{i:\, y_i > \tau_j} \log f(y_i) + (n - m_j)\log F(\tau_j)`: the per-run
     terms of :func:`per_run_loglik` summed for each candidate :math:`\tau_j`, with the
     density evaluated once for all candidates (at the scores beyond the lowest one,
     ``tail_sorted`` in descending order, once per distinct value) and summed from the top.
+    With a ``resolution``, the tail terms are cell probabilities; their lower ends are
+    clipped at the lowest candidate only (the default candidates lie halfway between
+    distinct scores, so no cell straddles a candidate).
     """
     distinct, inverse = np.unique(np.asarray(tail_sorted), return_inverse=True)
-    lf = d.log_prob(jnp.asarray(distinct))[jnp.asarray(inverse.reshape(-1))]
+    lf = tail_terms(d, distinct, jnp.min(jnp.asarray(thresholds)),
+                    resolution)[jnp.asarray(inverse.reshape(-1))]
     top = jnp.cumsum(lf)[jnp.asarray(np.asarray(n_tail) - 1)]
     lcdf = d.log_cdf(jnp.asarray(thresholds))
     n_below = jnp.asarray(n - np.asarray(n_tail), dtype=float)

@@ -130,6 +130,7 @@ class SplicedData:
     reference_index: int
     minimize: bool
     dirichlet: float = BODY_DIRICHLET
+    resolution: float | None = None  # scores known to this resolution (cells), or None
 
     @property
     def n(self) -> int:
@@ -150,7 +151,7 @@ class SplicedData:
 
     @classmethod
     def build(cls, values, thresholds, *, minimize, bounds=(None, None), max_body_bins=12,
-              dirichlet=BODY_DIRICHLET):
+              dirichlet=BODY_DIRICHLET, resolution=None):
         y = direction.orient(np.asarray(values, dtype=float), minimize)
         t = np.unique(direction.orient(np.asarray(thresholds, dtype=float), minimize))
         n = y.size
@@ -180,9 +181,11 @@ class SplicedData:
             c = np.bincount(bin_of[in_body], minlength=n_bins)[:n_bins].astype(float)
             counts[j] = c
             body_term[j] = body_log_marginal(c[:k_j], widths[:k_j], dirichlet)
+            if resolution is not None:  # a body run's cell: density times its width h
+                body_term[j] += in_body.sum() * np.log(resolution)
         ref = t.size // 2
         reference = TailData.build(values, direction.to_user(t[ref], minimize), minimize=minimize,
-                                   bounds=bounds)
+                                   bounds=bounds, resolution=resolution)
         return cls(
             values=y,
             thresholds=t,
@@ -196,6 +199,7 @@ class SplicedData:
             reference_index=int(ref),
             minimize=bool(minimize),
             dirichlet=float(dirichlet),
+            resolution=None if resolution is None else float(resolution),
         )
 
     def body_bins(self, j: int) -> int:
@@ -206,7 +210,8 @@ class SplicedData:
 def _threshold_loglik(data: SplicedData, alpha, beta, gamma, sigma):
     r""":math:`\ell_j(\theta)` for every candidate (oriented), shape (T,)."""
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
-    return (candidate_logliks(d, data.tail_sorted, data.n_tail, data.thresholds, data.n)
+    return (candidate_logliks(d, data.tail_sorted, data.n_tail, data.thresholds, data.n,
+                              data.resolution)
             + jnp.asarray(data.body_term))
 
 
@@ -268,6 +273,13 @@ def _censored_at(y, a, b, g, s, t):
     return per_run_loglik(NoisyQuadratic(a, b, g, s), values, run_index, t)
 
 
+@jax.jit
+def _censored_cells_at(y, a, b, g, s, t, h):
+    """:func:`_censored_at` for scores known to the resolution ``h``."""
+    values, run_index = runs_beyond(y, y > t, y)
+    return per_run_loglik(NoisyQuadratic(a, b, g, s), values, run_index, t, h)
+
+
 def pointwise_loglik(data: SplicedData, draws, tau_index, rng):
     r"""Pointwise spliced log-likelihood per draw, shape (S, n).
 
@@ -288,7 +300,13 @@ def pointwise_loglik(data: SplicedData, draws, tau_index, rng):
     gamma, sigma = (np.asarray(draws[k], dtype=float) for k in ("gamma", "sigma"))
     tau = data.thresholds[tau_index]
     y = jnp.asarray(data.values)
-    ll = np.asarray(jax.lax.map(lambda p: _censored_at(y, *p),
+    if data.resolution is None:
+        def one(p):
+            return _censored_at(y, *p)
+    else:
+        def one(p):
+            return _censored_cells_at(y, *p, data.resolution)
+    ll = np.asarray(jax.lax.map(one,
                                 tuple(jnp.asarray(x) for x in (alpha, beta, gamma, sigma, tau)),
                                 batch_size=64))
     w = body_weights(data, tau_index, rng)
@@ -297,6 +315,8 @@ def pointwise_loglik(data: SplicedData, draws, tau_index, rng):
     bins = np.clip(data.bin_of, 0, widths.size - 1)
     with np.errstate(divide="ignore"):
         body = np.log(w[:, bins]) - np.log(widths[bins])[None, :]
+    if data.resolution is not None:
+        body = body + np.log(data.resolution)
     return np.where(in_body, ll + body, ll)
 
 

@@ -38,13 +38,14 @@ class TailData:
     minimize: bool
     index_tail: np.ndarray = field(repr=False)
     index_below: np.ndarray = field(repr=False)
+    resolution: float | None = None  # scores known to this resolution (cells), or None
 
     @property
     def n(self) -> int:
         return int(self.tail.size + self.n_below)
 
     @classmethod
-    def build(cls, values, threshold, *, minimize, bounds=(None, None)):
+    def build(cls, values, threshold, *, minimize, bounds=(None, None), resolution=None):
         oy = direction.orient(np.asarray(values, dtype=float), minimize)
         t = direction.orient(float(threshold), minimize)
         in_tail = oy > t
@@ -69,6 +70,7 @@ class TailData:
             minimize=bool(minimize),
             index_tail=np.flatnonzero(in_tail),
             index_below=np.flatnonzero(~in_tail),
+            resolution=None if resolution is None else float(resolution),
         )
 
     def arrays(self, size=None) -> dict:
@@ -77,7 +79,8 @@ class TailData:
         ``values``: the distinct tail scores, ascending, padded with the largest to
         ``size`` entries (default: no padding); ``run_index``: for each run, the index of
         its score in ``values``, or ``values.size`` for a run below the threshold;
-        ``consts``: the threshold, the scale d and the room below the bound (1 without one).
+        ``consts``: the threshold, the scale d and the room below the bound (1 without one),
+        then the resolution when there is one.
 
         A sampler that takes these as arguments depends on the data only through their
         shapes, so fits of the same runs at thresholds whose tails are padded to one
@@ -88,9 +91,13 @@ class TailData:
 
     @property
     def consts(self) -> np.ndarray:
-        """The threshold, the scale d and the room below the bound (1 without one)."""
+        """The threshold, the scale d, the room below the bound (1 without one), the resolution.
+
+        The resolution is appended only when there is one.
+        """
         room = self.upper_bound - self.threshold if self.upper_bound is not None else 1.0
-        return np.array([self.threshold, self.scale, room])
+        extra = [] if self.resolution is None else [self.resolution]
+        return np.array([self.threshold, self.scale, room, *extra])
 
     @property
     def n_distinct(self) -> int:
@@ -105,11 +112,12 @@ class TailData:
         return direction.to_user(y, self.minimize)
 
 
-def _loglik(arrays, threshold, beta, gamma, sigma, q):
+def _loglik(arrays, threshold, beta, gamma, sigma, q, resolution):
     """alpha, the per-run log-likelihood and the distribution (maximize orientation)."""
     alpha = derive_alpha(beta, gamma, q, threshold)
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
-    return alpha, per_run_loglik(d, arrays["values"], arrays["run_index"], threshold), d
+    ll = per_run_loglik(d, arrays["values"], arrays["run_index"], threshold, resolution)
+    return alpha, ll, d
 
 
 def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_mode="continuous",
@@ -120,19 +128,21 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
     user's orientation (for the minimize form, ``alpha`` is the best expected score), and
     ``tail_mass`` is the noisy :math:`P(Y \\text{ beyond } \\tau)`. The model computes
     with ``arrays`` (default ``data.arrays()``, see :meth:`TailData.arrays`); of ``data``
-    it uses only the direction, whether :math:`\\beta` is bounded, and the number of runs.
+    it uses only the direction, whether :math:`\\beta` is bounded, whether the scores have a
+    resolution, and the number of runs.
     With ``gamma_mode="integer"``, :math:`\\gamma \\in \\{1..\\gamma_{max}\\}` is summed
     out exactly and ``gamma_logp`` records :math:`\\log P(\\gamma = k \\mid \\theta, y)`.
     """
     arrays = data.arrays() if arrays is None else arrays
     bounded = data.upper_bound is not None
-    threshold, beta, sigma, q = sample_tail_parameters(jnp.asarray(arrays["consts"]), bounded,
-                                                       priors)
+    consts = jnp.asarray(arrays["consts"])
+    resolution = None if data.resolution is None else consts[3]
+    threshold, beta, sigma, q = sample_tail_parameters(consts, bounded, priors)
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
         log_prior_k = -jnp.log(float(gamma_max))
         alpha_k, ll_k, _ = jax.vmap(
-            lambda g: _loglik(arrays, threshold, beta, g, sigma, q))(ks)
+            lambda g: _loglik(arrays, threshold, beta, g, sigma, q, resolution))(ks)
         joint = ll_k.sum(-1) + log_prior_k
         numpyro.factor("gamma_marginal", jax.nn.logsumexp(joint))
         numpyro.deterministic("gamma_logp", joint - jax.nn.logsumexp(joint))
@@ -142,7 +152,7 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
         record_parameters(data.minimize, threshold, alpha, beta, gamma, sigma, None)
         return
     gamma = sample_gamma(priors, gamma_max)
-    alpha, ll, d = _loglik(arrays, threshold, beta, gamma, sigma, q)
+    alpha, ll, d = _loglik(arrays, threshold, beta, gamma, sigma, q, resolution)
     with numpyro.plate("runs", data.n):
         numpyro.factor("y", ll)
     record_parameters(data.minimize, threshold, alpha, beta, gamma, sigma, d)

@@ -1,0 +1,128 @@
+"""Scores known to a resolution: lattice detection, cell probabilities, proper posteriors."""
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import bayesnq
+from bayesnq import NoisyQuadratic
+from bayesnq.modeling import (TailData, detect_resolution, log_interval_prob, parse_resolution,
+                              per_run_loglik)
+
+
+def lattice_search(n=300, steps=400, seed=1, minimize=False):
+    d = NoisyQuadratic(0.55, 0.80, 2.0, 0.004, minimize=minimize)
+    y = np.asarray(d.sample(jax.random.PRNGKey(seed), (n,)))
+    return np.round(y * steps) / steps
+
+
+# ----------------------------------------------------------------------------- detection
+
+
+@pytest.mark.parametrize("steps", [719, 1000, 50])
+def test_lattice_of_accuracies_is_detected(steps):
+    h, note = detect_resolution(lattice_search(steps=steps))
+    assert h == pytest.approx(1 / steps, rel=1e-9)
+    assert "lattice" in note
+
+
+def test_rounded_large_units_and_offset_lattices_are_detected():
+    y = lattice_search(steps=100) * 1e9 + 3e8  # a metric in the 1e9 range, rounded to 1e7
+    h, _ = detect_resolution(y)
+    assert h == pytest.approx(1e7, rel=1e-6)
+    h, _ = detect_resolution(lattice_search(steps=100) * 1e-9)
+    assert h == pytest.approx(1e-11, rel=1e-6)
+
+
+def test_continuous_scores_are_not_a_lattice():
+    y = np.asarray(NoisyQuadratic(0.5, 0.8, 2.0, 0.01).sample(jax.random.PRNGKey(0), (300,)))
+    h, note = detect_resolution(y)
+    assert h is None and "continuous" in note
+    ties = np.concatenate([y, y[:60]])  # ties, but the gaps share no step
+    assert detect_resolution(ties)[0] is None
+
+
+@pytest.mark.parametrize("bad", ["lattice", -0.1, 0.0, float("nan"), True, [0.1]])
+def test_resolution_argument_is_checked(bad):
+    with pytest.raises(ValueError, match="resolution must be None, a positive number or 'auto'"):
+        parse_resolution(bad, np.arange(10.0))
+    with pytest.raises(ValueError, match="resolution must be"):
+        bayesnq.fit(lattice_search(), threshold=0.75, resolution=bad, progress_bar=False)
+
+
+# ----------------------------------------------------------------------------- likelihood
+
+
+def test_cell_probability_is_exact_in_both_tails():
+    d = NoisyQuadratic(0.0, 1.0, 3.0, 0.01)
+    # deep in the upper tail: P(lo < Y <= hi) where both cdfs round to 1
+    lo, hi = 1.2, 1.21
+    got = float(log_interval_prob(d, lo, hi))
+    want = float(d.log_sf(lo)) + float(np.log1p(-np.exp(float(d.log_sf(hi) - d.log_sf(lo)))))
+    assert np.isfinite(got) and got == pytest.approx(want, rel=1e-12)
+    assert got < -150  # 20 noise sds beyond beta: far below any float difference of cdfs
+    # in the body: matches the difference of the cdfs
+    lo, hi = 0.4, 0.41
+    direct = np.log(float(d.cdf(hi)) - float(d.cdf(lo)))
+    assert float(log_interval_prob(d, lo, hi)) == pytest.approx(direct, rel=1e-10)
+    # deep in the lower tail (below alpha)
+    got = float(log_interval_prob(d, -0.3, -0.29))
+    assert np.isfinite(got) and got < -100
+
+
+def test_cells_shrink_to_the_density():
+    d = NoisyQuadratic(0.2, 0.9, 1.5, 0.02)
+    y = jnp.array([0.5, 0.85, 0.93])
+    for h in (1e-4, 1e-6):
+        cell = per_run_loglik(d, y, jnp.arange(3), 0.4, h)
+        np.testing.assert_allclose(np.asarray(cell) - np.log(h), np.asarray(d.log_prob(y)),
+                                   atol=5e-4 if h == 1e-4 else 5e-8)
+
+
+def test_cell_gradients_are_finite_everywhere():
+    def total(b):
+        d = NoisyQuadratic(0.2, b, 1.5, 0.001)
+        return per_run_loglik(d, jnp.array([0.5, 0.9, 0.95, 1.3]), jnp.arange(5), 0.45,
+                              0.01).sum()
+
+    g = jax.grad(total)(0.9)
+    assert np.isfinite(float(g))
+
+
+def test_cell_cut_by_the_threshold_counts_its_tail_part():
+    d = NoisyQuadratic(0.2, 0.9, 1.5, 0.02)
+    # a score 0.002 above the threshold with cells of 0.01: its cell starts at the threshold
+    got = per_run_loglik(d, jnp.array([0.502]), jnp.array([0]), 0.5, 0.01)
+    want = log_interval_prob(d, 0.5, 0.507)
+    assert float(got[0]) == pytest.approx(float(want), rel=1e-12)
+
+
+def test_minimize_cells_mirror_maximize():
+    y = lattice_search(steps=400)
+    a = TailData.build(y, 0.7525, minimize=False, resolution=1 / 400)
+    b = TailData.build(-y, -0.7525, minimize=True, resolution=1 / 400)
+    np.testing.assert_allclose(a.arrays()["values"], b.arrays()["values"])
+    np.testing.assert_allclose(a.consts, b.consts)
+    assert a.consts.size == 4 and TailData.build(y, 0.7525, minimize=False).consts.size == 3
+
+
+# ----------------------------------------------------------------------------- fits
+
+
+def test_fit_with_auto_resolution_says_what_it_found():
+    y = lattice_search(steps=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = bayesnq.fit(y, threshold=0.7525, resolution="auto", num_chains=2, num_warmup=150,
+                        num_samples=150, progress_bar=False, check=False)
+    assert f.resolution == pytest.approx(1 / 400)
+    assert "lattice of step 0.0025" in f.resolution_note
+    # replicated searches lie on the lattice too
+    pp = np.asarray(f.idata.posterior_predictive["y"]).reshape(-1)[:2000]
+    np.testing.assert_allclose(pp * 400, np.round(pp * 400), atol=1e-6)
+    assert f.summary().attrs["resolution"] == pytest.approx(1 / 400)
+    pit = f.loo_pit()
+    assert pit["n"] == f.data.tail.size and 0 <= pit["pit"].min() <= pit["pit"].max() <= 1
