@@ -154,6 +154,9 @@ def load(path):
     Returns
     -------
     SBCResult or CoverageResult
+        One record per replicate, in replicate order: of a replicate the file holds more
+        than once, the last complete record. Reading needs no lock, so a file can be loaded
+        while its study still runs.
     """
     p = Path(path)
     if not p.is_file():
@@ -164,13 +167,14 @@ def load(path):
         kind = header["bayesnq_study"]
     except (IndexError, json.JSONDecodeError, KeyError, TypeError):
         raise ValueError(f"path={str(path)!r} is not a bayesnq study file") from None
-    recs = []
+    by_replicate = {}  # a replicate written twice (two writers before the lock) counts once
     for line in lines[1:]:
         try:
-            recs.append(json.loads(line))
-        except json.JSONDecodeError:
+            rec = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by an interruption
             continue
-    recs.sort(key=lambda r: r["replicate"])
+        by_replicate[rec["replicate"]] = rec  # the last complete record of a replicate
+    recs = [by_replicate[i] for i in sorted(by_replicate)]
     s = header["settings"]
     if kind == "sbc":
         return SBCResult(

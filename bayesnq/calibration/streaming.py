@@ -4,6 +4,12 @@ Every finished batch of replicates is appended to the study's file (JSON lines: 
 with the settings, then one record per replicate) and flushed, so an interrupted study
 started again with the same file and settings resumes after the last finished batch.
 ``executor="dask"`` sends the batches to Dask distributed.
+
+One process writes a study file at a time: a :class:`Stream` on a file holds an exclusive
+lock on ``<file>.lock`` beside it (``fcntl.flock`` on POSIX, which the system drops when the
+process dies; where ``fcntl`` is missing, the lock file itself, created exclusively, with
+the writer's pid) until :func:`execute` ends or the stream is closed, and a second writer
+is refused at once. Reading a file (:func:`bayesnq.calibration.load`) takes no lock.
 """
 
 from __future__ import annotations
@@ -13,13 +19,26 @@ import json
 import os
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None
+
 __all__ = ["Stream", "execute", "batches", "digest", "progress_bar", "EXECUTORS"]
 
 EXECUTORS = (None, "local", "dask")
 
 
 class Stream:
-    """JSON-lines file: a header with the study's settings, then one line per replicate."""
+    """JSON-lines file: a header with the study's settings, then one line per replicate.
+
+    With a ``path``, the stream holds the file's writer lock (``<path>.lock``) from its
+    creation to :meth:`close` (also a context manager); a file another stream holds, in
+    this process or another, raises ``ValueError`` before anything is read or written.
+    ``path=None`` keeps the records in memory and takes no lock.
+    """
+
+    _lock = None
 
     def __init__(self, path, header, compare=None):
         self.path = None if path is None else Path(path)
@@ -27,6 +46,16 @@ class Stream:
         self.records = {}
         if self.path is None:
             return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = _Lock(self.path)
+        try:
+            self._open(compare)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, compare):
+        header = self.header
         if self.path.exists() and self.path.stat().st_size:
             lines = self.path.read_text().splitlines()
             try:
@@ -46,12 +75,35 @@ class Stream:
                 except json.JSONDecodeError:  # a line cut short by an interruption
                     continue
                 self.records[rec["replicate"]] = rec
-            self._rewrite()  # drops a partial last line
+            self._rewrite()  # drops a partial last line (and a replicate written twice)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._rewrite()
 
+    @property
+    def closed(self):
+        return self.path is not None and self._lock is None
+
+    def close(self):
+        """Release the file's writer lock; the records stay readable in ``records``."""
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def _check_open(self):
+        if self.closed:
+            raise ValueError(f"the stream of path={str(self.path)!r} is closed")
+
     def set_header(self, header):
+        self._check_open()
         self.header = header
         if self.path is not None:
             self._rewrite()
@@ -65,6 +117,7 @@ class Stream:
         os.replace(tmp, self.path)
 
     def add(self, records):
+        self._check_open()
         new = [r for r in records if r["replicate"] not in self.records]
         for r in new:
             self.records[r["replicate"]] = r
@@ -73,6 +126,74 @@ class Stream:
                 f.write("".join(json.dumps(r) + "\n" for r in new))
                 f.flush()
                 os.fsync(f.fileno())
+
+
+class _Lock:
+    """Exclusive writer lock on ``<path>.lock``, taken at once or ``ValueError``."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock_path = path.with_name(path.name + ".lock")
+        self.fd = None
+        if fcntl is not None:
+            self._flock()
+        else:
+            self._exclusive_file()
+
+    def _busy(self, hint=""):
+        try:
+            pid = self.lock_path.read_text().strip() or "unknown"
+        except OSError:
+            pid = "unknown"
+        return ValueError(f"path={str(self.path)!r} is being written by another process "
+                          f"(pid {pid}); wait for it or use another path{hint}")
+
+    def _flock(self):
+        while True:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise self._busy() from None
+            except BaseException:
+                os.close(fd)
+                raise
+            # the holder before us may have removed the file (release) after we opened it:
+            # the lock counts only on the file that the path still names
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.lock_path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        self.fd = fd
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+
+    def _exclusive_file(self):
+        try:
+            fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            raise self._busy(f" (if it no longer runs, remove {str(self.lock_path)!r})") \
+                from None
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+        self.fd = -1
+
+    def release(self):
+        if self.fd is None:
+            return
+        fd, self.fd = self.fd, None
+        try:  # removed while still held, so that no other writer holds it meanwhile
+            os.unlink(self.lock_path)
+        except OSError:
+            pass
+        if fd >= 0:
+            os.close(fd)  # drops the flock
 
 
 def progress_bar(total, initial, enabled, desc):
@@ -86,7 +207,11 @@ def progress_bar(total, initial, enabled, desc):
 
 
 def execute(task, batches, stream, *, executor, address, progress, desc, total):
-    """Run ``task(batch)`` for each batch of replicate indices; stream records as they come."""
+    """Run ``task(batch)`` for each batch of replicate indices; stream records as they come.
+
+    The records are written here, in the calling process (Dask workers only compute), and
+    the stream is closed (its file's lock released) when the study ends or fails.
+    """
     todo = [b for b in batches if any(i not in stream.records for i in b)]
     bar = progress_bar(total, len(stream.records), progress, desc)
     try:
@@ -116,6 +241,7 @@ def execute(task, batches, stream, *, executor, address, progress, desc, total):
     finally:
         if bar is not None:
             bar.close()
+        stream.close()
 
 
 def _dask_client(address):
