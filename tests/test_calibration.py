@@ -181,7 +181,9 @@ def test_resume_after_kill(tiny_sbc, tmp_path):
     path = tmp_path / "killed.jsonl"
     script = textwrap.dedent(f"""
         import time, bayesnq
+        from bayesnq import calibration
         from bayesnq.calibration import streaming
+        bayesnq.configure(compilation_cache=None)
         kw = {TINY!r}
         kw["batch_size"] = 1
         # slow the stream down so that the kill lands between replicates

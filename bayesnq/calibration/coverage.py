@@ -236,16 +236,20 @@ def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95)
     stream = Stream(path, header, compare=("bayesnq_study", "settings"))
     reference = stream.header.get("reference")
     if reference is None:
-        reference = _coverage_reference(values, minimize, threshold, bounds, n_hyperparameters,
-                                        reference_fit, seed)
+        try:
+            reference = _coverage_reference(values, minimize, threshold, bounds,
+                                            n_hyperparameters, reference_fit, seed)
+        except BaseException:
+            stream.close()  # release the study file's lock for a retry
+            raise
         stream.set_header(dict(header, reference=reference))
     settings_run = dict(settings, values=values.tolist())
-    batches = [b for si in range(len(sizes))
-               for b in batches(replicates, batch_size)
-               for b in [[si * replicates + i for i in b]]]
-    execute(partial(_coverage_task, settings_run, reference), batches, stream,
-             executor=executor, address=address, progress=progress_bar, desc=f"coverage {name}",
-             total=replicates * len(sizes))
+    work = [b for si in range(len(sizes))
+            for b in batches(replicates, batch_size)
+            for b in [[si * replicates + i for i in b]]]
+    execute(partial(_coverage_task, settings_run, reference), work, stream,
+            executor=executor, address=address, progress=progress_bar, desc=f"coverage {name}",
+            total=replicates * len(sizes))
     recs = [stream.records[i] for i in range(replicates * len(sizes))]
     return CoverageResult(records=recs, reference=reference, settings=settings)
 

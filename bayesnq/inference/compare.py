@@ -57,7 +57,8 @@ from bayesnq.data import as_scores
 from bayesnq.inference.fit import check_best_finite, check_settings, fit_at_threshold
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB
 from bayesnq.inference.posterior import pointwise_loglik
-from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, parse_threshold,
+from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, parse_resolution,
+                              parse_threshold,
                               pointwise_loglik as spliced_pointwise)
 from bayesnq.validation import check_choice
 
@@ -191,6 +192,7 @@ def compare_thresholds(
     n_hyperparameters=None,
     bounds=None,
     gamma="continuous",
+    resolution=None,
     priors=None,
     rank_by="spliced",
     num_chains=2,
@@ -206,7 +208,7 @@ def compare_thresholds(
     scores : Scores or array_like
     thresholds : sequence of float, optional
         At least 2 candidates; default :func:`bayesnq.default_thresholds` with ``n=8``.
-    minimize, n_hyperparameters, bounds, gamma, priors
+    minimize, n_hyperparameters, bounds, gamma, resolution, priors
         As in :func:`bayesnq.fit`.
     rank_by : {"spliced", "validation"}
         Route whose elpd ranks the table (see the module docstring).
@@ -235,15 +237,16 @@ def compare_thresholds(
                    target_accept_prob=TARGET_ACCEPT_PROB)
     y = np.asarray(scores.values, dtype=float)
     check_best_finite(y, minimize)
+    resolution, _ = parse_resolution(resolution, y)
     if thresholds is None:
         grid = parse_threshold("auto", y, minimize=minimize, n_auto=8)
     else:
         grid = parse_threshold(thresholds, y, minimize=minimize, forms=("grid",),
                                name="thresholds")
-    spliced = SplicedData.build(y, grid, minimize=minimize, bounds=bounds)
+    spliced = SplicedData.build(y, grid, minimize=minimize, bounds=bounds, resolution=resolution)
     order = spliced.user_thresholds  # oriented-ascending order (tail fraction falls)
     v = float(order[-1])
-    at_v = TailData.build(y, v, minimize=minimize, bounds=bounds)
+    at_v = TailData.build(y, v, minimize=minimize, bounds=bounds, resolution=resolution)
     rng = np.random.default_rng(seed + 3)
     # every candidate's distinct tail scores padded to the largest count: one compiled sampler
     tail_size = max(TailData.build(y, float(t), minimize=minimize, bounds=bounds).n_distinct
@@ -260,7 +263,7 @@ def compare_thresholds(
                                  num_chains=num_chains, num_warmup=num_warmup,
                                  num_samples=num_samples, seed=seed, progress_bar=False,
                                  target_accept_prob=TARGET_ACCEPT_PROB, check=False,
-                                 tail_size=tail_size)
+                                 tail_size=tail_size, resolution=resolution)
         fits[float(t)] = f
         draws = f.draws()
         s_count = draws["beta"].size

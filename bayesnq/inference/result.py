@@ -329,7 +329,73 @@ class Fit:
         best = top.iloc[0]
         note = (f"P(tau) puts {best.probability:.0%} on tau = {best.threshold:.6g} "
                 f"({best.tail_fraction:.0%} of runs beyond)")
+        verdict = self.threshold_verdict()
+        if not verdict["decided"]:
+            note += ". " + verdict["message"]
+            for key in ("beta", "gamma"):
+                lo, hi = verdict["at_map"][key]
+                table.append({"parameter": f"{key} given tau = {best.threshold:.6g}",
+                              "median": float(np.median(verdict["map_draws"][key])),
+                              f"{lo_q:.0%}": lo, f"{hi_q:.0%}": hi})
         return probs, note
+
+    def threshold_verdict(self, ci=0.9, min_mass=0.5, min_second=0.15) -> dict:
+        r"""Whether :math:`P(\tau \mid y)` singles out a threshold, in words.
+
+        The data *cannot choose* when the most probable candidate holds less than
+        ``min_mass`` of the posterior (flat), or when another candidate that is not its
+        neighbour on the grid holds at least ``min_second`` (multimodal). Then the
+        intervals of beta and gamma averaged over :math:`\tau` (the fit's) are reported
+        beside those given the most probable :math:`\tau`, which can differ.
+
+        Returns
+        -------
+        dict
+            ``decided`` (bool), ``kind`` ("decided", "flat" or "multimodal"),
+            ``message``, ``at_map`` and ``averaged`` (``ci`` intervals of beta and gamma),
+            ``map_draws`` (draws at the most probable candidate).
+        """
+        if self.thresholds is None:
+            raise ValueError("threshold_verdict needs a fit with an inferred threshold "
+                             f"(threshold='auto' or a list), this fit has "
+                             f"threshold={self.threshold!r}")
+        lp = np.asarray(self.idata.posterior["tau_logp"])
+        p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
+        order = np.argsort(p)[::-1]
+        first, second = int(order[0]), int(order[1])
+        if p[first] < min_mass:
+            kind = "flat"
+        elif p[second] >= min_second and abs(first - second) > 1:
+            kind = "multimodal"
+        else:
+            kind = "decided"
+        idx = np.asarray(self.idata.posterior["tau_index"]).reshape(-1) \
+            if "tau_index" in self.idata.posterior else None
+        taus = np.asarray(self.idata.posterior["tau"]).reshape(-1)
+        at = idx == first if idx is not None else np.isclose(taus, self.spliced.user_thresholds[first])
+        d = self.draws()
+        qs = ((1 - ci) / 2, (1 + ci) / 2)
+        map_draws = {k: d[k][at] if at.any() else d[k] for k in ("beta", "gamma")}
+        at_map = {k: tuple(float(x) for x in np.quantile(v, qs)) for k, v in map_draws.items()}
+        averaged = {k: tuple(float(x) for x in np.quantile(d[k], qs)) for k in ("beta", "gamma")}
+        thr = self.spliced.user_thresholds
+        if kind == "flat":
+            message = (f"The data cannot choose a threshold: P(tau) is flat (at most "
+                       f"{p[first]:.0%} on one candidate).")
+        elif kind == "multimodal":
+            message = (f"The data cannot choose a threshold: P(tau) has separate modes at "
+                       f"{thr[first]:.6g} ({p[first]:.0%}) and {thr[second]:.6g} "
+                       f"({p[second]:.0%}).")
+        else:
+            message = f"P(tau) singles out {thr[first]:.6g} ({p[first]:.0%})."
+        if kind != "decided":
+            message += (f" beta {averaged['beta'][0]:.6g} to {averaged['beta'][1]:.6g} averaged "
+                        f"over tau, {at_map['beta'][0]:.6g} to {at_map['beta'][1]:.6g} given "
+                        f"tau = {thr[first]:.6g}; gamma {averaged['gamma'][0]:.3g} to "
+                        f"{averaged['gamma'][1]:.3g} against {at_map['gamma'][0]:.3g} to "
+                        f"{at_map['gamma'][1]:.3g} ({ci:.0%} intervals).")
+        return {"decided": kind == "decided", "kind": kind, "message": message,
+                "at_map": at_map, "averaged": averaged, "map_draws": map_draws}
 
     # ------------------------------------------------------------ tuning curves
     def tuning_curve(self, n, q=0.5, ci=0.8, **kwargs):
