@@ -48,6 +48,7 @@ def run_fit(args) -> int:
             n_hyperparameters=settings.n_hyperparameters,
             bounds=settings.bounds,
             gamma=settings.gamma,
+            resolution=settings.resolution,
             num_chains=settings.chains,
             num_warmup=settings.warmup,
             num_samples=settings.samples,
@@ -57,6 +58,8 @@ def run_fit(args) -> int:
     for w in caught:
         print(f"bayesnq: warning: {w.message}", file=sys.stderr)
     table = fit.summary()
+    if fit.resolution_note:
+        print(f"resolution: {fit.resolution_note}")
     print("\nposterior summary")
     print(table.to_string(float_format=lambda v: f"{v:.6g}"))
     if fit.thresholds is not None:
@@ -123,7 +126,8 @@ def run_thresholds(args) -> int:
           "per fit", flush=True)
     result = bayesnq.compare_thresholds(
         scores, grid, minimize=scores.minimize, n_hyperparameters=settings.n_hyperparameters,
-        bounds=settings.bounds, gamma=settings.gamma, rank_by=args.rank_by,
+        bounds=settings.bounds, gamma=settings.gamma, resolution=settings.resolution,
+        rank_by=args.rank_by,
         num_chains=settings.chains, num_warmup=settings.warmup, num_samples=settings.samples,
         seed=settings.seed, progress=not args.no_progress,
     )

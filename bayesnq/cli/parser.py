@@ -170,6 +170,10 @@ def _add_model_arguments(p):
     p.add_argument("--n-hyperparameters", type=integer("--n-hyperparameters"),
                    metavar="K", help="number of hyperparameters searched (upper bound of gamma)")
     p.add_argument("--gamma", choices=GAMMA_MODES, help="gamma as a real number or an integer")
+    p.add_argument("--resolution", type=resolution_value, metavar="H",
+                   help="scores known to this step (accuracy on N examples: 1/N), each a cell "
+                   "of width H, so that tied scores are fitted as such; 'auto' detects a "
+                   "lattice (default: continuous scores)")
 
 
 def _add_sampler_arguments(p, progress, chains=None, warmup=None, samples=None, seed=None):
@@ -234,6 +238,16 @@ def integer(name, minimum=1):
 
     parse.__name__ = name
     return parse
+
+
+def resolution_value(text):
+    """``--resolution``: a positive number or 'auto'."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    value = number("--resolution")(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number or 'auto', got {text!r}")
+    return value
 
 
 def threshold_value(text):

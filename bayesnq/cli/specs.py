@@ -30,6 +30,7 @@ SPEC_KEYS = {
     "n_hyperparameters": int,
     "bounds": list,
     "gamma": str,
+    "resolution": float,
     "chains": int,
     "warmup": int,
     "samples": int,
@@ -52,9 +53,9 @@ BUILTIN_DEFAULT = {
 
 # settings a spec may give, and those of them a flag may override (bounds: below)
 _FROM_SPEC = ("score", "curve", "minimize", "threshold", "n_hyperparameters", "bounds",
-              "gamma", "chains", "warmup", "samples", "seed", "name", "out", "floor")
+              "gamma", "resolution", "chains", "warmup", "samples", "seed", "name", "out", "floor")
 _FROM_FLAGS = ("score", "curve", "minimize", "threshold", "n_hyperparameters", "gamma",
-               "chains", "warmup", "samples", "seed", "out", "floor")
+               "resolution", "chains", "warmup", "samples", "seed", "out", "floor")
 
 
 class UserError(ValueError):
@@ -78,6 +79,7 @@ class Settings:
     n_hyperparameters: int | None = None
     bounds: tuple[float | None, float | None] | None = None
     gamma: str = "continuous"
+    resolution: float | str | None = None
     chains: int = SAMPLER_DEFAULTS["chains"]
     warmup: int = SAMPLER_DEFAULTS["warmup"]
     samples: int = SAMPLER_DEFAULTS["samples"]
@@ -159,8 +161,12 @@ def load_spec(path) -> dict:
 def _spec_value(key, value, where):
     """One value of a spec file, checked against ``SPEC_KEYS`` (``where`` opens a message)."""
     kind = SPEC_KEYS[key]
-    if key == "threshold" and isinstance(value, str) and value.strip().lower() == "auto":
+    if key in ("threshold", "resolution") and isinstance(value, str) \
+            and value.strip().lower() == "auto":
         return "auto"
+    if key == "resolution" and (isinstance(value, bool) or not isinstance(value, int | float)
+                                or not math.isfinite(value) or value <= 0):
+        raise UserError(f'{where} must be a positive number or "auto", got {value!r}')
     if key == "bounds":
         return _spec_bounds(value, where)
     if kind is float:
