@@ -17,6 +17,8 @@ solve for quantiles; the numerics live in the modules below them (see
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -77,9 +79,12 @@ class NoisyQuadratic(Distribution):
     >>> float(d.log_prob(0.90))  # doctest: +SKIP
     """
 
+    # alpha < beta: an ordering between two parameters, declared as NumPyro declares
+    # Uniform's bounds (dependent constraints, which its generic validation skips) and
+    # checked by _check_parameters wherever the values are concrete
     arg_constraints = {
-        "alpha": constraints.real,
-        "beta": constraints.real,
+        "alpha": constraints.dependent(is_discrete=False, event_dim=0),
+        "beta": constraints.dependent(is_discrete=False, event_dim=0),
         "gamma": constraints.positive,
         "sigma": constraints.nonnegative,
     }
@@ -89,8 +94,13 @@ class NoisyQuadratic(Distribution):
     pytree_aux_fields = ("minimize",)
 
     def __init__(self, alpha, beta, gamma, sigma, *, minimize=False, validate_args=None):
-        if validate_args:
-            _check_parameters(alpha=alpha, beta=beta, gamma=gamma, sigma=sigma)
+        # validate_args=None follows numpyro.enable_validation(); the ordering alpha < beta
+        # is checked wherever the values are concrete unless validate_args=False (under
+        # jit, outputs are NaN where it fails)
+        validate = Distribution._validate_args if validate_args is None else validate_args
+        if validate_args is not False:
+            _check_parameters(alpha=alpha, beta=beta, gamma=gamma, sigma=sigma,
+                              full=bool(validate))
         self.alpha, self.beta, self.gamma, self.sigma = promote_shapes(
             *(_as_float(x) for x in (alpha, beta, gamma, sigma))
         )
@@ -113,17 +123,39 @@ class NoisyQuadratic(Distribution):
         return (self.beta - y) / w, (y - self.alpha) / w
 
     def _logs(self, y, outputs=("pdf", "cdf", "sf")):
-        """log pdf, log cdf and log sf at ``y`` (those named in ``outputs``, in order)."""
+        """log pdf, log cdf and log sf at ``y`` (those named in ``outputs``, in order).
+
+        The cdf and the survival are each divided by their computed sum,
+        :math:`\\log F = \\log P_F - \\log(P_F + P_S)`: the two integrals are each exact
+        to about 1e-12 relative, so their sum misses 1 by as much, which left
+        :math:`\\log F` near 0 (where :math:`F \\approx 1`, computed as
+        :math:`1 - S`) off by 1e-12 absolute, not monotone, and cdf + sf off 1. Divided,
+        :math:`F = 1/(1 + P_S/P_F)` is monotone wherever the ratio is, each keeps its
+        relative accuracy (the smaller one to within the error of the larger), and
+        :math:`F + S = 1` to rounding. NaN where ``alpha >= beta`` (traced parameters; where
+        they are concrete the constructor refuses them).
+        """
         y = _as_float(y)
         v, u = self._standardize(y)
         k = 0.5 * self.gamma
         # the cdf is P(V >= v) in the maximize form, P(V <= v) in the minimize form
-        side = {"pdf": "pdf", "cdf": "le" if self.minimize else "ge",
-                "sf": "ge" if self.minimize else "le"}
+        side = {"cdf": "le" if self.minimize else "ge", "sf": "ge" if self.minimize else "le"}
+        raw = {}
+
+        def output(which):
+            if which not in raw:
+                raw[which] = _output_log(which, v, u, k, self.sigma, self.width)
+            return raw[which]
+
         out = []
         for name in outputs:
-            value = _output_log(side[name], v, u, k, self.sigma, self.width)
-            out.append(value - jnp.log(self.width) if name == "pdf" else value)
+            if name == "pdf":
+                value = output("pdf") - jnp.log(self.width)
+            else:
+                own, other = output(side[name]), output(side["sf" if name == "cdf" else "cdf"])
+                # log F = -log(1 + P_S / P_F), exact where F is near 1
+                value = -jnp.logaddexp(other - own, 0.0)
+            out.append(jnp.where(self.alpha < self.beta, value, jnp.nan))
         return tuple(out)
 
     # ------------------------------------------------------------ the API
@@ -135,8 +167,10 @@ class NoisyQuadratic(Distribution):
         r = jnp.exp(jnp.log(u) * 2.0 / self.gamma)
         noise = self.sigma * jax.random.normal(key_z, shape)
         if self.minimize:
-            return self.alpha + self.width * r + noise
-        return self.beta - self.width * r + noise
+            y = self.alpha + self.width * r + noise
+        else:
+            y = self.beta - self.width * r + noise
+        return jnp.where(self.alpha < self.beta, y, jnp.nan)
 
     @validate_sample
     def log_prob(self, value):
@@ -157,24 +191,33 @@ class NoisyQuadratic(Distribution):
         return jnp.where(log_cdf < -np.log(2.0), jnp.exp(log_cdf), -jnp.expm1(log_sf))
 
     def icdf(self, q):
-        """Quantile function :math:`F^{-1}(q)` (safeguarded Newton in log space)."""
+        """Quantile function :math:`F^{-1}(q)` (safeguarded Newton in log space).
+
+        Differentiable in ``q`` (:math:`dy/dq = 1/f(y)`) and in the parameters, by the
+        implicit function theorem (see :func:`_quantile`).
+        """
         q = _as_float(q)
         log_q = jnp.log(q)
         return self._solve(jnp.where(q <= 0.5, log_q, jnp.log1p(-q)), q > 0.5)
 
     @property
     def mean(self):
+        """The mean, shaped like ``batch_shape`` (whichever parameters are batched)."""
         frac = self.gamma / (self.gamma + 2.0)
         if self.minimize:
-            return self.alpha + self.width * frac
-        return self.beta - self.width * frac
+            mean = self.alpha + self.width * frac
+        else:
+            mean = self.beta - self.width * frac
+        return jnp.broadcast_to(mean, self.batch_shape)
 
     @property
     def variance(self):
+        """The variance, shaped like ``batch_shape``."""
         g = self.gamma
-        return jnp.square(self.sigma) + jnp.square(self.width) * 4.0 * g / (
+        var = jnp.square(self.sigma) + jnp.square(self.width) * 4.0 * g / (
             jnp.square(g + 2.0) * (g + 4.0)
         )
+        return jnp.broadcast_to(var, self.batch_shape)
 
     # ------------------------------------------------------------ quantiles
     def _solve(self, log_target, upper):
@@ -185,6 +228,7 @@ class NoisyQuadratic(Distribution):
         bracket the answer; Newton steps on the log-probability start from the noiseless
         quantile and are kept inside a shrinking bisection bracket, until the step falls
         below a few ulp of y or 1e-15 (w + sigma) (at most 60 steps; typically 4 to 8).
+        Derivatives by the implicit function theorem (:func:`_quantile`).
         """
         shape = lax.broadcast_shapes(jnp.shape(log_target), self.batch_shape)
         log_target = jnp.broadcast_to(log_target, shape)
@@ -195,51 +239,10 @@ class NoisyQuadratic(Distribution):
         closed = jnp.broadcast_to(self._noiseless_quantile(log_target, upper), shape)
         noiseless = jnp.broadcast_to(sigma <= 0, shape)
         sigma_safe = jnp.where(sigma <= 0, 1.0, sigma)
-        d = NoisyQuadratic(alpha, beta, gamma, sigma_safe, minimize=self.minimize)
-        # normal quantile of the lower-tail probability
-        p_low = jnp.where(upper, -jnp.expm1(log_target), jnp.exp(log_target))
-        z = jnp.where(upper, -ndtri(jnp.exp(log_target)), ndtri(p_low))
-        z = jnp.clip(z, -40.0, 40.0)
-        lo = alpha + sigma_safe * z
-        hi = beta + sigma_safe * z
-        sign = jnp.where(upper, -1.0, 1.0)
-        scale = beta - alpha + sigma_safe
-
-        def objective(y):
-            log_pdf, log_cdf, log_sf = d._logs(y)
-            log_p = jnp.where(upper, log_sf, log_cdf)
-            # d log_p / dy = +-pdf / p
-            slope = sign * jnp.exp(log_pdf - log_p)
-            return log_p - log_target, slope
-
-        def step(state):
-            i, lo, hi, y, done = state
-            f, slope = objective(y)
-            # f increases with y for the cdf, decreases for the sf
-            too_high = sign * f > 0
-            lo = jnp.where(too_high | done, lo, y)
-            hi = jnp.where(too_high & ~done, y, hi)
-            newton = y - f / jnp.where(slope == 0, jnp.inf, slope)
-            # a few ulp of y, or of the scale w + sigma where y is near 0 (the log-cdf
-            # itself is only good to ~1e-14, so Newton cannot settle below that)
-            tiny = 4.0 * jnp.spacing(jnp.abs(y)) + 1e-15 * scale
-            settled = jnp.isfinite(newton) & (jnp.abs(newton - y) <= tiny)
-            # a step strictly inside the bracket, else bisection: a step onto one of its
-            # ends (a point already visited) could cycle between two points where the
-            # log-probability is no longer exact to the size of the step
-            ok = (newton > lo) & (newton < hi) & jnp.isfinite(newton)
-            y_new = jnp.where(ok, newton, jnp.where(settled, y, 0.5 * (lo + hi)))
-            finished = done | (f == 0) | settled | (hi - lo <= tiny)
-            y = jnp.where(done | (f == 0), y, y_new)
-            return i + 1, lo, hi, y, finished
-
-        def cond(state):
-            return (state[0] < 60) & ~jnp.all(state[4])
-
-        start = jnp.clip(jnp.where(noiseless, 0.5 * (lo + hi), closed), lo, hi)
-        state = (0, lo, hi, start, noiseless)
-        y = lax.while_loop(cond, step, state)[3]
-        return jnp.where(noiseless, closed, y)
+        y = _quantile(self.minimize, alpha, beta, gamma, sigma_safe, log_target, upper,
+                      closed, noiseless)
+        y = jnp.where(noiseless, closed, y)
+        return jnp.where(alpha < beta, y, jnp.nan)
 
     def _noiseless_quantile(self, log_target, upper):
         """Quantile of the sigma = 0 distribution: v = P(V <= v)^(1/k)."""
@@ -264,6 +267,7 @@ class NoisyQuadratic(Distribution):
         beyond keep full precision; closed form :math:`\beta - w(1 - q^{1/n})^{2/\gamma}`
         when :math:`\sigma = 0`.
         """
+        _check_n(n)
         n = _as_float(n)
         q = _as_float(q)
         # P(T_n <= tau) = q with P(T_n <= y) = F(y)^n (maximize) or 1 - S(y)^n (minimize):
@@ -275,7 +279,7 @@ class NoisyQuadratic(Distribution):
         # maximize: level of F, complement S (upper); minimize: level of S (upper),
         # complement F
         upper = near_one if not self.minimize else ~near_one
-        return self._solve(target, upper)
+        return jnp.where(n >= 1, self._solve(target, upper), jnp.nan)
 
     def average_tuning_curve(self, n):
         r"""The expected best of ``n`` independent draws, :math:`E[T_n]`.
@@ -334,6 +338,7 @@ class NoisyQuadratic(Distribution):
             jnp.expand_dims(self.gamma, -1),
             jnp.expand_dims(self.sigma, -1),
             minimize=self.minimize,
+            validate_args=False,
         )
 
 
@@ -345,10 +350,11 @@ class Quadratic(NoisyQuadratic):
     """
 
     arg_constraints = {
-        "alpha": constraints.real,
-        "beta": constraints.real,
+        "alpha": constraints.dependent(is_discrete=False, event_dim=0),
+        "beta": constraints.dependent(is_discrete=False, event_dim=0),
         "gamma": constraints.positive,
     }
+    reparametrized_params = ["alpha", "beta", "gamma"]
     pytree_data_fields = ("alpha", "beta", "gamma")
 
     def __init__(self, alpha, beta, gamma, *, minimize=False, validate_args=None):
@@ -359,6 +365,93 @@ class Quadratic(NoisyQuadratic):
     @property
     def support(self):  # noqa: D401 - numpyro property
         return constraints.interval(self.alpha, self.beta)
+
+
+# ---------------------------------------------------------------- quantiles
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _quantile(minimize, alpha, beta, gamma, sigma, log_target, upper, start, skip):
+    """Newton's solution y of log P(Y <= y) = log_target (log P(Y > y) where ``upper``).
+
+    ``sigma > 0`` (its stand-in where the caller takes the closed form); ``start`` is the
+    noiseless quantile, ``skip`` marks points whose answer the caller takes elsewhere.
+    Its derivatives (``_quantile_jvp``) are implicit: the solver's loop (with its
+    ``jnp.spacing`` tolerance) is never differentiated.
+    """
+    d = NoisyQuadratic(alpha, beta, gamma, sigma, minimize=minimize, validate_args=False)
+    # normal quantile of the lower-tail probability
+    p_low = jnp.where(upper, -jnp.expm1(log_target), jnp.exp(log_target))
+    z = jnp.where(upper, -ndtri(jnp.exp(log_target)), ndtri(p_low))
+    z = jnp.clip(z, -40.0, 40.0)
+    lo = alpha + sigma * z
+    hi = beta + sigma * z
+    sign = jnp.where(upper, -1.0, 1.0)
+    scale = beta - alpha + sigma
+
+    def objective(y):
+        log_pdf, log_cdf, log_sf = d._logs(y)
+        log_p = jnp.where(upper, log_sf, log_cdf)
+        # d log_p / dy = +-pdf / p
+        slope = sign * jnp.exp(log_pdf - log_p)
+        return log_p - log_target, slope
+
+    def step(state):
+        i, lo, hi, y, done = state
+        f, slope = objective(y)
+        # f increases with y for the cdf, decreases for the sf
+        too_high = sign * f > 0
+        lo = jnp.where(too_high | done, lo, y)
+        hi = jnp.where(too_high & ~done, y, hi)
+        newton = y - f / jnp.where(slope == 0, jnp.inf, slope)
+        # a few ulp of y, or of the scale w + sigma where y is near 0 (the log-cdf
+        # itself is only good to ~1e-14, so Newton cannot settle below that)
+        tiny = 4.0 * jnp.spacing(jnp.abs(y)) + 1e-15 * scale
+        settled = jnp.isfinite(newton) & (jnp.abs(newton - y) <= tiny)
+        # a step strictly inside the bracket, else bisection: a step onto one of its
+        # ends (a point already visited) could cycle between two points where the
+        # log-probability is no longer exact to the size of the step
+        ok = (newton > lo) & (newton < hi) & jnp.isfinite(newton)
+        y_new = jnp.where(ok, newton, jnp.where(settled, y, 0.5 * (lo + hi)))
+        finished = done | (f == 0) | settled | (hi - lo <= tiny)
+        y = jnp.where(done | (f == 0), y, y_new)
+        return i + 1, lo, hi, y, finished
+
+    def cond(state):
+        return (state[0] < 60) & ~jnp.all(state[4])
+
+    start = jnp.clip(jnp.where(skip, 0.5 * (lo + hi), start), lo, hi)
+    state = (0, lo, hi, start, skip)
+    return lax.while_loop(cond, step, state)[3]
+
+
+@_quantile.defjvp
+def _quantile_jvp(minimize, primals, tangents):
+    r"""Implicit derivatives of the quantile: with :math:`G(y, \theta) = \log P - t`,
+
+    .. math::
+
+        dy = \frac{dt - \partial_\theta G\,d\theta}{\partial_y G},
+        \qquad \partial_y G = \pm f(y) / P,
+
+    so that :math:`dy/dq = 1/f(y)` for the plain quantile (:math:`t = \log q`). The
+    parameters' part is one forward derivative of the log-probability at the solution.
+    """
+    alpha, beta, gamma, sigma, log_target, upper, start, skip = primals
+    d_alpha, d_beta, d_gamma, d_sigma, d_target = tangents[:5]
+    y = _quantile(minimize, *primals)
+
+    def log_p(a, b, g, s):
+        d = NoisyQuadratic(a, b, g, s, minimize=minimize, validate_args=False)
+        log_pdf, log_cdf, log_sf = d._logs(y)
+        return jnp.where(upper, log_sf, log_cdf), log_pdf
+
+    (lp, log_pdf), (d_lp, _) = jax.jvp(log_p, (alpha, beta, gamma, sigma),
+                                       (d_alpha, d_beta, d_gamma, d_sigma))
+    slope = jnp.where(upper, -1.0, 1.0) * jnp.exp(log_pdf - lp)
+    ok = jnp.isfinite(slope) & (slope != 0)
+    dy = jnp.where(ok, (d_target - d_lp) / jnp.where(ok, slope, 1.0), 0.0)
+    return y, jnp.broadcast_to(dy, jnp.shape(y))
 
 
 # ---------------------------------------------------------------- argument checks
@@ -378,18 +471,50 @@ def _as_float(x):
     return jnp.asarray(x, dtype=jnp.float64)
 
 
-def _check_parameters(*, alpha, beta, gamma, sigma):
-    """Raise ``ValueError`` naming the parameter and value when one is invalid."""
+def _concrete(x):
+    """``x`` as a float64 numpy array, or None where it is traced (under jit, grad, vmap)."""
     try:
-        a, b, g, s = (np.asarray(x, dtype=float) for x in (alpha, beta, gamma, sigma))
-    except (TypeError, jax.errors.TracerArrayConversionError):
-        return  # traced values: numpyro's own validation applies
-    for name, x in (("alpha", a), ("beta", b), ("gamma", g), ("sigma", s)):
-        if not np.all(np.isfinite(x)):
-            raise fail(name, "finite", x)
-    if np.any(a >= b):
-        raise ValueError(f"alpha must be less than beta, got alpha={a!r}, beta={b!r}")
-    if np.any(g <= 0):
-        raise fail("gamma", "positive", g)
-    if np.any(s < 0):
-        raise fail("sigma", "non-negative", s)
+        return np.asarray(x, dtype=float)
+    except (TypeError, jax.errors.TracerArrayConversionError,
+            jax.errors.ConcretizationTypeError):
+        return None
+
+
+def _check_parameters(*, alpha, beta, gamma, sigma, full=True):
+    """Raise ``ValueError`` naming the parameter and value when one is invalid.
+
+    The ordering ``alpha < beta`` always (where both are concrete); with ``full`` also
+    finiteness, ``gamma > 0`` and ``sigma >= 0``. Traced values are left to the outputs
+    (NaN where ``alpha >= beta``) and to NumPyro's own validation.
+    """
+    a, b = _concrete(alpha), _concrete(beta)
+    if full:
+        for name, x in (("alpha", a), ("beta", b), ("gamma", _concrete(gamma)),
+                        ("sigma", _concrete(sigma))):
+            if x is None:
+                continue
+            if not np.all(np.isfinite(x)):
+                raise fail(name, "finite", _first(x, ~np.isfinite(x)))
+            if name == "gamma" and np.any(x <= 0):
+                raise fail("gamma", "positive", _first(x, x <= 0))
+            if name == "sigma" and np.any(x < 0):
+                raise fail("sigma", "non-negative", _first(x, x < 0))
+    if a is None or b is None:
+        return
+    a, b = np.broadcast_arrays(a, b)
+    bad = ~(a < b)  # NaN too
+    if np.any(bad):
+        raise ValueError(f"alpha must be less than beta, got alpha={_first(a, bad)!r}, "
+                         f"beta={_first(b, bad)!r}")
+
+
+def _first(x, bad):
+    """The first offending entry of ``x`` (the value itself where ``x`` is a scalar)."""
+    return float(x[bad].flat[0]) if np.ndim(x) else float(x)
+
+
+def _check_n(n):
+    """``n``, the number of draws of a tuning curve, must be at least 1 (where concrete)."""
+    x = _concrete(n)
+    if x is not None and not np.all(x >= 1):
+        raise fail("n", "a number >= 1", _first(x, ~(x >= 1)))
