@@ -249,6 +249,7 @@ def test_fit_command_writes_outputs(tmp_path, capsys):
     assert "fitting: threshold 0.25, minimize, gamma continuous, 2 chains x (20 warmup + 20 " \
         "draws), seed 0" in captured.out
     assert "posterior summary" in captured.out and "median tuning curve" in captured.out
+    assert "fit check (LOO-PIT of the " in captured.out and "KS p = " in captured.out
     # 40 draws fail the convergence checks: the warning is one line on stderr
     assert "bayesnq: warning: fit diagnostics: " in captured.err
     for name in ("summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",

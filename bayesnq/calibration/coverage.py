@@ -25,7 +25,7 @@ from bayesnq.calibration.statistics import simultaneous_band
 from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, digest, execute
 from bayesnq.data import as_scores, check_tail
 from bayesnq.inference import fit
-from bayesnq.modeling import PARAMETERS, parse_threshold
+from bayesnq.modeling import PARAMETERS, parse_resolution, parse_threshold
 from bayesnq.runtime import release_compiled_programs
 from bayesnq.validation import check_choice, check_int, check_levels
 
@@ -72,6 +72,7 @@ def _coverage_task(settings, reference, batch):
                           for j in fit_idx] * 1 + [jax.random.PRNGKey(0)] * pad)
         draws, div = run_vectorized(
             data, threshold=s["threshold"], minimize=minimize, scale=None, bound=s["best_bound"],
+            resolution=s["resolution"],
             gamma_max=s["n_hyperparameters"], num_chains=s["num_chains"],
             num_warmup=s["num_warmup"], num_samples=s["num_samples"],
             target_accept_prob=s["target_accept_prob"], keys=keys)
@@ -83,7 +84,7 @@ def _coverage_task(settings, reference, batch):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 f = fit(subs[j], minimize=minimize, bounds=tuple(s["bounds"]),
-                        threshold=s["threshold"], n_hyperparameters=s["n_hyperparameters"],
+                        resolution=s["resolution"], threshold=s["threshold"], n_hyperparameters=s["n_hyperparameters"],
                         num_chains=s["num_chains"], num_warmup=s["num_warmup"],
                         num_samples=s["num_samples"], seed=s["seed"] + batch[j],
                         progress_bar=False, check=False)
@@ -131,7 +132,7 @@ def _coverage_task(settings, reference, batch):
 
 
 def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95), *,
-             threshold, minimize=None, bounds=None, n_hyperparameters=None,
+             threshold, minimize=None, bounds=None, n_hyperparameters=None, resolution=None,
              method="vectorized", num_chains=2, num_warmup=500, num_samples=500,
              target_accept_prob=0.9, max_draws=400, reference_fit=None, opda=True,
              opda_method="ld_highest_density", seed=0, batch_size=8, path=None,
@@ -168,7 +169,7 @@ def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95)
     levels : sequence of float, default (0.5, 0.8, 0.95)
     threshold : float or "auto"
         Passed to the fits. ``"auto"`` (an inferred threshold) needs ``method="fit"``.
-    minimize, bounds, n_hyperparameters
+    minimize, bounds, n_hyperparameters, resolution
         As in :func:`bayesnq.fit`.
     method : {"vectorized", "fit"}
         ``"vectorized"``: compiled NUTS over batches (continuous :math:`\gamma`);
@@ -221,11 +222,12 @@ def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95)
     else:  # a number; its subsamples are checked one by one
         threshold = parse_threshold(threshold, values, minimize=minimize,
                                     forms=("number", "auto"), check=False)
+    resolution, _ = parse_resolution(resolution, values)  # "auto": the full search's lattice
     best_bound = bounds[0] if minimize else bounds[1]
     settings = {
         "study": "coverage", "dataset": name, "sizes": list(sizes), "replicates": replicates,
         "levels": list(levels), "threshold": threshold, "minimize": minimize,
-        "bounds": list(bounds), "best_bound": best_bound,
+        "bounds": list(bounds), "best_bound": best_bound, "resolution": resolution,
         "n_hyperparameters": None if n_hyperparameters is None else int(n_hyperparameters),
         "method": method, "num_chains": int(num_chains), "num_warmup": int(num_warmup),
         "num_samples": int(num_samples), "target_accept_prob": float(target_accept_prob),
@@ -238,7 +240,7 @@ def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95)
     if reference is None:
         try:
             reference = _coverage_reference(values, minimize, threshold, bounds,
-                                            n_hyperparameters, reference_fit, seed)
+                                            n_hyperparameters, resolution, reference_fit, seed)
         except BaseException:
             stream.close()  # release the study file's lock for a retry
             raise
@@ -254,14 +256,14 @@ def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95)
     return CoverageResult(records=recs, reference=reference, settings=settings)
 
 
-def _coverage_reference(values, minimize, threshold, bounds, n_hyperparameters, reference_fit,
-                        seed):
+def _coverage_reference(values, minimize, threshold, bounds, n_hyperparameters, resolution,
+                        reference_fit, seed):
     """Full-data empirical median tuning curve and posterior median of the best score."""
     if reference_fit is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reference_fit = fit(values, minimize=minimize, bounds=bounds,
-                                threshold=threshold, n_hyperparameters=n_hyperparameters,
+                                resolution=resolution, threshold=threshold, n_hyperparameters=n_hyperparameters,
                                 seed=seed, progress_bar=False, check=False)
     tau = float(reference_fit.threshold)
     ks = _k_grid(values.size)

@@ -34,7 +34,7 @@ __all__ = ["vector_model", "run_vectorized"]
 
 
 def vector_model(y, mask, threshold, scale, room, *, priors=Priors(), gamma_max=None,
-                 bounded=False):
+                 bounded=False, resolution=None):
     r""":func:`bayesnq.modeling.tail_model` (continuous :math:`\gamma`) on fixed-shape arrays.
 
     All arguments are in the maximize orientation. ``y`` holds every run; ``mask`` is 1
@@ -42,7 +42,8 @@ def vector_model(y, mask, threshold, scale, room, *, priors=Priors(), gamma_max=
     (:math:`F(\tau)`): the censored likelihood of :mod:`bayesnq.modeling.likelihood` with
     one entry per run. ``scale`` is :math:`d`, the prior's unit, and ``room`` is
     :math:`B - \tau` for a bound :math:`B` on :math:`\beta` (used when ``bounded``).
-    With ``y=None`` the model draws from the prior (site ``beta_z`` in place of
+    With a ``resolution``, tail scores enter as cell probabilities. With ``y=None`` the model
+    draws from the prior (site ``beta_z`` in place of
     ``beta_t``).
     """
     consts = (threshold, scale, room)
@@ -51,7 +52,8 @@ def vector_model(y, mask, threshold, scale, room, *, priors=Priors(), gamma_max=
     alpha = derive_alpha(beta, gamma, q, t)
     if y is not None:
         values, run_index = runs_beyond(y, mask > 0, t + scale)
-        ll = per_run_loglik(NoisyQuadratic(alpha, beta, gamma, sigma), values, run_index, t)
+        ll = per_run_loglik(NoisyQuadratic(alpha, beta, gamma, sigma), values, run_index, t,
+                            resolution)
         numpyro.factor("y", ll.sum())
     numpyro.deterministic("alpha", alpha)
     numpyro.deterministic("beta", beta)
@@ -73,6 +75,7 @@ class _Config:
     priors: Priors = field(default_factory=Priors)
     vmap_replicates: bool = False
     devices: int = 1
+    resolution: float | None = None
 
 
 @lru_cache(maxsize=8)
@@ -81,7 +84,8 @@ def _engine(cfg: _Config):
 
     The sampler is fit()'s: the same model and coordinates, a dense mass matrix.
     """
-    kwargs = dict(priors=cfg.priors, gamma_max=cfg.gamma_max, bounded=cfg.bounded)
+    kwargs = dict(priors=cfg.priors, gamma_max=cfg.gamma_max, bounded=cfg.bounded,
+                  resolution=cfg.resolution)
     example = (jnp.ones(cfg.n), jnp.ones(cfg.n), 0.0, 1.0, 2.0)
     info = initialize_model(jax.random.PRNGKey(0), vector_model, model_args=example,
                             model_kwargs=kwargs, dynamic_args=True)
@@ -153,7 +157,7 @@ def _initial_values(mask, gamma_max, key, num_chains):
 def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=None,
                    gamma_max=None, num_chains=4, num_warmup=500, num_samples=500,
                    target_accept_prob=0.9, keys, priors=None, vmap_replicates=False,
-                   devices=None):
+                   devices=None, resolution=None):
     r"""NUTS for several datasets of equal size at once; posterior draws per dataset.
 
     Parameters
@@ -180,7 +184,10 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
     devices : int or None
         Split the replicates over this many local JAX devices (``jax.pmap``), each
         running its share one after another; None: as many as there are devices, cores
-        and replicates (on a CPU, ``bayesnq`` sets up one device per core, at least 4).
+        and replicates (:func:`bayesnq.configure` sets up one device per core, at least 4).
+    resolution : float or None
+        Scores known to this resolution enter as cell probabilities (as in
+        :func:`bayesnq.fit`); a compile-time constant of the engine.
 
     Returns
     -------
@@ -203,7 +210,7 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
     cfg = _Config(n, None if gamma_max is None else int(gamma_max), bounded, int(num_chains),
                   int(num_warmup), int(num_samples), float(target_accept_prob),
                   priors or Priors(), bool(vmap_replicates),
-                  _num_devices(devices, r))
+                  _num_devices(devices, r), None if resolution is None else float(resolution))
     keys = jnp.asarray(keys)
     init_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 1), num_chains))(keys)
     chain_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 2), num_chains))(keys)

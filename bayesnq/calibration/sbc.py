@@ -23,7 +23,8 @@ from bayesnq.calibration.engine import run_vectorized
 from bayesnq.calibration.results import SBCResult
 from bayesnq.calibration.simulate import prior_draws, simulate_scores
 from bayesnq.calibration.statistics import rank_statistics
-from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, execute, progress_bar
+from bayesnq.calibration.streaming import (EXECUTORS, Stream, batches, execute,
+                                           make_progress_bar)
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling import PARAMETERS, Priors, per_run_loglik, runs_beyond
 from bayesnq.validation import check_choice, check_int, check_real
@@ -213,7 +214,7 @@ def sbc_importance(*, replicates=200, n=48, threshold=0.0, scale=1.0, n_hyperpar
     pri = priors or Priors()
     base = jax.random.PRNGKey(seed)
     out = []
-    bar = progress_bar(replicates, 0, progress_bar, "sbc_importance")
+    bar = make_progress_bar(replicates, 0, progress_bar, "sbc_importance")
     for i in range(first, first + replicates):
         kp, ky, _ = jax.random.split(jax.random.fold_in(base, i), 3)
         p = prior_draws(kp, threshold=threshold, scale=scale, gamma_max=n_hyperparameters,

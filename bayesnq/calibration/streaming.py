@@ -24,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None
 
-__all__ = ["Stream", "execute", "batches", "digest", "progress_bar", "EXECUTORS"]
+__all__ = ["Stream", "execute", "batches", "digest", "make_progress_bar", "EXECUTORS"]
 
 EXECUTORS = (None, "local", "dask")
 
@@ -196,7 +196,7 @@ class _Lock:
             os.close(fd)  # drops the flock
 
 
-def progress_bar(total, initial, enabled, desc):
+def make_progress_bar(total, initial, enabled, desc):
     if not enabled:
         return None
     try:
@@ -213,7 +213,7 @@ def execute(task, batches, stream, *, executor, address, progress, desc, total):
     the stream is closed (its file's lock released) when the study ends or fails.
     """
     todo = [b for b in batches if any(i not in stream.records for i in b)]
-    bar = progress_bar(total, len(stream.records), progress, desc)
+    bar = make_progress_bar(total, len(stream.records), progress, desc)
     try:
         if executor == "dask":
             client, owned = _dask_client(address)

@@ -62,6 +62,10 @@ def run_fit(args) -> int:
         print(f"resolution: {fit.resolution_note}")
     print("\nposterior summary")
     print(table.to_string(float_format=lambda v: f"{v:.6g}"))
+    pit = table.attrs["loo_pit"]
+    print(f"\nfit check (LOO-PIT of the {pit['n']} runs beyond the threshold): KS p = "
+          f"{pit['ks_p_value']:.3g}, largest Pareto k {pit['pareto_k_max']:.2f}"
+          f"{'' if pit['ks_p_value'] >= 1e-6 else '  <- the tail does not fit: see the warning'}")
     if fit.thresholds is not None:
         print(f"\n{table.attrs.get('threshold_note', '')}")
         print(fit.threshold_probabilities().to_string(float_format=lambda v: f"{v:.4g}"))
@@ -227,7 +231,8 @@ def run_calibrate(args) -> int:
         result = calibration.coverage(
             scores, sizes=sizes, replicates=args.replicates or 100,
             levels=levels, threshold=settings.threshold,
-            n_hyperparameters=settings.n_hyperparameters, method=args.method or "vectorized",
+            n_hyperparameters=settings.n_hyperparameters, resolution=settings.resolution,
+            method=args.method or "vectorized",
             opda=not args.no_opda, path=out_dir / "records.jsonl", **common)
         table = result.table()
         outputs.save_figure(plots.plot_coverage(result), out_dir / "coverage.png")
@@ -242,7 +247,7 @@ def run_calibrate(args) -> int:
 # options of one study of ``bayesnq calibrate`` (attribute -> how the user wrote it)
 COVERAGE_ONLY = {"data": "DATA", "score": "--score", "curve": "--curve", "bounds": "--bounds",
                  "sizes": "--sizes", "levels": "--levels", "method": "--method",
-                 "no_opda": "--no-opda"}
+                 "no_opda": "--no-opda", "resolution": "--resolution"}
 SBC_ONLY = {"n": "--n", "ranks": "--ranks"}
 
 

@@ -110,6 +110,8 @@ def _add_calibrate(sub):
     cal.add_argument("--threshold", type=threshold_value, metavar="X",
                      help="coverage: the fits' threshold ('auto' needs --method fit); "
                      "sbc: tau of the simulation (default 0)")
+    cal.add_argument("--resolution", type=resolution_value, metavar="H",
+                     help="coverage: scores known to this step ('auto' detects a lattice)")
     cal.add_argument("--n-hyperparameters", type=integer("--n-hyperparameters"),
                      metavar="K", help="upper bound of gamma (sbc default 5)")
     cal.add_argument("--replicates", type=integer("--replicates"), metavar="R",
