@@ -186,21 +186,44 @@ def test_cli_and_spec_take_a_resolution(tmp_path, capsys):
         load_spec(bad)
 
 
+def tied_search(m):
+    """48 lattice runs (step 0.01 against sigma 0.002) with the best m tied at the top."""
+    y = np.round(np.asarray(NoisyQuadratic(0.55, 0.80, 2.0, 0.002).sample(
+        jax.random.PRNGKey(1), (48,))) * 100) / 100
+    y[np.argsort(y)[-m:]] = y.max()
+    return y, float(np.sort(y)[-25]) - 0.005
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("m", [2, 5, 10, 20])
 def test_ties_at_the_top_keep_the_posterior_proper(m):
-    """m runs tied at the best score, coarse lattice: sampled well with resolution."""
-    y = np.round(np.asarray(NoisyQuadratic(0.55, 0.80, 2.0, 0.002).sample(
-        jax.random.PRNGKey(1), (48,))) * 100) / 100
-    top = np.argsort(y)[-m:]
-    y[top] = y.max()
-    tau = float(np.sort(y)[-25]) - 0.005
+    """m runs tied at the best score: with the resolution the posterior is sampled well.
+
+    At m = 20 (20 of the 25 tail runs on one value) the default target acceptance 0.9
+    left 0 or 2 divergent transitions in 2,000 draws (seeds 0, 1; measured 2026-12-05), so
+    the test asks for 0.95 and 1,000 + 1,000 draws per chain, as a user would.
+    """
+    y, tau = tied_search(m)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        f = bayesnq.fit(y, threshold=tau, resolution=0.01, num_chains=4, num_warmup=500,
-                        num_samples=500, progress_bar=False, check=False)
+        f = bayesnq.fit(y, threshold=tau, resolution=0.01, num_chains=4, num_warmup=1000,
+                        num_samples=1000, target_accept_prob=0.95, progress_bar=False,
+                        check=False)
     diag = f.diagnostics()
     assert max(diag["r_hat"].values()) <= 1.01, diag
     assert diag["divergences"] == 0, diag
     sigma = f.draws()["sigma"]
     assert np.quantile(sigma, 0.05) > 1e-4  # not piled against sigma = 0
+
+
+@pytest.mark.slow
+def test_ties_without_the_resolution_make_the_posterior_improper():
+    """The same 20 ties as densities: sigma runs to 0 and beta onto the tied score."""
+    y, tau = tied_search(20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = bayesnq.fit(y, threshold=tau, num_chains=4, num_warmup=500, num_samples=500,
+                        progress_bar=False, check=False)
+    draws = f.draws()
+    assert np.median(draws["sigma"]) < 1e-6
+    assert np.median(np.abs(draws["beta"] - y.max())) < 1e-6
