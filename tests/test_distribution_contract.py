@@ -23,13 +23,8 @@ numpyro.enable_x64()
 from bayesnq.distributions import NoisyQuadratic, Quadratic  # noqa: E402
 
 # (class, alpha, beta, gamma, sigma): sigma is None for Quadratic
-FAST = [
-    ("nq", 0.3, 1.7, 2.7, 0.15),
-    ("nq", -1.0, 2.0, 0.6, 0.02),
-    ("q", 0.3, 1.7, 2.7, None),
-    ("q", -1.0, 2.0, 0.6, None),
-]
-SLOW = [
+FAST = [("nq", 0.3, 1.7, 2.7, 0.15), ("q", -1.0, 2.0, 0.6, None)]
+SLOW = [("nq", -1.0, 2.0, 0.6, 0.02), ("q", 0.3, 1.7, 2.7, None)] + [
     ("nq", 0.0, 1.0, g, s * 1.0)
     for g in (0.2, 1.0, 5.0, 40.0, 150.0) for s in (1e-3, 0.1, 3.0)
 ] + [("q", 0.0, 1.0, g, None) for g in (0.2, 1.0, 5.0, 40.0, 150.0)] + [
@@ -46,11 +41,12 @@ SLOW_CASES = [pytest.param(*p.values, marks=pytest.mark.slow, id=p.id) for p in 
 
 
 @pytest.fixture(autouse=True)
-def _release_compiled_programs_often():
-    """Drop JAX's compiled programs after each test: the gradient tests compile many, and
-    kept through the module they crashed XLA:CPU's compiler (a segfault while compiling)."""
+def _release_compiled_programs_often(request):
+    """Drop JAX's compiled programs after each gradient test: they compile many, and kept
+    through the module they crashed XLA:CPU's compiler (a segfault while compiling)."""
     yield
-    jax.clear_caches()
+    if "gradient" in request.node.name:
+        jax.clear_caches()
 
 
 def make(case, minimize, **over):
@@ -217,11 +213,11 @@ def test_gradients_match_finite_differences(case, minimize):
     np.testing.assert_allclose(dq, jnp.exp(-d.log_prob(d.icdf(q))), rtol=1e-9)
 
 
-@pytest.mark.parametrize("case, minimize", CASES[:2] + CASES[4:6])
+@pytest.mark.parametrize("case, minimize", CASES)
 def test_quantile_tuning_curve_gradients(case, minimize):
     """Quantile tuning curves are differentiable (through the implicit icdf derivatives)."""
     p0 = params(case)
-    n = jnp.array([1.0, 10.0, 1000.0])
+    n = jnp.array([1.5, 10.0, 1000.0])
     for name in ("beta", "gamma"):
         def f(x, name=name):
             return make(case, minimize, **{**p0, name: x}).quantile_tuning_curve(n, 0.5)
@@ -385,3 +381,74 @@ def test_log_cdf_monotone_near_the_end_at_large_gamma(gamma, s, minimize):
     up, down, gap = _monotone_and_complementary(d, jnp.asarray(y))
     assert up >= 0.0 and down >= 0.0, (up, down)
     assert gap <= 1e-13, gap
+
+
+# ----------------------------------------------------------------------------- fuzz
+
+# sds outside each end, and inside the support (fractions of the width)
+_Z = np.concatenate([-np.geomspace(100.0, 0.01, 24), [0.0], np.geomspace(0.01, 100.0, 24)])
+_T = np.linspace(0.0, 1.0, 33)[1:-1]
+
+
+def fuzz_sets(n, seed=24):
+    """``n`` random parameter sets: gamma 0.05-200, sigma/w 1e-12-1e4, w 1e-8-1e8."""
+    rng = np.random.default_rng(seed)
+    gamma = 10.0 ** rng.uniform(np.log10(0.05), np.log10(200.0), n)
+    s = 10.0 ** rng.uniform(-12.0, 4.0, n)
+    w = 10.0 ** rng.uniform(-8.0, 8.0, n)
+    alpha = w * rng.uniform(-1.0, 1.0, n)
+    beta = alpha + w
+    sigma = s * w
+    minimize = rng.random(n) < 0.5
+    y = np.concatenate([alpha[:, None] + sigma[:, None] * _Z, beta[:, None] + sigma[:, None] * _Z,
+                        alpha[:, None] + w[:, None] * _T], axis=1)
+    return alpha, beta, gamma, sigma, minimize, np.sort(y, axis=1)
+
+
+@jax.jit
+def _fuzz_outputs(a, b, g, s, y, minimize):
+    out = []
+    for m in (False, True):
+        d = NoisyQuadratic(a[:, None], b[:, None], g[:, None], s[:, None], minimize=m)
+        out.append((d.log_prob(y), d.log_cdf(y), d.log_sf(y)))
+    return tuple(jnp.where(minimize[:, None], o1, o0) for o0, o1 in zip(*out))
+
+
+def fuzz(n, chunk=250):
+    """Per set: any NaN, the worst monotonicity violation and the worst |cdf + sf - 1|."""
+    a, b, g, s, mini, y = fuzz_sets(n)
+    nan, viol, gap = (np.zeros(n, bool), np.zeros(n), np.zeros(n))
+    for i in range(0, n, chunk):
+        sl = slice(i, i + chunk)
+        lp, lc, ls = (np.asarray(x) for x in _fuzz_outputs(
+            *(jnp.asarray(x[sl]) for x in (a, b, g, s, y)), jnp.asarray(mini[sl])))
+        nan[sl] = np.isnan(lp).any(1) | np.isnan(lc).any(1) | np.isnan(ls).any(1)
+        viol[sl] = np.maximum(np.maximum(-np.diff(lc, axis=1), np.diff(ls, axis=1)),
+                              0.0).max(1)
+        both = (lc > math.log(1e-300)) & (ls > math.log(1e-300))
+        gap[sl] = np.where(both, np.abs(np.exp(lc) + np.exp(ls) - 1.0), 0.0).max(1)
+    return (a, b, g, s, mini), nan, viol, gap
+
+
+def _report(sets, values, label, top=5):
+    a, b, g, s, mini = sets
+    idx = np.argsort(values)[::-1][:top]
+    return f"{label}: " + "; ".join(
+        f"{values[i]:.3g} at gamma={g[i]:.4g}, sigma/w={s[i] / (b[i] - a[i]):.3g}, "
+        f"w={b[i] - a[i]:.3g}, minimize={bool(mini[i])}" for i in idx)
+
+
+@pytest.mark.slow
+def test_fuzz_2000_parameter_sets():
+    """No NaN, a monotone log-cdf (and log-sf), cdf + sf within 1e-13 of 1 (both > 1e-300)."""
+    sets, nan, viol, gap = fuzz(2000)
+    assert not nan.any(), f"NaN in {nan.sum()} sets: " + _report(sets, nan * 1.0, "nan")
+    assert viol.max() == 0.0, _report(sets, viol, "non-monotone log_cdf/log_sf")
+    assert gap.max() <= 1e-13, _report(sets, gap, "|cdf + sf - 1|")
+
+
+def test_fuzz_few_parameter_sets():
+    sets, nan, viol, gap = fuzz(40, chunk=40)
+    assert not nan.any()
+    assert viol.max() == 0.0, _report(sets, viol, "non-monotone log_cdf/log_sf")
+    assert gap.max() <= 1e-13, _report(sets, gap, "|cdf + sf - 1|")
