@@ -232,7 +232,7 @@ def test_quantile_tuning_curve_gradients(case, minimize):
 
 @pytest.mark.parametrize("kind", ["nq", "q"])
 def test_reparameterized_sampling(kind):
-    case = FAST[0] if kind == "nq" else FAST[2]
+    case = FAST[0] if kind == "nq" else FAST[1]
     d = make(case, False)
     assert d.has_rsample
     key = jax.random.PRNGKey(0)
