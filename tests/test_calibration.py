@@ -123,6 +123,7 @@ def tiny_sbc():
     return calibration.sbc(replicates=3, seed=5, **TINY)
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_tiny_sbc(tiny_sbc):
     r = tiny_sbc
     assert r.replicates == 3 and r.num_ranks == 11
@@ -137,6 +138,7 @@ def test_tiny_sbc(tiny_sbc):
     assert len(fig.axes) >= 4
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_sbc_importance_uses_the_same_replicates(tiny_sbc):
     keys = ("n", "threshold", "scale")
     kw = {k: TINY[k] for k in keys if k in TINY}
@@ -245,6 +247,7 @@ def _reference_fit(values, threshold):
     return SimpleNamespace(threshold=threshold, draws=lambda: d)
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_coverage_on_small_data(tmp_path):
     p = {"alpha": 0.0, "beta": 1.0, "gamma": 2.0, "sigma": 0.01}
     values = calibration.simulate_scores(jax.random.PRNGKey(1), p, 64, threshold=0.5)
@@ -336,6 +339,7 @@ def test_load_validation(tmp_path):
 # ----------------------------------------------------------------------------- CLI
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_cli_calibrate_sbc(tmp_path, capsys):
     from bayesnq.cli import main
 
@@ -358,6 +362,7 @@ def test_cli_calibrate_coverage_needs_threshold(tmp_path, capsys):
 # ----------------------------------------------------------------------------- LOO-PIT
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_loo_pit_in_summary():
     p = {"alpha": 0.0, "beta": 1.0, "gamma": 2.0, "sigma": 0.02}
     values = calibration.simulate_scores(jax.random.PRNGKey(2), p, 60, threshold=0.6)

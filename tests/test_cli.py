@@ -238,6 +238,7 @@ def test_user_errors_exit_2_without_traceback(tmp_path, capsys):
     assert "not valid TOML" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_fit_command_writes_outputs(tmp_path, capsys):
     """The real bayesnq.fit with a few draws: what the command prints and writes."""
     data = tiny_scores(tmp_path / "s.txt", minimize=True)

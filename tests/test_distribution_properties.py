@@ -388,6 +388,7 @@ def test_integer_gamma_is_not_special(gamma):
 # ----------------------------------------------------------------------------- shapes
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_batch_shapes_broadcast():
     a = jnp.array([[0.0], [0.5], [-1.0]])
     b = a + jnp.array([[1.0], [0.2], [3.0]])
@@ -431,6 +432,7 @@ def test_batch_shapes_broadcast():
     assert quad.shape == (3, 4)
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_jit_and_vmap():
     ys = jnp.linspace(-0.5, 1.5, 7)
 
@@ -555,6 +557,7 @@ def _extreme_inputs(rel_sigma):
     return a, b, o, y, q
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 @pytest.mark.parametrize("rel_sigma", [1e-200, 1e-80, 1e-12, 1e-6, 0.1, 1e6])
 @pytest.mark.parametrize("gamma", [0.3, 1.0, 2.0, 7.3, 40.0])
 def test_no_nan_at_extremes(rel_sigma, gamma):
@@ -887,6 +890,7 @@ def _fine_expected_min(n, k, s, per=1500, nodes=16):
 
 @pytest.mark.parametrize("c, s", [(0.3, 1e-6), (1.0, 1.1e-3 / 0.046), (1.0, 1e-4),
                                   (5.5, 0.02), (16.0, 1.0), (40.0, 1e-3)])
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_average_tuning_curve_matches_fine_quadrature(c, s):
     ns = np.array([1.0, 2.0, 10.0, 100.0, 1e4, 1e6])
     a, b = 0.2, 0.7
@@ -913,6 +917,7 @@ def test_average_tuning_curve_noiseless_closed_form_and_limit():
             np.testing.assert_allclose(tiny, exact, rtol=0, atol=1e-11)
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_average_tuning_curve_broadcasts():
     a = jnp.array([[0.0], [0.5]])
     d = NoisyQuadratic(a, a + 1.0, jnp.array([[1.0], [3.0]]), 0.01)

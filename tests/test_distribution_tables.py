@@ -81,6 +81,7 @@ def _ratio(got, ref):
 # ----------------------------------------------------------------------------- reference
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_tables_match_reference():
     """Every noisy reference row through the table: one parameter set at a time, its rows
     padded to M points with a grid, and the table used for each of them."""
@@ -125,6 +126,7 @@ def table_params(draw):
     return alpha, alpha + w, 2.0 * k, s * w, draw(st.booleans()), draw(st.integers(0, 99))
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 @SETTINGS
 @given(table_params())
 def test_tables_agree_with_the_quadrature(p):
@@ -184,6 +186,7 @@ def _grads(p, y, per_point, minimize):
 
 @pytest.mark.parametrize("params", [(0.0, 1.0, 1.0, 1e-3), (0.2, 0.9, 0.3, 0.01),
                                     (-1.0, 2.0, 40.0, 0.5)])
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_tabulated_gradients_match_the_quadrature(params):
     """d/d(alpha, beta, gamma, sigma) of the sum and d/dy at every point (maximize form;
     the minimize form differs only in which end is which)."""
@@ -218,6 +221,7 @@ def test_quadrature_takes_over_where_the_table_does_not_apply(case):
         np.testing.assert_allclose(np.asarray(t), np.asarray(r), rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_tabulated_batches_keep_their_shapes_and_nan_stays_local():
     """2-D batches, parameters of shape (1,), vmap over parameter sets, and a NaN point."""
     y = jnp.linspace(-0.1, 1.1, 2 * M).reshape(2, M)

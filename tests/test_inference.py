@@ -38,6 +38,7 @@ def sim_fit():
     return f, y, tau
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_fit_recovers_known_parameters(sim_fit):
     f, _, _ = sim_fit
     d = f.draws()
@@ -48,6 +49,7 @@ def test_fit_recovers_known_parameters(sim_fit):
     assert abs(np.median(d["tail_mass"]) - 0.4) < 0.08
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_idata_groups_and_pointwise_loglik(sim_fit):
     f, y, tau = sim_fit
     idata = f.idata
@@ -69,6 +71,7 @@ def test_idata_groups_and_pointwise_loglik(sim_fit):
     assert np.isfinite(loo.elpd_loo)
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_summary_table(sim_fit):
     f, _, tau = sim_fit
     df = f.summary()

@@ -23,8 +23,8 @@ def check_outputs(nb):
             assert len(images) == 1, (c.source, len(images))
 
 
-# the threshold and calibration notebooks fit many models: they run in the slow tier
-SLOW_NOTEBOOKS = ("02-thresholds.ipynb", "03-calibration.ipynb")
+# the notebooks that fit models run in the slow tier (the landscape one stays fast)
+SLOW_NOTEBOOKS = ("01-quickstart.ipynb", "02-thresholds.ipynb", "03-calibration.ipynb")
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow)

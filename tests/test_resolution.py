@@ -112,6 +112,7 @@ def test_minimize_cells_mirror_maximize():
 # ----------------------------------------------------------------------------- fits
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_fit_with_auto_resolution_says_what_it_found():
     y = lattice_search(steps=400)
     with warnings.catch_warnings():

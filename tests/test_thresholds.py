@@ -279,6 +279,7 @@ def test_criteria_errors(regime):
         plots.plot_parameter_stability({})
 
 
+@pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
 def test_threshold_probabilities_needs_inferred_threshold(regime):
     y, tau = regime
     f = quiet_fit(y, threshold=tau, num_chains=1, num_warmup=50, num_samples=50, check=False)
