@@ -677,10 +677,10 @@ class TestCheckTail:
 
 class TestDatasets:
     def test_names_and_aliases(self):
-        assert datasets.names() == ("alexnet", "deberta-v3")
+        assert datasets.names() == ("alexnet", "deberta-v3", "convnext")
         for alias in ("deberta", "deberta-v3-base", "DeBERTa-V3", "deberta_v3"):
             assert datasets.load(alias).name == "deberta-v3"
-        with pytest.raises(ValueError, match=r"name: unknown dataset 'resnet18'; valid names are 'alexnet', 'deberta-v3'"):
+        with pytest.raises(ValueError, match=r"name: unknown dataset 'resnet18'; valid names are 'alexnet', 'deberta-v3', 'convnext'"):
             datasets.load("resnet18")
         with pytest.raises(ValueError, match=r"metric: unknown metric 'loss'; valid metrics are 'accuracy', 'error'"):
             datasets.load("alexnet", metric="loss")
@@ -701,6 +701,17 @@ class TestDatasets:
         assert not np.any(s.failed & ~nan_loss)
         assert sum(c[-1, 1] < c[:, 1].max() for c in s.learning_curves if len(c)) == 87
         assert "max of" in s.rule and "top_1" in s.rule and "0.0 (49 runs)" in s.rule
+
+    def test_convnext_counts(self):
+        s = datasets.load("convnext")
+        assert len(s) == 512 and not s.minimize and s.n_failed == 71
+        assert np.all(s.values[s.failed] == 0.0)
+        assert int((s.values > 0.6).sum()) == 104
+        assert round(float(s.values.max()), 5) == 0.74888
+        assert s.bounds == (0.0, 1.0) and s.n_hyperparameters == 7
+        assert s.search_space == datasets.load("alexnet").search_space
+        assert datasets.load("ConvNeXt-Tiny").name == "convnext"
+        assert datasets.info("convnext")["source_file"] == "convnext-tiny_tuning.results.jsonl"
 
     def test_deberta_counts(self):
         s = datasets.load("deberta-v3")
@@ -723,7 +734,7 @@ class TestDatasets:
         assert datasets.load("alexnet", "error").values.max() == 1.0
         assert round(float(datasets.load("deberta", "error").values.min()), 5) == 0.09241
 
-    @pytest.mark.parametrize("name", ["alexnet", "deberta-v3"])
+    @pytest.mark.parametrize("name", ["alexnet", "deberta-v3", "convnext"])
     def test_configs_inside_search_space(self, name):
         s = datasets.load(name)
         assert len(s.search_space) == s.n_hyperparameters
@@ -761,11 +772,12 @@ class TestDatasets:
     def test_package_data_small_and_attributed(self):
         folder = ROOT / "bayesnq" / "datasets"
         data_files = [p for p in folder.iterdir() if p.suffix == ".npz"]
-        assert sorted(p.name for p in data_files) == ["alexnet.npz", "deberta-v3.npz"]
+        assert sorted(p.name for p in data_files) == ["alexnet.npz", "convnext.npz", "deberta-v3.npz"]
         assert sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) < 5 * 2**20
         lic = (folder / "LICENSE").read_text()
         assert "CC BY-SA 4.0" in lic and "AlexNet Hyperparameter Tuning Data" in lic
         assert "DeBERTa Hyperparameter Tuning Data" in lic
+        assert "ConvNeXt Hyperparameter Tuning Data" in lic
         attribution = (folder / "ATTRIBUTION.md").read_text()
         for needle in ("Nicholas Lourie", "Kyunghyun Cho", "He He", "2311.09480",
                        "github.com/nicholaslourie/opda", "format conversion"):

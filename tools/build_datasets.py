@@ -4,15 +4,15 @@ Reads the JSON Lines files from the shared data folder (by default
 ``../shared/data`` next to the repository root) and writes, into
 ``bayesnq/datasets/``:
 
-``alexnet.npz``, ``deberta-v3.npz``
+``alexnet.npz``, ``deberta-v3.npz``, ``convnext.npz``
     Compressed NumPy archives, one per dataset. The conversion is lossless:
     every field of every JSON record is kept, and the builder checks that the
     records rebuilt from the archive equal the source records exactly.
 ``LICENSE``
-    The CC BY-SA 4.0 notices of both source datasets, verbatim.
+    The CC BY-SA 4.0 notices of the source datasets, verbatim.
 ``ATTRIBUTION.md``
     Source, authors, citation and a statement of what was changed.
-``alexnet.README.md``, ``deberta.README.md``
+``alexnet.README.md``, ``deberta.README.md``, ``convnext.README.md``
     The source datasets' README files, verbatim.
 
 Archive layout
@@ -43,7 +43,8 @@ DEFAULT_SRC = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "bayesnq" / "datasets"
 FORMAT = "bayesnq-dataset-1"
 
-# Per-run and per-point dtypes. The AlexNet metrics were measured in float32
+# Per-run and per-point dtypes (ConvNeXt shares AlexNet's search space and record
+# layout, so it is converted by the same functions). The AlexNet metrics were measured in float32
 # and printed as the float64 of a float32, so float32 storage is exact; the
 # builder's round-trip check enforces this.
 ALEXNET_RUN = {
@@ -194,18 +195,19 @@ ATTRIBUTION = """\
 The files in this folder other than `__init__.py` are data, not code. They are
 **licensed under CC BY-SA 4.0** (<https://creativecommons.org/licenses/by-sa/4.0/>),
 not under the MIT licence of bayesnq's code. The original licence notices are
-in `LICENSE`, and the original README files are kept as `alexnet.README.md` and
-`deberta.README.md`.
+in `LICENSE`, and the original README files are kept as `alexnet.README.md`,
+`deberta.README.md` and `convnext.README.md`.
 
 ## Sources
 
-Both datasets were created by **Nicholas Lourie** and are published with the
+All three datasets were created by **Nicholas Lourie** and are published with the
 *Optimal Design Analysis* project, `opda` (<https://github.com/nicholaslourie/opda>).
 
 | file here | source file | source licence notice |
 |---|---|---|
 | `alexnet.npz` | `alexnet_tuning.results.jsonl` (AlexNet on ImageNet, 512 random-search runs) | AlexNet Hyperparameter Tuning Data © 2025 by Nicholas Lourie, CC BY-SA 4.0 |
 | `deberta-v3.npz` | `deberta-v3-base_tuning.results.jsonl` (DeBERTaV3-base on MultiNLI, 1,024 random-search runs) | DeBERTa Hyperparameter Tuning Data © 2023 by Nicholas Lourie, CC BY-SA 4.0 |
+| `convnext.npz` | `convnext-tiny_tuning.results.jsonl` (ConvNeXt-tiny on ImageNet, 512 random-search runs, the search space of AlexNet) | ConvNeXt Hyperparameter Tuning Data © 2025 by Nicholas Lourie, CC BY-SA 4.0 |
 
 The DeBERTa data were introduced in the paper below; its authors ask that uses
 of the data cite it:
@@ -222,7 +224,8 @@ of the data cite it:
         primaryClass={cs.CL}
     }
 
-Both datasets are analysed in Nicholas Lourie, He He and Kyunghyun Cho,
+The AlexNet and DeBERTaV3 datasets (and ConvNeXt, for the shared value of gamma) are
+analysed in Nicholas Lourie, He He and Kyunghyun Cho,
 "Hyperparameter Loss Surfaces Are Simple Near their Optima" (arXiv:2510.02721,
 COLM 2025), whose analysis bayesnq follows.
 
@@ -234,7 +237,7 @@ COLM 2025), whose analysis bayesnq follows.
   points concatenated as `curve.<field>` with `curve_offsets` marking where each
   run starts). The builder checks that the records rebuilt from each archive
   equal the source records exactly.
-- AlexNet's `top_1`, `top_5` and `train_loss` are stored as float32; the source
+- AlexNet's and ConvNeXt's `top_1`, `top_5` and `train_loss` are stored as float32; the source
   values are float32 measurements printed in float64, so this is exact.
 - DeBERTaV3's `matched` and `mismatched` curves share their step column.
 - Only the DeBERTaV3 file is bundled; the source's `deberta-base` file is not.
@@ -254,7 +257,11 @@ def build(src: Path, out: Path) -> dict[str, int]:
          convert_alexnet, rebuild_alexnet, "AlexNet on ImageNet"),
         ("deberta-v3", src / "deberta" / "deberta-v3-base_tuning.results.jsonl",
          convert_deberta, rebuild_deberta, "DeBERTaV3-base on MultiNLI"),
+        ("convnext", src / "convnext" / "convnext-tiny_tuning.results.jsonl",
+         convert_alexnet, rebuild_alexnet, "ConvNeXt-tiny on ImageNet"),
     ]
+    # ConvNeXt came later: a source folder without it builds the other two
+    jobs = [j for j in jobs if j[0] != "convnext" or j[1].exists()]
     notices = []
     sizes = {}
     for name, path, convert, rebuild, title in jobs:
@@ -284,7 +291,7 @@ def build(src: Path, out: Path) -> dict[str, int]:
         sizes[target.name] = target.stat().st_size
 
     (out / "LICENSE").write_text(
-        "The data files in this folder (alexnet.npz, deberta-v3.npz) are converted\n"
+        f"The data files in this folder ({', '.join(sizes)}) are converted\n"
         "copies of the datasets below, licensed under CC BY-SA 4.0; see ATTRIBUTION.md.\n"
         "Full licence text: https://creativecommons.org/licenses/by-sa/4.0/legalcode\n\n"
         + "\n\n".join(notices) + "\n",
@@ -293,6 +300,8 @@ def build(src: Path, out: Path) -> dict[str, int]:
     (out / "ATTRIBUTION.md").write_text(ATTRIBUTION, encoding="utf-8")
     shutil.copyfile(src / "alexnet" / "README.md", out / "alexnet.README.md")
     shutil.copyfile(src / "deberta" / "README.md", out / "deberta.README.md")
+    if "convnext.npz" in sizes:
+        shutil.copyfile(src / "convnext" / "README.md", out / "convnext.README.md")
     return sizes
 
 

@@ -1,6 +1,6 @@
 """Random-search results bundled with bayesnq.
 
-Two datasets from the opda project (Nicholas Lourie; CC BY-SA 4.0, see
+Three datasets from the opda project (Nicholas Lourie; CC BY-SA 4.0, see
 ``ATTRIBUTION.md`` and ``LICENSE`` in this folder):
 
 ``"alexnet"``
@@ -12,6 +12,9 @@ Two datasets from the opda project (Nicholas Lourie; CC BY-SA 4.0, see
     1,000 steps and at the end of training. Please cite Lourie, Cho & He,
     "Show Your Work with Confidence: Confidence Bands for Tuning Curves"
     (arXiv:2311.09480, 2023) when using it.
+``"convnext"`` (alias ``"convnext-tiny"``)
+    ConvNeXt-tiny on ImageNet, 512 random-search runs in AlexNet's search
+    space (7 hyperparameters), a learning curve per run as for AlexNet.
 
 Use :func:`load` for scores, :func:`names` for the list and :func:`arrays` for
 the stored columns. The files are built from the source JSON Lines by
@@ -31,13 +34,15 @@ from bayesnq.data import Scores, reduce_curves
 
 __all__ = ["names", "canonical_name", "load", "arrays", "info"]
 
-_NAMES = ("alexnet", "deberta-v3")
+_NAMES = ("alexnet", "deberta-v3", "convnext")
 _ALIASES = {
     "alexnet": "alexnet",
     "deberta-v3": "deberta-v3",
     "deberta": "deberta-v3",
     "deberta-v3-base": "deberta-v3",
     "debertav3": "deberta-v3",
+    "convnext": "convnext",
+    "convnext-tiny": "convnext",
 }
 _METRICS = ("accuracy", "error")
 
@@ -67,7 +72,7 @@ _DEBERTA_SPACE = {
 
 
 def names() -> tuple[str, ...]:
-    """Names of the bundled datasets: ``("alexnet", "deberta-v3")``."""
+    """Names of the bundled datasets: ``("alexnet", "deberta-v3", "convnext")``."""
     return _NAMES
 
 
@@ -131,8 +136,9 @@ def load(name: str, metric: str = "accuracy") -> Scores:
     Parameters
     ----------
     name : str
-        ``"alexnet"`` or ``"deberta-v3"`` (aliases ``"deberta"``,
-        ``"deberta-v3-base"``); case-insensitive.
+        ``"alexnet"``, ``"deberta-v3"`` (aliases ``"deberta"``,
+        ``"deberta-v3-base"``) or ``"convnext"`` (alias ``"convnext-tiny"``);
+        case-insensitive.
     metric : {"accuracy", "error"}, default "accuracy"
         ``"accuracy"``: maximize the best accuracy over the learning curve,
         :math:`y_i = \\max_t a_{i,t}`. ``"error"``: minimize the best error,
@@ -160,6 +166,9 @@ def load(name: str, metric: str = "accuracy") -> Scores:
     is :math:`\\lfloor p \\cdot \\text{epochs} \\rfloor`, this is the sampled
     proportion :math:`p` rounded down to a multiple of ``1/epochs``.
 
+    **ConvNeXt** (ConvNeXt-tiny, ImageNet, 512 runs): the layout, search space
+    and rules of AlexNet; 71 runs have an empty curve and get the worst score.
+
     **DeBERTaV3** (MultiNLI, 1,024 runs): accuracy on the *matched*
     validation set, evaluated every 1,000 steps and at the end (budget =
     optimisation step); the mismatched curves are in :func:`arrays` but not
@@ -183,7 +192,7 @@ def load(name: str, metric: str = "accuracy") -> Scores:
     minimize = metric == "error"
     run = {k.removeprefix("run."): v for k, v in stored.items() if k.startswith("run.")}
 
-    if key == "alexnet":
+    if key in ("alexnet", "convnext"):
         acc = stored["curve.top_1"].astype(np.float64)
         budgets = stored["curve.epoch"]
         configs = {
@@ -197,7 +206,7 @@ def load(name: str, metric: str = "accuracy") -> Scores:
             "lr_peak_epoch": run["lr_peak_epoch"],
             "nan_train_loss": run["nan_train_loss"],
         }
-        space, k, label = _ALEXNET_SPACE, 7, "alexnet"
+        space, k, label = _ALEXNET_SPACE, 7, key
         metric_text = "ImageNet validation top_1" if metric == "accuracy" else "1 - top_1 (ImageNet validation)"
         over = "after each epoch"
         failure = "an empty learning curve"
