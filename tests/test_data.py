@@ -352,7 +352,8 @@ class TestJSONLinesFlat:
         ])
         s = load_scores(p, "acc")
         np.testing.assert_array_equal(s.values, [0.8, 0.7])
-        assert set(s.configs) == {"iteration", "lr", "opt"}
+        # a nested object is flattened (issue 22: never dropped silently)
+        assert set(s.configs) == {"iteration", "lr", "opt", "extra.x"}
         assert s.configs["iteration"].tolist() == [1, 2]
         assert "field" not in s.rule and "'acc'" in s.rule
 

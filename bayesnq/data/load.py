@@ -7,6 +7,7 @@ in the bottom of the distribution rather than disappearing (Lourie, He & Cho, CO
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 
@@ -14,10 +15,12 @@ import numpy as np
 
 from bayesnq.data.columns import (check_lengths, columns_to_records, configs_from,
                                   numeric_column, pick_score_column, records_to_columns)
+from bayesnq.data.configs import flatten_records, pick_hyperparameters
 from bayesnq.data.learning_curves import (REDUCE_MODES, extract_curve, parse_curve_path,
                                           reduce_curves)
-from bayesnq.data.readers import read_source
+from bayesnq.data.readers import Records, read_source
 from bayesnq.data.scores import Scores, _fmt, _list_indices, _metric_bounds, _runs
+from bayesnq.data.search_space import check_search_space, infer_search_space
 from bayesnq.direction import beyond, orient
 from bayesnq.validation import check_bool, check_choice, fail
 
@@ -143,6 +146,56 @@ def _finish(
     )
 
 
+def _configuration(columns: dict, score, given) -> tuple[dict, tuple, str]:
+    """The typed per-run fields, hyperparameters first (under their names, a prefix such
+    as ``config.`` removed), the hyperparameters' names and the rule saying why."""
+    typed = configs_from(columns, exclude=score)
+    named = {str(k): v for k, v in columns.items()}
+    taken, rule = pick_hyperparameters(named, None if score is None else str(score),
+                                       set(typed), given)
+    configs = {name: typed[col] for name, col in taken.items()}
+    used = set(taken.values())
+    configs.update({k: v for k, v in typed.items() if k not in used and k not in configs})
+    return configs, tuple(taken), rule
+
+
+def attach_search_space(scores: Scores, search_space=None, *, source: str = "declared",
+                        exact: bool | None = None) -> Scores:
+    """``scores`` with a search space: the one given (checked against the configurations
+    by :func:`~bayesnq.data.search_space.check_search_space`), else the one it holds, else
+    one inferred from the values of its hyperparameters
+    (:func:`~bayesnq.data.search_space.infer_search_space`). ``space_rule`` says which;
+    a given (``exact``) space also sets ``n_hyperparameters`` when unset.
+    """
+    configs = scores.configs or {}
+    if search_space is not None:
+        if not configs:
+            raise ValueError(
+                f"search_space: {scores.name or 'the source'} holds no configurations (per-run "
+                "hyperparameter values), so a search space cannot apply; load a file with one "
+                "column or field per hyperparameter")
+        space = check_search_space(search_space, configs)
+        kinds = ", ".join(f"{k} {v['kind']}" for k, v in space.items())
+        changes = dict(search_space=space, hyperparameters=tuple(space),
+                       space_rule=f"{source}: {kinds}")
+        if (exact is None or exact) and scores.n_hyperparameters is None:
+            changes["n_hyperparameters"] = len(space)
+        return dataclasses.replace(scores, **changes)
+    if scores.search_space is not None or not configs:
+        return scores
+    names = scores.hyperparameters or ()
+    if not names:
+        return dataclasses.replace(scores, space_rule=(
+            "none: no column was taken as a hyperparameter; declare one (search_space=, "
+            "the spec's [search_space] table or --search-space NAME=KIND:LOW:HIGH)"))
+    space, reasons, problems = infer_search_space(configs, names)
+    rule = ("inferred from the values (on the observed range; declare the true space to "
+            "correct it): " + "; ".join(reasons)) if space else "none could be inferred"
+    if problems:
+        rule += "; left out: " + "; ".join(f"{k} ({why})" for k, why in problems.items())
+    return dataclasses.replace(scores, search_space=space or None, space_rule=rule)
+
+
 def load_scores(
     source,
     score: str | None = None,
@@ -154,6 +207,11 @@ def load_scores(
     nonfinite: str = "raise",
     name: str | None = None,
     bounds: tuple[float | None, float | None] = (None, None),
+    search_space=None,
+    hyperparameters=None,
+    study: str | None = None,
+    objective=None,
+    pruned: str = "worst",
 ) -> Scores:
     """Load random-search scores, one per run in search order.
 
@@ -211,6 +269,23 @@ def load_scores(
         Label; defaults to the file name.
     bounds : (float or None, float or None), default (None, None)
         Known range of the metric, e.g. ``(0, 1)`` for accuracy.
+    search_space : mapping, optional
+        The distribution each hyperparameter was drawn from, ``name -> {"kind": ...,
+        "low": ..., "high": ...}`` or ``{"kind": "choice", "choices": [...]}`` (kinds
+        ``uniform``, ``log-uniform``, ``integer``, ``integer-log-uniform``, ``choice``;
+        see :mod:`bayesnq.data.search_space`). Checked against the values. When omitted,
+        inferred from the values of the hyperparameters (``space_rule`` says how; the
+        summary prints it as a ``[search_space]`` table to paste into a spec file).
+    hyperparameters : sequence of str, optional
+        The columns that are the configuration. When omitted: nested objects are
+        flattened (``config.lr``); columns with a prefix such as ``config.``,
+        ``config/`` or ``params_`` are the configuration if any exist, else every
+        scalar column but the score and those named as ids, times, states or metrics
+        (:mod:`bayesnq.data.configs`). ``config_rule`` says which were taken and why the
+        others were not.
+    study, objective, pruned
+        For an Optuna study or storage URL (``"sqlite:///study.db"``): see
+        :func:`bayesnq.data.optuna_study.load_study`.
 
     Returns
     -------
@@ -238,7 +313,12 @@ def load_scores(
     array([0.81, 0.85, 0.79])
     """
     if isinstance(source, Scores):
-        return source
+        return source if search_space is None else attach_search_space(source, search_space)
+    if _is_study(source):
+        from bayesnq.data.optuna_study import load_study
+
+        return load_study(source, study=study, objective=objective, pruned=pruned,
+                          worst=worst, bounds=bounds, name=name, search_space=search_space)
     minimize = check_bool("minimize", minimize)
     check_choice("reduce", reduce, REDUCE_MODES)
     check_choice("nonfinite", nonfinite, _NONFINITE_MODES)
@@ -277,6 +357,10 @@ def load_scores(
             raise ValueError(f"source: {where} is not numeric") from None
         if values.ndim != 1:
             raise ValueError(f"source: scores must be 1-D, got shape {values.shape} from {where}")
+        if search_space is not None or hyperparameters is not None:
+            arg = "search_space" if search_space is not None else "hyperparameters"
+            raise ValueError(f"{arg}: {where} holds scores only, no configurations; load a file "
+                             "with one column or field per hyperparameter")
         return _finish(values, None, None, None, rule="score = the given values", **common)
 
     if kind == "records":
@@ -286,13 +370,17 @@ def load_scores(
             outer, inner = parse_curve_path(curve)
             curves = [extract_curve(r, i, curve, outer, inner) for i, r in enumerate(payload)]
             values, no_value = reduce_curves(curves, minimize, reduce)
-            columns = records_to_columns(payload)
-            configs = configs_from(columns, exclude=None)
+            columns = records_to_columns(flatten_records(payload))
+            configs, names, config_rule = _configuration(columns, None, hyperparameters)
             how = ("min" if minimize else "max") if reduce == "best" else "last finite value"
             rule = f"score = {how} of {curve} over the learning curve"
-            return _finish(values, no_value, configs, curves, rule=rule, **common)
-        records, read_from = payload, where
-        payload = records_to_columns(payload)
+            scores = _finish(values, no_value, configs, curves, rule=rule, **common)
+            scores = dataclasses.replace(scores, hyperparameters=names, config_rule=config_rule)
+            return attach_search_space(scores, search_space)
+        records, read_from = flatten_records(payload), where
+        if isinstance(payload, Records):
+            records = Records(records, payload.path, payload.lines)
+        payload = records_to_columns(records)
         where = f"the records of {where}"
 
     column = pick_score_column(payload, score, where)
@@ -301,5 +389,16 @@ def load_scores(
     values = numeric_column(column, payload[column])
     if values.ndim != 1:
         raise ValueError(f"score: column {column!r} must be 1-D, got shape {values.shape}")
-    configs = configs_from(payload, exclude=column)
-    return _finish(values, None, configs, None, rule=f"score = column {column!r} of {where}", **common)
+    configs, names, config_rule = _configuration(payload, column, hyperparameters)
+    scores = _finish(values, None, configs, None, rule=f"score = column {column!r} of {where}",
+                     **common)
+    if scores.configs is not None:
+        scores = dataclasses.replace(scores, hyperparameters=names, config_rule=config_rule)
+    return attach_search_space(scores, search_space)
+
+
+def _is_study(source) -> bool:
+    """An ``optuna.Study``, or a storage URL such as ``sqlite:///study.db``."""
+    if isinstance(source, str) and "://" in source:
+        return True
+    return type(source).__module__.startswith("optuna") and hasattr(source, "get_trials")

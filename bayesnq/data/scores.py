@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayesnq.data.columns import configs_from, numeric_column
 from bayesnq.validation import check_bool, check_bounds, check_int, fail
 
 __all__ = ["Scores", "as_scores"]
@@ -93,6 +94,16 @@ class Scores:
     n_hyperparameters : int, optional
         Number of hyperparameters searched over; an upper bound on the
         effective dimension :math:`\\gamma` of the noisy quadratic model.
+    hyperparameters : tuple of str, optional
+        The keys of ``configs`` that are the configuration (the hyperparameters each
+        run was given); the other keys are other per-run fields (ids, times,
+        metrics). None when unknown.
+    config_rule : str, optional
+        A sentence saying which columns were taken as the configuration and why the
+        others were not.
+    space_rule : str, optional
+        A sentence saying where ``search_space`` came from (declared, from the tool,
+        inferred from the values and how), or why there is none.
 
     Notes
     -----
@@ -110,6 +121,9 @@ class Scores:
     rule: str = ""
     bounds: tuple[float | None, float | None] = (None, None)
     n_hyperparameters: int | None = None
+    hyperparameters: tuple[str, ...] | None = None
+    config_rule: str = ""
+    space_rule: str = ""
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -195,6 +209,15 @@ class Scores:
             put(self, "n_hyperparameters",
                 check_int("n_hyperparameters", self.n_hyperparameters, minimum=1))
 
+        if self.hyperparameters is not None:
+            names = tuple(str(h) for h in self.hyperparameters)
+            unknown = [h for h in names if h not in (self.configs or {})]
+            if unknown:
+                raise ValueError(f"hyperparameters: {unknown} are not keys of configs")
+            put(self, "hyperparameters", names)
+        put(self, "config_rule", str(self.config_rule))
+        put(self, "space_rule", str(self.space_rule))
+
     def __len__(self) -> int:
         return self.values.size
 
@@ -234,6 +257,9 @@ class Scores:
             rule=f"{self.rule} [subset: {idx.size} of {len(self)} runs]" if self.rule else "",
             bounds=self.bounds,
             n_hyperparameters=self.n_hyperparameters,
+            hyperparameters=self.hyperparameters,
+            config_rule=self.config_rule,
+            space_rule=self.space_rule,
         )
 
     def __repr__(self) -> str:
@@ -260,6 +286,15 @@ class Scores:
             lines.append(f"  hyperparameters searched: {self.n_hyperparameters}")
         if self.configs:
             lines.append(f"  per-run fields: {', '.join(self.configs)}")
+        if self.config_rule:
+            lines.append(f"  {self.config_rule}")
+        if self.space_rule:
+            lines.append(f"  search space: {self.space_rule}")
+        if self.search_space:
+            from bayesnq.data.search_space import format_search_space
+
+            lines.append("  search space as a spec-file table (paste into a spec to correct it):")
+            lines.extend("    " + line for line in format_search_space(self.search_space).splitlines())
         if self.learning_curves is not None:
             m = [len(c) for c in self.learning_curves]
             lines.append(f"  learning curves: {min(m)}-{max(m)} points per run")
@@ -269,25 +304,34 @@ class Scores:
 
 
 def as_scores(scores, *, minimize: bool | None = None, bounds=None,
-              n_hyperparameters: int | None = None, name: str | None = None) -> Scores:
-    """Scores, or scores given as numbers, as one validated :class:`Scores`.
+              n_hyperparameters: int | None = None, name: str | None = None,
+              score: str | None = None) -> Scores:
+    """Scores, or scores as a user holds them, as one validated :class:`Scores`.
 
     The one way every entry point of bayesnq takes scores in.
 
     Parameters
     ----------
-    scores : Scores or array_like
-        A :class:`Scores`, or the scores themselves (a 1-D array, list or pandas
-        Series of numbers, one per run in search order).
+    scores : Scores, DataFrame, mapping of columns, Series, array or list
+        A :class:`Scores`; the scores themselves (a 1-D array, list or pandas Series of
+        numbers, one per run in search order); or a table of runs (a pandas DataFrame, a
+        dict of equal-length columns or a structured array), whose column ``score`` holds
+        the scores and whose other columns become the per-run ``configs``.
     minimize : bool, optional
-        True when lower scores are better. Overrides the ``Scores``' own direction when
-        given; for plain numbers, None means False (higher is better).
+        True when lower scores are better (strictly a bool: 0, 1 and strings are refused).
+        Overrides the ``Scores``' own direction when given; for anything else, None means
+        False (higher is better).
     bounds : (float or None, float or None), optional
         Known range of the metric; overrides the ``Scores``' own when given.
     n_hyperparameters : int, optional
         Number of hyperparameters searched; overrides the ``Scores``' own when given.
     name : str, optional
-        Label; overrides the ``Scores``' own when given.
+        Label; overrides the ``Scores``' own when given. Defaults to the score column's
+        name for a table and to a Series' name.
+    score : str, optional
+        For a table: the column holding the scores. Without it, the table's only numeric
+        column is taken (a column of numbers; booleans and text do not count); with
+        several numeric columns, or none, a ValueError lists the candidates.
 
     Returns
     -------
@@ -299,23 +343,93 @@ def as_scores(scores, *, minimize: bool | None = None, bounds=None,
     ------
     ValueError
         For ``minimize`` other than True, False or None, invalid bounds, scores outside
-        the bounds, NaN scores, or scores that are not a non-empty 1-D array of numbers.
+        the bounds, NaN scores, scores that are not a non-empty 1-D array of numbers, a
+        ``score`` that is not a numeric column of the table (the message lists the
+        columns), or a ``score`` given with scores that have no columns.
     """
     if minimize is not None:
         minimize = check_bool("minimize", minimize)
+    if score is not None and not isinstance(score, str):
+        raise fail("score", "a column name (str)", score)
     if isinstance(scores, Scores):
+        if score is not None:
+            raise fail("score", "None for a Scores (it holds its scores already)", score)
         given = {"minimize": minimize, "bounds": None if bounds is None else _metric_bounds(bounds),
                  "n_hyperparameters": n_hyperparameters, "name": name}
         changes = {k: v for k, v in given.items()
                    if v is not None and not _same(v, getattr(scores, k))}
         return dataclasses.replace(scores, **changes) if changes else scores
+    columns = _table_columns(scores)
+    configs, rule = None, ""
+    if columns is not None:
+        what = "DataFrame" if hasattr(scores, "columns") else "table"
+        column = _score_column(columns, score, what)
+        values = numeric_column(column, columns[column])
+        configs = configs_from(columns, exclude=column) or None
+        rule = f"score = column {column!r} of the given {what}"
+        name = column if name is None else name
+    else:
+        if score is not None:
+            raise fail("score", f"None for scores given as a {type(scores).__name__} (score= "
+                       "picks a column of a DataFrame or dict of columns)", score)
+        series_name = getattr(scores, "name", None)
+        if name is None and isinstance(series_name, str):
+            name = series_name
+        values = np.asarray(scores) if hasattr(scores, "__array__") else scores
     return Scores(
-        values=scores,
+        values=values,
         minimize=False if minimize is None else minimize,
         name="" if name is None else name,
+        configs=configs,
+        rule=rule,
         bounds=(None, None) if bounds is None else bounds,
         n_hyperparameters=n_hyperparameters,
     )
+
+
+def _table_columns(scores) -> dict | None:
+    """The columns of a table of runs (DataFrame, mapping, structured array), else None."""
+    if isinstance(scores, np.ndarray):
+        return {k: scores[k] for k in scores.dtype.names} if scores.dtype.names else None
+    if hasattr(scores, "columns") and getattr(scores, "ndim", None) == 2:  # a DataFrame
+        return {str(k): np.asarray(scores[k]) for k in scores.columns}
+    if isinstance(scores, Mapping):
+        return {str(k): v for k, v in scores.items()}
+    return None
+
+
+def _score_column(columns: dict, score: str | None, what: str) -> str:
+    """The score column of a table: ``score``, else its only numeric column."""
+    listed = ", ".join(map(repr, columns)) or "none"
+    numeric = [k for k in columns if _is_numeric(k, columns[k])]
+    if score is not None:
+        if score not in columns:
+            raise fail("score", f"a column of the {what} (columns: {listed})", score)
+        if score not in numeric:
+            try:
+                numeric_column(score, columns[score])
+            except ValueError as exc:
+                raise fail("score", f"a numeric column of the {what} "
+                           f"({str(exc).removeprefix('score: ')}; numeric "
+                           f"columns: {', '.join(map(repr, numeric)) or 'none'})",
+                           score) from None
+        return score
+    if len(numeric) == 1:
+        return numeric[0]
+    if not numeric:
+        raise fail("score", f"a numeric column of the {what}, and it has none (columns: "
+                   f"{listed})", score)
+    raise fail("score", f"the name of the score column when the {what} has several numeric "
+               f"columns (candidates: {', '.join(map(repr, numeric))})", score)
+
+
+def _is_numeric(name, col) -> bool:
+    """A column of numbers (None/NaN allowed), not booleans or text."""
+    try:
+        numeric_column(name, col)
+    except (TypeError, ValueError):
+        return False
+    return np.ndim(col) == 1
 
 
 def _same(a, b) -> bool:
