@@ -16,16 +16,21 @@ Score extraction follows the rules of Lourie, He & Cho (COLM 2025):
 
 Modules: ``scores`` (:class:`Scores`, :func:`as_scores`), ``readers`` (files and objects
 into values, columns or records), ``columns`` (typing columns, picking the score column),
-``learning_curves`` (curve paths, :func:`reduce_curves`), ``load`` (:func:`load_scores`
-and the worst-score rule), ``tail`` (:func:`check_tail`, threshold suggestions).
+``learning_curves`` (curve paths, :func:`reduce_curves`), ``configs`` (which fields are
+the configuration: nested objects, ``config.*``/``params_*`` columns, plain columns),
+``search_space`` (declared, checked, inferred and printed search spaces), ``load``
+(:func:`load_scores`, :func:`attach_search_space` and the worst-score rule),
+``optuna_study`` (an Optuna study or storage URL; optuna imported when called), ``tail``
+(:func:`check_tail`, threshold suggestions).
 This package imports only numpy and the ``validation`` and ``direction`` modules.
 """
 
 from __future__ import annotations
 
 from bayesnq.data.learning_curves import reduce_curves
-from bayesnq.data.load import load_scores
+from bayesnq.data.load import attach_search_space, load_scores
 from bayesnq.data.scores import Scores, as_scores
 from bayesnq.data.tail import check_tail
 
-__all__ = ["Scores", "as_scores", "load_scores", "check_tail", "reduce_curves"]
+__all__ = ["Scores", "as_scores", "load_scores", "check_tail", "reduce_curves",
+           "attach_search_space"]

@@ -48,7 +48,7 @@ _ALIASES = {
 # relative slack for values stored with a few digits just outside the declared bounds
 _TOL = 1e-6
 # inference: a positive column spanning at least this ratio is a candidate for a log scale
-_DECADES = 100.0
+_DECADES = 10.0
 
 
 def _example(name: str, kind: str = "log-uniform") -> str:
@@ -284,9 +284,9 @@ def _infer_numeric(name: str, x: np.ndarray) -> tuple[dict, str]:
         else:
             why = (f"values span {decades:.1f} decades but are spread evenly on a linear "
                    "scale, not a log one")
-    elif lo > 0 and hi / lo >= 10:
-        why = "values span less than two decades"
-    elif lo <= 0:
+    elif lo > 0:
+        why = "values span less than a decade"
+    else:
         why = "values include 0 or negative numbers"
     if integer:
         why = "all integers; " + why
@@ -299,8 +299,8 @@ def infer_search_space(configs: Mapping, names) -> tuple[dict, list[str], dict]:
 
     Rules, per hyperparameter: text or booleans give ``choice`` among the distinct values;
     numbers give ``integer`` when all are integers, else ``uniform``, on the observed range
-    :math:`[\\min x, \\max x]`; a positive column whose range spans at least two decades
-    (:math:`\\max x / \\min x \\ge 100`) is taken on the log scale (``log-uniform`` or
+    :math:`[\\min x, \\max x]`; a positive column whose range spans at least a decade
+    (:math:`\\max x / \\min x \\ge 10`) is taken on the log scale (``log-uniform`` or
     ``integer-log-uniform``) when its log values are spread at least as evenly as its raw
     values (Kolmogorov-Smirnov distance to the uniform on the observed range, smaller or
     equal on the log scale). A constant column is not a searched hyperparameter.

@@ -26,7 +26,8 @@ Conventions
 Modules, each using only the ones before it: ``checks`` and ``numerics`` (argument checks,
 small statistics), ``encoding``, ``graph``, ``quadratic``, ``nulls``, ``measures``,
 ``fidelity`` (similarity and the low-fidelity profile), ``results``, ``analysis``
-(:func:`analyze`) and ``report`` (file writing; the figure is
+(:func:`analyze`), ``interpret`` (the measures in words, and the tail fit's gamma beside the
+local quadratic) and ``report`` (file writing; the figure is
 :func:`bayesnq.plots.plot_landscape`).
 """
 
@@ -34,6 +35,7 @@ from bayesnq.landscape.analysis import analyze
 from bayesnq.landscape.encoding import encode
 from bayesnq.landscape.fidelity import Similarity, fidelity_profile, similarity
 from bayesnq.landscape.graph import KNNGraph, knn_graph
+from bayesnq.landscape.interpret import compare_gamma, interpret
 from bayesnq.landscape.measures import (Basins, Components, LocalOptima, Neutrality,
                                         assortativity, basins, correlogram, fdc, local_optima,
                                         neutrality, superlevel_components)
@@ -58,11 +60,13 @@ __all__ = [
     "analyze",
     "assortativity",
     "basins",
+    "compare_gamma",
     "correlogram",
     "default_quadratic_size",
     "encode",
     "fdc",
     "fidelity_profile",
+    "interpret",
     "knn_graph",
     "local_optima",
     "local_quadratic",

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from bayesnq.data import Scores, attach_search_space
 from bayesnq.direction import orient, to_user
 from bayesnq.jsonable import jsonable
 from bayesnq.landscape import numerics as nx
@@ -40,12 +41,16 @@ def analyze(data, configs=None, search_space=None, *, minimize=None, failed=None
     ----------
     data : Scores or array_like of shape (n,)
         A ``bayesnq.data.Scores`` (configs, search space, direction, failed mask and learning
-        curves are taken from it) or plain scores.
+        curves are taken from it) or plain scores. A ``Scores`` without a search space gets
+        one inferred from its hyperparameters' values
+        (:func:`bayesnq.data.attach_search_space`; ``settings["search_space_source"]`` says
+        how).
     configs : array_like of shape (n, d) or mapping, optional
         With plain scores: configurations. Without ``search_space`` they must already be
         encoded coordinates in [0, 1].
     search_space : mapping, optional
-        See :func:`encode`.
+        See :func:`encode`. With a ``Scores``, replaces its own (checked against its
+        configurations by :func:`bayesnq.data.search_space.check_search_space`).
     minimize : bool, optional
         Default: the Scores' direction, else False.
     failed : array_like of bool, optional
@@ -82,8 +87,8 @@ def analyze(data, configs=None, search_space=None, *, minimize=None, failed=None
     -------
     LandscapeResult
     """
-    name, y, configs, search_space, minimize, failed, learning_curves = _resolve_data(
-        data, configs, search_space, minimize, failed, learning_curves)
+    name, y, configs, search_space, minimize, failed, learning_curves, space_source = \
+        _resolve_data(data, configs, search_space, minimize, failed, learning_curves)
     n = y.size
     if n == 0:
         raise ValueError("data must hold at least one score, got 0")
@@ -175,6 +180,7 @@ def analyze(data, configs=None, search_space=None, *, minimize=None, failed=None
             + "; 'all' keeps failed runs, non-finite scores replaced by the worst finite score"
             + f" ({worst}); 'non-failed' drops them and rebuilds the kNN graph"),
         "floor": floor, "subsets": subsets_note, "seed": seed, "level": level,
+        "search_space_source": space_source,
         "quadratic": f"m nearest runs to the centroid of the top {m_top} runs on the best run's "
                      f"top-q component; single-peak curvature from "
                      f"the {'non-failed' if 'non-failed' in subsets_index else 'all'}-run fit",
@@ -318,14 +324,24 @@ def _auto_count(value, name, base, n):
 def _resolve_data(data, configs, search_space, minimize, failed, learning_curves):
     """Unpack a ``Scores``-like object or plain arrays."""
     name = "scores"
+    space_source = "given" if search_space is not None else "none (encoded coordinates given)"
     if hasattr(data, "values") and hasattr(data, "minimize"):
-        for key, value in (("configs", configs), ("search_space", search_space)):
-            if value is not None:
-                raise fail(key, "None when data is a Scores object (it carries its own)", value)
+        if configs is not None:
+            raise fail("configs", "None when data is a Scores object (it carries its own)",
+                       configs)
         y = np.asarray(data.values, dtype=float)
         name = str(getattr(data, "name", None) or name)
+        if isinstance(data, Scores) and data.configs:
+            data = attach_search_space(data, search_space)  # given, held, else inferred
+            if data.search_space is None:
+                raise ValueError(
+                    f"search_space: the Scores {name!r} has none and none could be inferred "
+                    f"({data.space_rule}); give one, e.g. search_space={{'lr': {{'kind': "
+                    "'log-uniform', 'low': 1e-5, 'high': 1e-1}}")
+            search_space, space_source = data.search_space, data.space_rule or "held"
+        elif search_space is None:
+            search_space, space_source = getattr(data, "search_space", None), "held by the data"
         configs = getattr(data, "configs", None)
-        search_space = getattr(data, "search_space", None)
         if minimize is None:
             minimize = bool(data.minimize)
         if failed is None:
@@ -340,7 +356,7 @@ def _resolve_data(data, configs, search_space, minimize, failed, learning_curves
         if configs is None:
             raise fail("configs", "given when data is a plain score array", configs)
     minimize = check_minimize(minimize, default=False)
-    return name, y, configs, search_space, minimize, failed, learning_curves
+    return name, y, configs, search_space, minimize, failed, learning_curves, space_source
 
 
 def _failed_runs(y, finite, failed, floor, minimize):

@@ -16,7 +16,7 @@ from bayesnq.validation import check_finite, check_real, fail
 
 __all__ = ["KINDS", "encode", "describe_encoding"]
 
-KINDS = ("log-uniform", "uniform", "integer", "choice")
+KINDS = ("log-uniform", "uniform", "integer", "integer-log-uniform", "choice")
 
 # Relative slack for values stored with a few significant digits just outside their bounds.
 BOUND_TOL = 1e-6
@@ -31,6 +31,8 @@ def encode(configs, search_space):
     * ``"log-uniform"`` on :math:`[l, h]`: :math:`u = (\ln x - \ln l) / (\ln h - \ln l)`;
     * ``"uniform"`` on :math:`[l, h]`: :math:`u = (x - l) / (h - l)`;
     * ``"integer"`` on :math:`l, \dots, h`: :math:`u = (x - l) / (h - l)` (rank scale);
+    * ``"integer-log-uniform"`` on :math:`l, \dots, h` (:math:`l \ge 1`): the log scale,
+      :math:`u = (\ln x - \ln l) / (\ln h - \ln l)`;
     * ``"choice"`` among :math:`L` levels: :math:`u = \mathrm{index}(x) / (L - 1)`, so the
       order of ``choices`` is taken as ordinal (a single level maps to 0).
 
@@ -92,6 +94,9 @@ def describe_encoding(name, spec) -> str:
         return f"uniform [{spec['low']}, {spec['high']}]: (x - low) / (high - low)"
     if kind == "integer":
         return f"integer {spec['low']}..{spec['high']}: (x - low) / (high - low)"
+    if kind == "integer-log-uniform":
+        return (f"integer-log-uniform {spec['low']}..{spec['high']}: "
+                "(ln x - ln low) / (ln high - ln low)")
     return f"choice {list(spec['choices'])!r}: index / (L - 1)"
 
 
@@ -118,10 +123,12 @@ def _encode_column(name, values, spec):
     if not low < high:
         raise fail(where, "a range with low < high", dict(spec))
     col = _numeric_column(values, name, kind)
-    if kind == "log-uniform":
+    if kind in ("log-uniform", "integer-log-uniform"):
         if low <= 0:
-            raise fail(f"{where}['low']", "a number > 0 for log-uniform", low)
-        check_entries(column, col, col > 0, "> 0 for log-uniform")
+            raise fail(f"{where}['low']", f"a number > 0 for {kind}", low)
+        check_entries(column, col, col > 0, f"> 0 for {kind}")
+        if kind == "integer-log-uniform":
+            check_entries(column, col, col == np.round(col), "integers")
         u = (np.log(col) - math.log(low)) / (math.log(high) - math.log(low))
     else:
         if kind == "integer":

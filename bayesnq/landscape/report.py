@@ -11,7 +11,9 @@ import json
 import math
 import os
 
+from bayesnq.jsonable import jsonable
 from bayesnq.landscape.analysis import analyze
+from bayesnq.landscape.interpret import compare_gamma, interpret
 from bayesnq.landscape.results import LandscapeResult, Row
 from bayesnq.validation import fail
 
@@ -20,6 +22,10 @@ __all__ = ["report", "plot_landscape"]
 
 def report(data, out_dir, gamma_draws=None, **kwargs):
     """Analyze and write ``landscape.csv``, ``landscape.json`` and ``landscape.png``.
+
+    ``landscape.json`` also holds ``interpretation``, the sentences of
+    :func:`~bayesnq.landscape.interpret.interpret`, and with ``gamma_draws`` the
+    ``gamma_comparison`` of :func:`~bayesnq.landscape.interpret.compare_gamma`.
 
     Parameters
     ----------
@@ -52,8 +58,14 @@ def report(data, out_dir, gamma_draws=None, **kwargs):
         writer.writerow(Row._fields)
         for row in result.table():
             writer.writerow(["" if isinstance(v, float) and math.isnan(v) else v for v in row])
+    doc = result.to_dict()
+    doc["interpretation"] = interpret(result, gamma_draws)
+    sub = result.subsets.get("non-failed", result.subsets["all"])
+    if gamma_draws is not None and sub.quadratic is not None:
+        doc["gamma_comparison"] = jsonable(compare_gamma(sub.quadratic, gamma_draws,
+                                                         result.settings.get("level", 0.95)))
     with open(os.path.join(out_dir, "landscape.json"), "w") as fh:
-        json.dump(result.to_dict(), fh, indent=2)
+        json.dump(doc, fh, indent=2)
     import matplotlib.pyplot as plt
 
     from bayesnq.plots import plot_landscape as plot
