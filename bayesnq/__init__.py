@@ -35,6 +35,7 @@ _NAMES = {
     "DiagnosticsWarning": "bayesnq.inference",
     "compare_thresholds": "bayesnq.inference",
     "ThresholdComparison": "bayesnq.inference",
+    "load_fit": "bayesnq.inference.persist",
     "configure": "bayesnq.runtime",
 }
 _MODULES = ("datasets", "distributions", "data", "modeling", "inference", "curves",

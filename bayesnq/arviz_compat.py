@@ -61,8 +61,10 @@ __all__ = [
     "ARVIZ_VERSION",
     "InferenceData",
     "add_group",
+    "bfmi",
     "compare",
     "ess",
+    "from_datasets",
     "from_dict",
     "from_netcdf",
     "from_numpyro",
@@ -72,6 +74,7 @@ __all__ = [
     "plot_pair",
     "plot_rank",
     "plot_trace",
+    "group_datasets",
     "psislw",
     "rhat",
     "summary",
@@ -151,7 +154,36 @@ def to_netcdf(idata, path):
     return str(path)
 
 
+def group_datasets(idata) -> dict:
+    """The groups of ``idata`` as ``{name: xarray.Dataset}`` (either version), in order."""
+    if ARVIZ_1:
+        return {name: idata[name].to_dataset() for name in idata.children}
+    return {name: getattr(idata, name) for name in idata.groups()}
+
+
+def from_datasets(groups):
+    """Data made of ``{name: xarray.Dataset}`` groups (the inverse of :func:`group_datasets`)."""
+    if ARVIZ_1:
+        return xr.DataTree.from_dict({f"/{name}": ds for name, ds in groups.items()})
+    with _quiet(UserWarning):  # a group outside ArviZ's scheme is kept, with a warning
+        return az.InferenceData(**groups)
+
+
 # ----------------------------------------------------------------------------- diagnostics
+
+
+def bfmi(idata):
+    r"""Bayesian fraction of missing information per chain, from ``sample_stats.energy``.
+
+    :math:`\mathrm{BFMI} = \frac{1}{T-1}\sum_{t=2}^{T} (E_t - E_{t-1})^2 \big/
+    \frac{1}{T}\sum_{t=1}^{T} (E_t - \bar E)^2` over a chain's :math:`T` draws of the
+    energy :math:`E` (``arviz.bfmi``); values below 0.3 flag a sampler that explores the
+    energy's marginal poorly.
+    """
+    if not ARVIZ_1:
+        return np.asarray(az.bfmi(idata))
+    energy = np.asarray(idata["sample_stats"]["energy"], dtype=float)
+    return np.square(np.diff(energy, axis=1)).mean(axis=1) / np.var(energy, axis=1)
 
 
 def _as_dataset(result):

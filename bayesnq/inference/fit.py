@@ -30,6 +30,7 @@ GAMMA_MODES = ("continuous", "integer")
 def fit(
     scores,
     *,
+    score=None,
     minimize=None,
     threshold,
     n_hyperparameters=None,
@@ -49,12 +50,17 @@ def fit(
 
     Parameters
     ----------
-    scores : Scores or array_like
-        Random-search scores, one per run. A :class:`~bayesnq.data.Scores` also supplies
-        the direction, the metric's bounds and the number of hyperparameters.
+    scores : Scores, DataFrame, Series, array or list
+        Random-search scores, one per run (:func:`bayesnq.data.as_scores`). A
+        :class:`~bayesnq.data.Scores` also supplies the direction, the metric's bounds and
+        the number of hyperparameters; a DataFrame (or dict of columns) is a table of
+        runs whose column ``score`` holds the scores.
+    score : str, optional
+        The score column of a DataFrame; without it, the frame's only numeric column
+        (a ValueError lists the candidates when there are several).
     minimize : bool, optional
-        Direction of the search (``False``: higher is better). Defaults to the
-        ``Scores``' own, else ``False``.
+        Direction of the search (``False``: higher is better; strictly a bool). Defaults
+        to the ``Scores``' own, else ``False``.
     threshold : float, "auto" or sequence of float
         Where the asymptotic regime begins: scores beyond it (above when maximizing) enter
         through the density, the others are censored at it. ``"auto"`` or a list of
@@ -93,7 +99,8 @@ def fit(
     Fit
     """
     data_obj = as_scores(scores, minimize=minimize, bounds=bounds,
-                         n_hyperparameters=n_hyperparameters)
+                         n_hyperparameters=n_hyperparameters, score=score)
+    given = dict(threshold=threshold, resolution=resolution, metric=score)
     minimize = data_obj.minimize
     bounds = data_obj.bounds if any(b is not None for b in data_obj.bounds) else None
     n_hyperparameters = data_obj.n_hyperparameters
@@ -112,8 +119,14 @@ def fit(
                     progress_bar=progress_bar, target_accept_prob=target_accept_prob,
                     check=check, resolution=resolution, resolution_note=note)
     if np.ndim(threshold) == 1:
-        return _fit_over_thresholds(data_obj, values, threshold, **settings)
-    return fit_at_threshold(data_obj, values, threshold, **settings)
+        result = _fit_over_thresholds(data_obj, values, threshold, **settings)
+    else:
+        result = fit_at_threshold(data_obj, values, threshold, **settings)
+    result.settings.update(given, gamma=gamma, priors=settings["priors"],
+                           num_chains=num_chains, num_warmup=num_warmup,
+                           num_samples=num_samples, seed=seed,
+                           target_accept_prob=target_accept_prob)
+    return result
 
 
 def check_best_finite(values, minimize):

@@ -15,10 +15,31 @@ import numpy as np
 from bayesnq import arviz_compat
 from bayesnq.modeling import PARAMETERS, SAMPLED_SITES
 
-__all__ = ["build_idata", "posterior_names"]
+__all__ = ["build_idata", "posterior_names", "sampler_stats"]
 
 _STAT_NAMES = {"diverging": "diverging", "num_steps": "n_steps",
-               "accept_prob": "acceptance_rate", "energy": "energy"}
+               "accept_prob": "acceptance_rate", "energy": "energy",
+               "adapt_state.step_size": "step_size"}
+
+
+def sampler_stats(stats) -> dict:
+    r"""ArviZ's ``sample_stats`` from numpyro's per-draw ``extra_fields`` (chain, draw).
+
+    ``energy`` (the Hamiltonian, for :func:`arviz.bfmi` and :func:`arviz.plot_energy`),
+    ``lp`` (minus the potential energy: the log density in the sampler's coordinates,
+    Jacobian included, up to a constant), ``n_steps`` (leapfrog steps), ``tree_depth``,
+    ``acceptance_rate`` (mean Metropolis acceptance probability over the trajectory),
+    ``step_size`` and ``diverging``. NUTS doubles its trajectory, so a tree of depth
+    :math:`d` takes at most :math:`2^d - 1` leapfrog steps (fewer when a subtree stops it
+    early): ``tree_depth`` :math:`= \lceil \log_2(n_{steps} + 1) \rceil`, Stan's convention.
+    """
+    out = {name: np.asarray(stats[key]) for key, name in _STAT_NAMES.items() if key in stats}
+    if "potential_energy" in stats:
+        out["lp"] = -np.asarray(stats["potential_energy"], dtype=float)
+    if "n_steps" in out:
+        steps = np.asarray(out["n_steps"], dtype=np.int64)
+        out["tree_depth"] = np.ceil(np.log2(steps + 1.0)).astype(np.int64)
+    return out
 
 
 def posterior_names(gamma_mode, threshold_grid=False) -> list[str]:
@@ -53,9 +74,7 @@ def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, c
     for k in SAMPLED_SITES:
         if k in samples:
             post[k] = np.asarray(samples[k])
-    stats = mcmc.get_extra_fields(group_by_chain=True)
-    sample_stats = {name: np.asarray(stats[key]) for key, name in _STAT_NAMES.items()
-                    if key in stats}
+    sample_stats = sampler_stats(mcmc.get_extra_fields(group_by_chain=True))
     n = int(np.shape(observed)[-1])
     coords = {"run": np.arange(n), **(coords or {})}
     dims = {"y": ["run"], **(dims or {})}

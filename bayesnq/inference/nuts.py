@@ -17,9 +17,18 @@ from numpyro.infer import MCMC, NUTS, init_to_value
 
 from bayesnq.modeling import to_unconstrained
 
-__all__ = ["run_nuts", "TARGET_ACCEPT_PROB"]
+__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "EXTRA_FIELDS"]
 
 TARGET_ACCEPT_PROB = 0.9  # NUTS's target acceptance rate, unless a caller sets one
+
+#: Per-draw sampler statistics kept besides the draws (numpyro's ``extra_fields``): the
+#: Hamiltonian, the potential energy (minus the unnormalized log density in the sampler's
+#: coordinates), leapfrog steps, mean acceptance probability of the trajectory, divergence,
+#: and the adapted step size. :func:`bayesnq.inference.idata.build_idata` names them as
+#: ArviZ does (``energy``, ``lp``, ``n_steps``, ``acceptance_rate``, ``diverging``,
+#: ``step_size``) and adds ``tree_depth``.
+EXTRA_FIELDS = ("energy", "potential_energy", "num_steps", "accept_prob", "diverging",
+                "adapt_state.step_size")
 
 
 def run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains, num_warmup,
@@ -48,7 +57,8 @@ def run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains,
     z0 = to_unconstrained(init, n_hyperparameters)
     if int(num_chains) > 1:
         z0 = {k: jnp.broadcast_to(v, (int(num_chains),)) for k, v in z0.items()}
-    mcmc.run(jax.random.PRNGKey(seed), init_params=z0, **settings)
+    mcmc.run(jax.random.PRNGKey(seed), init_params=z0, extra_fields=EXTRA_FIELDS,
+             **settings)
     return mcmc
 
 

@@ -56,6 +56,7 @@ class Fit:
     thresholds: np.ndarray | None = None  # candidate grid when the threshold was inferred
     spliced: object = None  # the SplicedData of an inferred-threshold fit
     resolution_note: str = ""  # how the scores' resolution was set (fit's ``resolution``)
+    settings: dict = field(default_factory=dict)  # fit()'s arguments: priors, sampler, metric
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -409,6 +410,20 @@ class Fit:
     def runs_to_reach(self, score, q=0.5, ci=0.8):
         """How many runs until the q-quantile tuning curve reaches ``score``."""
         return curves.runs_to_reach(self.draws(), score, minimize=self.minimize, q=q, ci=ci)
+
+    # ------------------------------------------------------------ saving
+    def save(self, path, *, overwrite=False, predictive=False, log_likelihood="distinct"):
+        """Write this fit to one netCDF file; :func:`bayesnq.load_fit` reads it back.
+
+        The pointwise log-likelihood is stored once per distinct column with counts
+        (``log_likelihood="runs"``: per run), the posterior predictive only with
+        ``predictive=True``; an existing file is replaced only with ``overwrite=True``.
+        See :mod:`bayesnq.inference.persist`. Returns the path.
+        """
+        from bayesnq.inference.persist import save_fit
+
+        return save_fit(self, path, overwrite=overwrite, predictive=predictive,
+                        log_likelihood=log_likelihood)
 
     def __repr__(self):
         d = self.draws()
