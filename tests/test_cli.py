@@ -274,7 +274,8 @@ def test_fit_command_writes_outputs(tmp_path, capsys):
 
 def test_landscape_command(tmp_path, capsys):
     """The real landscape report of AlexNet: the spec's floor, --k, and gamma and sigma from
-    the posterior.nc found in the output folder; then --sigma and --floor win."""
+    the posterior.nc named by --fit (never taken from the folder unasked, issue 22); then
+    --sigma and --floor win."""
     import arviz as az
 
     rng = np.random.default_rng(0)
@@ -282,7 +283,8 @@ def test_landscape_command(tmp_path, capsys):
     az.from_dict(posterior={"gamma": gamma, "sigma": sigma}).to_netcdf(str(tmp_path / "posterior.nc"))
     spec = tmp_path / "a.toml"
     spec.write_text('data = "alexnet"\nthreshold = 0.5\nfloor = 0.05\n')
-    assert cli.main(["landscape", str(spec), "--k", "7", "--out", str(tmp_path)]) == 0
+    assert cli.main(["landscape", str(spec), "--k", "7", "--out", str(tmp_path),
+                     "--fit", str(tmp_path / "posterior.nc")]) == 0
     printed = capsys.readouterr().out
     assert f"sigma = {np.median(sigma):.4g} (posterior median)" in printed
     assert f"wrote landscape.csv, landscape.json, landscape.png to {tmp_path}" in printed

@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 from bayesnq.cli import outputs
-from bayesnq.cli.inputs import load_data, load_posterior_gamma_sigma
+from bayesnq.cli.inputs import load_data, load_tail_fit
 from bayesnq.cli.specs import UserError, resolve_settings
 
 __all__ = ["run_fit", "run_thresholds", "run_landscape", "run_calibrate", "COMMANDS"]
@@ -155,30 +155,70 @@ def run_thresholds(args) -> int:
 
 
 def run_landscape(args) -> int:
-    """``bayesnq landscape``: :func:`bayesnq.landscape.report` of the runs."""
+    """``bayesnq landscape``: :func:`bayesnq.landscape.report` of the runs, and what it
+    means in words (:func:`bayesnq.landscape.interpret`).
+
+    The tail fit whose gamma is set beside the geometry (and whose sigma is the noise
+    scale) is the one the user names, ``--fit PATH`` (checked to be a fit of these
+    scores), or ``--fit same``, fitted here at ``--threshold``; it is never taken from the
+    output folder unasked (issue 22: a folder may hold another dataset's posterior).
+    """
+    import textwrap
+
     settings = resolve_settings(args)
+    if args.fit == "same" and settings.threshold is None:
+        raise UserError("threshold: --fit same fits the tail here and needs --threshold X "
+                        "(or 'auto', or the spec's threshold)")
     scores = load_data(settings)
     out_dir = _prepare(args, settings, scores, "landscape")
     _plots()
     from bayesnq import landscape
 
+    print(scores.summary())
     kwargs = {} if args.k is None else {"k": args.k}
     if settings.floor is not None:
         kwargs["floor"] = settings.floor
-    posterior = args.posterior
-    if posterior is None and (out_dir / "posterior.nc").is_file():
-        posterior = out_dir / "posterior.nc"
     gamma_draws = None
-    if posterior is not None:
-        gamma_draws, sigma = load_posterior_gamma_sigma(posterior)
+    if args.fit == "same":
+        gamma_draws, sigma = _fit_same(args, settings, scores)
         kwargs["sigma"] = sigma
-        print(f"using gamma draws and sigma = {sigma:.4g} (posterior median) from {posterior}")
+    elif args.fit is not None:
+        gamma_draws, sigma = load_tail_fit(args.fit, settings, scores)
+        kwargs["sigma"] = sigma
+        print(f"using gamma draws and sigma = {sigma:.4g} (posterior median) from {args.fit}")
     if args.sigma is not None:
         kwargs["sigma"] = args.sigma
     result = landscape.report(scores, out_dir, gamma_draws=gamma_draws, **kwargs)
     print(result.format_table())
+    print("\nwhat this means for this search:")
+    for line in landscape.interpret(result, gamma_draws):
+        print(textwrap.fill(line, width=96, initial_indent="- ", subsequent_indent="  "))
     print(f"\nwrote landscape.csv, landscape.json, landscape.png to {out_dir}")
     return 0
+
+
+def _fit_same(args, settings, scores):
+    """``landscape --fit same``: the tail fitted on the landscape's own scores; its gamma
+    draws and the posterior median of sigma."""
+    import numpy as np
+
+    import bayesnq
+
+    print(f"fitting the tail on the same data: threshold "
+          f"{outputs.format_threshold(settings.threshold)}, {settings.chains} chains x "
+          f"({settings.warmup} warmup + {settings.samples} draws), seed {settings.seed}",
+          flush=True)
+    with warnings.catch_warnings(record=True) as caught:
+        fit = bayesnq.fit(scores, minimize=scores.minimize, threshold=settings.threshold,
+                          n_hyperparameters=settings.n_hyperparameters, bounds=settings.bounds,
+                          gamma=settings.gamma, resolution=settings.resolution,
+                          num_chains=settings.chains, num_warmup=settings.warmup,
+                          num_samples=settings.samples, seed=settings.seed,
+                          progress_bar=not args.no_progress)
+    for w in caught:
+        print(f"bayesnq: warning: {w.message}", file=sys.stderr)
+    post = fit.idata.posterior
+    return np.asarray(post["gamma"]).ravel(), float(np.median(np.asarray(post["sigma"])))
 
 
 def run_calibrate(args) -> int:
@@ -247,7 +287,9 @@ def run_calibrate(args) -> int:
 # options of one study of ``bayesnq calibrate`` (attribute -> how the user wrote it)
 COVERAGE_ONLY = {"data": "DATA", "score": "--score", "curve": "--curve", "bounds": "--bounds",
                  "sizes": "--sizes", "levels": "--levels", "method": "--method",
-                 "no_opda": "--no-opda", "resolution": "--resolution"}
+                 "no_opda": "--no-opda", "resolution": "--resolution",
+                 "search_space": "--search-space", "optuna_study": "--study",
+                 "objective": "--objective"}
 SBC_ONLY = {"n": "--n", "ranks": "--ranks"}
 
 

@@ -1,5 +1,5 @@
-"""The inputs a command names: its scores (a bundled dataset or a data file) and the
-posterior of an earlier ``bayesnq fit``.
+"""The inputs a command names: its scores (a bundled dataset, a data file or an Optuna
+storage URL) and the tail fit of an earlier ``bayesnq fit`` (``--fit``).
 
 A ``DATA`` that names a bundled dataset (:func:`bayesnq.datasets.canonical_name`) and is not
 an existing file loads the dataset, with ``--score`` choosing its metric; anything else is
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bayesnq.cli.specs import Settings, UserError
 
-__all__ = ["load_data", "bundled_dataset", "load_posterior_gamma_sigma", "BUNDLED_METRICS"]
+__all__ = ["load_data", "bundled_dataset", "load_posterior_gamma_sigma", "BUNDLED_METRICS",
+           "is_storage_url", "load_tail_fit"]
 
 BUNDLED_METRICS = ("accuracy", "error")
 
@@ -38,9 +39,20 @@ def load_data(settings: Settings):
     Fills in ``settings.minimize`` (from the metric of a bundled dataset; false for a file
     that does not say) and ``settings.n_hyperparameters`` (from a bundled dataset).
     """
+    if is_storage_url(settings.data):
+        return _load_study(settings)
+    if settings.study is not None or settings.objective is not None:
+        flag = "--study" if settings.study is not None else "--objective"
+        raise UserError(f"{flag}: applies to an Optuna storage URL as DATA (e.g. "
+                        f"sqlite:///study.db), not to {settings.data!r}")
     bundled = bundled_dataset(settings)
     if bundled is not None:
-        return _load_bundled(bundled, settings)
+        scores = _load_bundled(bundled, settings)
+        if settings.search_space is not None:
+            from bayesnq.data import attach_search_space
+
+            scores = attach_search_space(scores, settings.search_space)
+        return scores
     from bayesnq import datasets
     from bayesnq.data import load_scores
 
@@ -59,10 +71,94 @@ def load_data(settings: Settings):
         minimize=settings.minimize,
         curve=settings.curve,
         bounds=settings.bounds if settings.bounds is not None else (None, None),
+        search_space=settings.search_space,
     )
     if settings.n_hyperparameters is not None and scores.n_hyperparameters is None:
         scores = dataclasses.replace(scores, n_hyperparameters=settings.n_hyperparameters)
     return scores
+
+
+def is_storage_url(data) -> bool:
+    """A storage URL of a tool where searches live (``sqlite:///study.db``, ...)."""
+    return isinstance(data, str) and "://" in data
+
+
+def _load_study(settings: Settings):
+    """The scores of an Optuna study (:func:`bayesnq.data.optuna_study.load_study`): its
+    direction is the study's, a relative ``sqlite:///`` path is taken from the spec's
+    folder (or the working directory)."""
+    from bayesnq.data.optuna_study import load_study
+
+    for key, flag in (("score", "--score"), ("curve", "--curve")):
+        if getattr(settings, key) is not None:
+            raise UserError(f"{flag}: an Optuna study's score is its objective value; name "
+                            "the objective of a multi-objective study with --objective K")
+    url = settings.data
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_absolute():
+        url = "sqlite:///" + str(settings.base_dir / url[len("sqlite:///"):])
+    scores = load_study(url, study=settings.study, objective=settings.objective,
+                        bounds=settings.bounds if settings.bounds is not None else (None, None),
+                        search_space=settings.search_space)
+    if settings.minimize is not None and settings.minimize != scores.minimize:
+        raise UserError(
+            f"{'--minimize' if settings.minimize else '--maximize'}: study "
+            f"{scores.name!r} {'minimizes' if scores.minimize else 'maximizes'} its objective; "
+            "drop the flag (the study's direction is used)")
+    settings.minimize = scores.minimize
+    if settings.n_hyperparameters is not None:
+        scores = dataclasses.replace(scores, n_hyperparameters=settings.n_hyperparameters)
+    elif scores.n_hyperparameters is not None:
+        settings.n_hyperparameters = scores.n_hyperparameters
+    return scores
+
+
+def load_tail_fit(path, settings: Settings, scores):
+    """Gamma draws and the posterior median of sigma of the tail fit named by ``--fit``:
+    a ``posterior.nc`` of ``bayesnq fit``, or a fit saved by ``Fit.save`` (read with
+    ``bayesnq.load_fit`` where this version has it). A fit whose folder's marker
+    (``bayesnq-run.json``) names other scores is refused: its gamma and sigma belong to
+    another search."""
+    import json
+
+    import numpy as np
+
+    import bayesnq
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"--fit {str(path)!r}: no such file or folder")
+    folder = path if path.is_dir() else path.parent
+    marker = folder / "bayesnq-run.json"
+    if marker.is_file():
+        from bayesnq.cli.outputs import dataset_identity
+
+        try:
+            theirs = json.loads(marker.read_text()).get("scores_sha256")
+        except (ValueError, OSError):
+            theirs = None
+        ours = dataset_identity(settings, scores, "landscape")["scores_sha256"]
+        if theirs is not None and theirs != ours:
+            raise UserError(
+                f"--fit {str(path)!r}: that fit is of other scores (its folder's "
+                f"{marker.name} names another dataset); name the fit of these scores, or "
+                "give --fit same to fit the tail here")
+    load_fit = getattr(bayesnq, "load_fit", None)  # Fit.save/load_fit, where present
+    fit = None
+    if load_fit is not None and path.is_file():
+        try:
+            fit = load_fit(path)
+        except ValueError:  # not a saved fit: a posterior.nc of 'bayesnq fit'
+            fit = None
+    if fit is None:
+        return load_posterior_gamma_sigma(path)
+    theirs = getattr(fit, "scores", None)
+    if theirs is not None and (len(theirs) != len(scores)
+                               or not np.array_equal(np.asarray(theirs.values), scores.values)):
+        raise UserError(f"--fit {str(path)!r}: that fit is of other scores ({len(theirs)} runs "
+                        f"of {theirs.name or 'another search'!r}); name the fit of these "
+                        "scores, or give --fit same to fit the tail here")
+    post = fit.idata.posterior
+    return np.asarray(post["gamma"]).ravel(), float(np.median(np.asarray(post["sigma"])))
 
 
 def _load_bundled(name: str, settings: Settings):

@@ -65,12 +65,18 @@ def _add_landscape(sub):
                       "failed, e.g. diverged runs at chance accuracy (spec key 'floor')")
     land.add_argument("--sigma", type=positive("--sigma"), metavar="S",
                       help="evaluation noise sd for neutrality and optimum margins; default: "
-                      "the posterior median of sigma from --posterior, else the local "
-                      "quadratic's residual sd")
-    land.add_argument("--posterior", metavar="PATH",
-                      help="posterior.nc written by 'bayesnq fit' (default: the one in the "
-                      "output folder, if any): its gamma draws are drawn beside the Hessian "
-                      "spectrum and its sigma is the noise scale")
+                      "the posterior median of sigma from the tail fit (--fit), else the "
+                      "local quadratic's residual sd")
+    land.add_argument("--fit", "--posterior", dest="fit", metavar="PATH|same",
+                      help="the tail fit to set beside the geometry: a posterior.nc of "
+                      "'bayesnq fit' or a saved fit of these scores, or 'same' to fit the "
+                      "tail on the same data here (at --threshold); never taken from a folder "
+                      "unasked. Its gamma is compared with the local quadratic's effective "
+                      "dimension and its sigma is the noise scale")
+    land.add_argument("--threshold", type=threshold_value, metavar="X",
+                      help="with --fit same: the tail fit's threshold ('auto' infers it)")
+    _add_model_arguments(land)
+    _add_sampler_arguments(land, "the progress bar of --fit same")
 
 
 def _add_thresholds(sub):
@@ -166,6 +172,17 @@ def _add_data_arguments(p):
     p.add_argument("--overwrite", action="store_true",
                    help="replace the results of another dataset in the output folder "
                    "(without it, a folder whose bayesnq-run.json names other data is refused)")
+    # issue 22: search spaces and the tools where searches live
+    p.add_argument("--search-space", nargs="+", metavar="NAME=KIND:LOW:HIGH",
+                   help="the distribution each hyperparameter was drawn from, e.g. "
+                   "lr=log-uniform:1e-5:1e-1 batch=integer-log-uniform:16:512 "
+                   "opt=choice:adam,sgd (kinds: uniform, log-uniform, integer, "
+                   "integer-log-uniform, choice); default: the spec's [search_space], an "
+                   "Optuna study's distributions, else inferred from the values and printed")
+    p.add_argument("--study", dest="optuna_study", metavar="NAME",
+                   help="with an Optuna storage URL as DATA (sqlite:///study.db): the study")
+    p.add_argument("--objective", metavar="K",
+                   help="the objective (index or name) of a multi-objective Optuna study")
 
 
 def _add_model_arguments(p):

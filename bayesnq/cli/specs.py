@@ -38,6 +38,9 @@ SPEC_KEYS = {
     "name": str,
     "out": str,
     "floor": float,
+    "search_space": dict,
+    "study": str,
+    "objective": str,
 }
 SAMPLER_DEFAULTS = {"chains": 4, "warmup": 1000, "samples": 1000, "seed": 0}
 GAMMA_MODES = ("continuous", "integer")
@@ -53,9 +56,11 @@ BUILTIN_DEFAULT = {
 
 # settings a spec may give, and those of them a flag may override (bounds: below)
 _FROM_SPEC = ("score", "curve", "minimize", "threshold", "n_hyperparameters", "bounds",
-              "gamma", "resolution", "chains", "warmup", "samples", "seed", "name", "out", "floor")
+              "gamma", "resolution", "chains", "warmup", "samples", "seed", "name", "out", "floor",
+              "search_space", "study", "objective")
 _FROM_FLAGS = ("score", "curve", "minimize", "threshold", "n_hyperparameters", "gamma",
-               "resolution", "chains", "warmup", "samples", "seed", "out", "floor")
+               "resolution", "chains", "warmup", "samples", "seed", "out", "floor",
+               "objective")
 
 
 class UserError(ValueError):
@@ -88,6 +93,9 @@ class Settings:
     out: str | None = None
     floor: float | None = None
     spec: Path | None = None
+    search_space: dict | None = None  # name -> {kind, low, high} or "KIND:LOW:HIGH" (issue 22)
+    study: str | None = None  # an Optuna study in a storage URL given as DATA
+    objective: str | int | None = None  # the objective of a multi-objective study
 
 
 def resolve_settings(args: argparse.Namespace) -> Settings:
@@ -121,7 +129,26 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "bounds", None) is not None:
         settings.bounds = tuple(args.bounds)
         check_bounds_order(settings.bounds, "bounds", settings.bounds)
+    if getattr(args, "optuna_study", None) is not None:  # --study (calibrate has a 'study')
+        settings.study = args.optuna_study
+    if getattr(args, "search_space", None):  # --search-space entries win over the spec's
+        settings.search_space = {**(settings.search_space or {}),
+                                 **search_space_flags(args.search_space)}
     return settings
+
+
+def search_space_flags(items) -> dict:
+    """``--search-space NAME=KIND:LOW:HIGH ...`` as ``{NAME: "KIND:LOW:HIGH"}`` (each
+    entry is checked when the data are loaded, by
+    :func:`bayesnq.data.search_space.check_search_space`)."""
+    out = {}
+    for item in items:
+        name, eq, entry = item.partition("=")
+        if not eq or not name.strip() or not entry.strip():
+            raise UserError(f"--search-space must be NAME=KIND:LOW:HIGH or NAME=choice:A,B "
+                            f"(e.g. lr=log-uniform:1e-5:1e-1), got --search-space {item!r}")
+        out[name.strip()] = entry.strip()
+    return out
 
 
 def load_spec(path) -> dict:
@@ -169,6 +196,16 @@ def _spec_value(key, value, where):
         raise UserError(f'{where} must be a positive number or "auto", got {value!r}')
     if key == "bounds":
         return _spec_bounds(value, where)
+    if key == "search_space":
+        if not isinstance(value, dict) or not value:
+            raise UserError(f"{where} must be a table of hyperparameters, e.g. [search_space] "
+                            f'then lr = {{kind = "log-uniform", low = 1e-5, high = 0.1}}, '
+                            f"got {value!r}")
+        return dict(value)
+    if key == "objective":
+        if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+            raise UserError(f"{where} must be an objective index or name, got {value!r}")
+        return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             extra = ' or "auto"' if key == "threshold" else ""
