@@ -179,6 +179,6 @@ def interpret(result, gamma_draws=None) -> list[str]:
         else:
             lines.append(compare_gamma(sub.quadratic, gamma_draws, level)["sentence"])
     else:
-        lines.append("No tail fit given: pass one (bayesnq landscape --fit PATH, or "
-                     "--threshold X to fit here) to set gamma beside the geometry.")
+        lines.append("No tail fit given: name one (bayesnq landscape --fit PATH, or --fit same "
+                     "--threshold X to fit it here) to set gamma beside the geometry.")
     return lines
