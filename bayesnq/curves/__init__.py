@@ -20,7 +20,15 @@ and summarizes them over draws by the posterior median and an equal-tailed credi
 with the **posterior-predictive** curve beside them (:mod:`bayesnq.curves.posterior`).
 Empirical counterparts (the best of ``n`` draws with replacement from the observed scores,
 :mod:`~bayesnq.curves.empirical`), :func:`runs_to_reach`, the number of runs needed to
-reach a target score, and :func:`regime_start` (:mod:`~bayesnq.curves.runs`) complete it.
+reach a target score in a fresh search, and :func:`regime_start`
+(:mod:`~bayesnq.curves.runs`) complete it.
+
+All of the above is about a *fresh* search of ``n`` runs. Runs *added* to a search
+already made are :func:`more_runs` (:mod:`~bayesnq.curves.more_runs`): the chance that
+``m`` more runs beat the current best :math:`y^*` by :math:`\Delta`,
+:math:`1 - E_\theta[F_\theta(y^* + \Delta)^m]`, the expected gain and the ``m`` needed.
+
+Every interval and band defaults to the equal-tailed :data:`DEFAULT_CI` (90%) level.
 
 Modules: ``results`` (:class:`TuningCurve`, :class:`RunsToReach`), ``draws`` (checking
 and thinning posterior draws, numbers of runs, padding), ``kernels`` (per-draw compiled
@@ -32,8 +40,9 @@ All probabilities are handled in log space (:meth:`NoisyQuadratic.log_cdf` /
 
 from __future__ import annotations
 
-from bayesnq.curves.draws import PARAMETERS, thin
+from bayesnq.curves.draws import DEFAULT_CI, PARAMETERS, thin
 from bayesnq.curves.empirical import empirical_average_tuning_curve, empirical_tuning_curve
+from bayesnq.curves.more_runs import MoreRuns, more_runs
 from bayesnq.curves.posterior import average_tuning_curve, tuning_curve
 from bayesnq.curves.results import RunsToReach, TuningCurve
 from bayesnq.curves.runs import regime_start, runs_to_reach
@@ -47,6 +56,9 @@ __all__ = [
     "empirical_average_tuning_curve",
     "runs_to_reach",
     "regime_start",
+    "more_runs",
+    "MoreRuns",
+    "DEFAULT_CI",
     "thin",
     "PARAMETERS",
 ]

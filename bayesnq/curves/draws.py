@@ -14,10 +14,15 @@ import numpy as np
 
 from bayesnq.validation import check_int
 
-__all__ = ["PARAMETERS", "thin", "as_draws", "check_n", "stack", "pad", "bucket",
+__all__ = ["PARAMETERS", "DEFAULT_CI", "thin", "as_draws", "check_n", "stack", "pad", "bucket",
            "pow2_at_least", "pow2_at_most", "MIN_DRAWS", "BLOCK"]
 
 PARAMETERS = ("alpha", "beta", "gamma", "sigma")
+
+# The package's one default credible level: every interval and band that a user gets
+# without asking (Fit.summary, the tuning curves, runs to reach, more runs, the CLI) is an
+# equal-tailed 90% interval over the posterior draws.
+DEFAULT_CI = 0.9
 
 # Budget (elements of a draws x n block) per vectorized evaluation; the quadrature adds a
 # further axis of ~94 nodes, so this keeps every intermediate array near 25 MB.
