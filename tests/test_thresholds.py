@@ -155,8 +155,8 @@ def test_tau_draws_and_summary(auto_fit, regime):
     assert auto_fit.threshold == probs.loc[probs["probability"].idxmax(), "threshold"]
     assert np.all(np.diff(probs["tail_fraction"]) > 0)
     table = auto_fit.summary()
-    assert "threshold tau" in table.index
-    assert any(str(i).startswith("P(tau = ") for i in table.index)
+    assert "tau" in table.index
+    assert any(str(i).startswith("P(tau=") for i in table.index)
     assert "P(tau) puts" in table.attrs["threshold_note"]
     # the tail mass follows the drawn threshold
     tm = np.asarray(post["tail_mass"]).ravel()

@@ -28,7 +28,7 @@ import numpy as np
 from jax import lax
 
 from bayesnq import direction
-from bayesnq.curves.draws import (BLOCK, MIN_DRAWS, bucket, check_n, pad, pow2_at_least,
+from bayesnq.curves.draws import (BLOCK, DEFAULT_CI, MIN_DRAWS, bucket, check_n, pad, pow2_at_least,
                                   pow2_at_most, stack, thin)
 from bayesnq.curves.kernels import logs_best, noisy_quadratic, per_draw
 from bayesnq.curves.results import TuningCurve
@@ -134,11 +134,14 @@ def tuning_curve(
     *,
     minimize: bool,
     q: float = 0.5,
-    ci: float = 0.8,
+    ci: float = DEFAULT_CI,
     max_draws: int | None = 1000,
     seed: int = 0,
 ) -> TuningCurve:
-    r"""Posterior q-quantile tuning curve of the best of ``n`` runs.
+    r"""Posterior q-quantile tuning curve of the best of ``n`` runs of a fresh search.
+
+    A *fresh* search: the best of ``n`` runs started from nothing, not ``n`` runs added to
+    those already made (for that, :func:`~bayesnq.curves.more_runs`).
 
     Parameters
     ----------
@@ -151,7 +154,7 @@ def tuning_curve(
         True: the best of ``n`` is the minimum, and ``draws`` are of the minimize form.
     q : float, default 0.5
         Quantile level of the best of ``n``, :math:`0 < q < 1` (0.5: the median curve).
-    ci : float, default 0.8
+    ci : float, default :data:`~bayesnq.curves.DEFAULT_CI` (0.9)
         Level of the equal-tailed credible band, :math:`0 < ci < 1`.
     max_draws : int or None, default 1000
         Use at most this many draws, a subset chosen by ``seed`` (:func:`thin`); None: all.
@@ -196,11 +199,12 @@ def average_tuning_curve(
     n,
     *,
     minimize: bool,
-    ci: float = 0.8,
+    ci: float = DEFAULT_CI,
     max_draws: int | None = 200,
     seed: int = 0,
 ) -> TuningCurve:
-    r"""Posterior average tuning curve :math:`E[T_n]`, the expected best of ``n`` runs.
+    r"""Posterior average tuning curve :math:`E[T_n]`, the expected best of ``n`` runs of a
+    fresh search (runs added to a search made: :func:`~bayesnq.curves.more_runs`).
 
     Parameters
     ----------

@@ -12,7 +12,7 @@ __all__ = ["TuningCurve", "RunsToReach"]
 
 @dataclass(frozen=True, eq=False)
 class TuningCurve:
-    r"""A posterior tuning curve: per-draw curves and their summaries.
+    r"""A posterior tuning curve of a *fresh* search: per-draw curves and their summaries.
 
     Attributes
     ----------
@@ -98,7 +98,10 @@ class TuningCurve:
 
 @dataclass(frozen=True, eq=False)
 class RunsToReach:
-    r"""How many random-search runs it takes for the tuning curve to reach a target score.
+    r"""How many runs a *fresh* random search takes for its tuning curve to reach a target.
+
+    A fresh search of ``n`` runs, not runs added to a search already made (for those,
+    :class:`~bayesnq.curves.MoreRuns`).
 
     Attributes
     ----------

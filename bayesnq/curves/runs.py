@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from bayesnq.curves.draws import as_draws, thin
+from bayesnq.curves.draws import DEFAULT_CI, as_draws, thin
 from bayesnq.curves.kernels import log_tail_of
 from bayesnq.curves.results import RunsToReach
 from bayesnq.direction import best_name, beyond
@@ -39,11 +39,15 @@ def runs_to_reach(
     *,
     minimize: bool,
     q: float = 0.5,
-    ci: float = 0.8,
+    ci: float = DEFAULT_CI,
     max_draws: int | None = None,
     seed: int = 0,
 ) -> RunsToReach:
-    r"""Number of runs after which the q-quantile tuning curve reaches ``target``.
+    r"""Runs of a *fresh* search after which its q-quantile tuning curve reaches ``target``.
+
+    A fresh search: ``n`` runs started from nothing, *not* runs added to those already
+    made. "How many more runs to beat my best by :math:`\Delta`" is
+    :func:`~bayesnq.curves.more_runs`, which conditions on the best run made.
 
     When maximizing, :math:`\tau_q(n) = F^{-1}(q^{1/n}) \ge t \iff F(t)^n \le q`, so per
     draw the smallest such ``n`` is
@@ -57,9 +61,10 @@ def runs_to_reach(
     logarithms come from ``log_cdf``/``log_sf`` (whichever is accurate near 0);
     :math:`n = \infty` where :math:`F(t)` rounds to 1 (maximize) or to 0 (minimize).
 
-    To ask "how many runs to gain :math:`\Delta` over the current best", use
-    ``target = scores.best + Δ`` (``- Δ`` when minimizing) and compare the answer with the
-    number of runs already made: the curve is about a fresh search of ``n`` runs.
+    With ``target = scores.best + Δ`` (``- Δ`` when minimizing) the answer is the size of a
+    fresh search that would reach it, to be compared with the number of runs already
+    made; for the chance that more runs, added to these, beat the best, use
+    :func:`~bayesnq.curves.more_runs`.
 
     Parameters
     ----------
@@ -73,7 +78,7 @@ def runs_to_reach(
         :math:`P(T_n \ge t) \ge 1 - q` when maximizing and :math:`P(T_n \le t) \ge q`
         when minimizing; 0.5 (the median) is a 50% chance either way, and an 80% chance
         is ``q=0.2`` when maximizing, ``q=0.8`` when minimizing.
-    ci : float, default 0.8
+    ci : float, default :data:`~bayesnq.curves.DEFAULT_CI` (0.9)
         Level of the equal-tailed band over draws.
     max_draws : int or None, default None
         Thin to this many draws (:func:`thin`); None uses all (one cdf evaluation each).

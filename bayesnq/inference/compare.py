@@ -163,13 +163,13 @@ class ThresholdComparison:
                 pooled[k].append(d[k][pick])
         return {k: np.concatenate(v) for k, v in pooled.items()}
 
-    def tuning_curve(self, n, q=0.5, ci=0.8, route=None, **kwargs):
-        """The q-quantile tuning curve of the stacking-weighted mixture of the fits."""
+    def tuning_curve(self, n, q=0.5, ci=curves.DEFAULT_CI, route=None, **kwargs):
+        """The q-quantile tuning curve (fresh search) of the stacking-weighted mixture."""
         return curves.tuning_curve(self.draws(route), n, minimize=self.minimize, q=q, ci=ci,
                                    **kwargs)
 
-    def average_tuning_curve(self, n, ci=0.8, route=None, **kwargs):
-        """The average tuning curve of the stacking-weighted mixture of the fits."""
+    def average_tuning_curve(self, n, ci=curves.DEFAULT_CI, route=None, **kwargs):
+        """The average tuning curve (fresh search) of the stacking-weighted mixture."""
         return curves.average_tuning_curve(self.draws(route), n, minimize=self.minimize,
                                            ci=ci, **kwargs)
 

@@ -11,6 +11,7 @@ import numpy as np
 from bayesnq import arviz_compat, curves, direction
 from bayesnq.data import Scores
 from bayesnq.distributions import NoisyQuadratic
+from bayesnq.curves import DEFAULT_CI
 from bayesnq.modeling import PARAMETERS, TailData, log_interval_prob
 
 __all__ = ["Fit", "DiagnosticsWarning"]
@@ -139,62 +140,55 @@ class Fit:
         return problems + misfit
 
     # ------------------------------------------------------------ summaries
-    def summary(self, ci=0.9):
-        """Table of the best possible score, gamma, sigma, the other end and the tail mass.
+    def summary(self, ci=DEFAULT_CI, m=100):
+        r"""The fit as a table keyed by variable, each row with its meaning in words.
 
-        Columns: posterior mean, sd, median, the equal-tailed ``ci`` interval, bulk ESS
-        and r-hat. For an inferred threshold, also a row for ``tau`` and rows
-        ``P(tau = ...)`` for the three most probable candidates (probability in ``mean``);
-        ``attrs["threshold_note"]`` says where :math:`P(\\tau)` puts its mass and the tail
-        mass row is at the drawn threshold.
+        Rows (the index, named ``variable``): the best end of the support first (``beta``
+        when maximizing, ``alpha`` when minimizing: the best *expected* score, noise
+        excluded), ``gamma``, ``sigma``, the other end, ``tail_mass``; then ``best_run``
+        (the best score observed), ``p_beats_best_run`` (:math:`P(\beta > y^*)`, or
+        :math:`P(\alpha < y^*)` when minimizing, in ``mean``), ``best_of_m_fresh`` (the
+        expected best of a *fresh* search of ``m`` runs, :math:`E_\theta[T_m]`) and
+        ``best_after_m_more`` (the expected best once ``m`` more runs are added to those
+        made, :math:`E[\max(y^*, T_m)]`; :meth:`more_runs` answers more). An inferred
+        threshold adds ``tau``, ``P(tau=...)`` for the three most probable candidates and,
+        when :math:`P(\tau)` does not decide, ``beta_at_tau_map``/``gamma_at_tau_map``.
+
+        Columns: ``value`` (the number to quote: the posterior median of a parameter, the
+        probability of a probability, the posterior mean of an expected score), ``mean``,
+        ``sd``, ``median``, the equal-tailed ``ci`` interval
+        ``lower``/``upper`` (quantiles :math:`(1 \mp ci)/2` over the draws), ``r_hat``,
+        ``ess`` (bulk) and ``meaning``. The other end (``alpha`` for an accuracy) is
+        identified only through the mass below the threshold and its posterior is
+        typically wide and skewed: its ``mean`` and ``sd`` are left out (NaN) and the
+        median and interval reported. ``attrs`` hold ``ci``, ``caption`` (the level stated),
+        ``m``, the threshold and the fit checks.
         """
-        import pandas as pd
+        from bayesnq.inference.summary import summary_table
 
-        d = self.draws()
-        other = direction.other_name(self.minimize)
-        rows = [
-            ("best score (" + self.best_name + ")", self.best_name),
-            ("gamma", "gamma"),
-            ("sigma", "sigma"),
-            (other, other),
-            ("tail mass P(Y beyond tau)", "tail_mass"),
-        ]
-        diag = self.diagnostics()
-        lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2
-        table = []
-        for label, key in rows:
-            x = d[key]
-            table.append(
-                {
-                    "parameter": label,
-                    "mean": float(np.mean(x)),
-                    "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0,
-                    "median": float(np.median(x)),
-                    f"{lo_q:.0%}": float(np.quantile(x, lo_q)),
-                    f"{hi_q:.0%}": float(np.quantile(x, hi_q)),
-                    "ess_bulk": diag["ess_bulk"].get(key, np.nan),
-                    "r_hat": diag["r_hat"].get(key, np.nan),
-                }
-            )
-        if self.thresholds is not None:
-            probs, note = self._threshold_rows(table, ci)
-        df = pd.DataFrame(table).set_index("parameter")
-        if self.thresholds is not None:
-            df.attrs.update(threshold_probabilities=probs.to_dict(orient="list"),
-                            threshold_note=note)
-        df.attrs.update(
-            threshold=self.threshold,
-            minimize=self.minimize,
-            n_runs=self.data.n,
-            n_tail=int(self.data.tail.size),
-            resolution=self.resolution,
-            resolution_note=self.resolution_note,
-            divergences=diag["divergences"],
-        )
-        pit = self.loo_pit()
-        df.attrs["loo_pit"] = {k: pit[k] for k in ("ks_statistic", "ks_p_value", "pareto_k_max",
-                                                    "n")}
-        return df
+        return summary_table(self, ci=ci, m=m)
+
+    def more_runs(self, m=100, delta=0.0, ci=DEFAULT_CI, levels=(0.5, 0.8, 0.95),
+                  max_draws=2000):
+        r"""The chance that ``m`` more runs, added to those made, beat the best run by
+        ``delta``; the expected gain; the more runs needed for each of ``levels``.
+
+        :math:`P = 1 - E_\theta[F_\theta(y^* + \Delta)^m]` with :math:`y^*` the best run
+        made (:math:`(1 - F_\theta(y^* - \Delta))^m` inside when minimizing); see
+        :func:`bayesnq.curves.more_runs`. Not a fresh search: that is
+        :meth:`tuning_curve` and :meth:`runs_to_reach`.
+
+        Returns
+        -------
+        bayesnq.curves.MoreRuns
+            With ``to_frame()`` (one labelled row per answer).
+        """
+        key = ("more_runs", repr((m, delta, ci, levels, max_draws)))
+        if key not in self._cache:
+            self._cache[key] = curves.more_runs(
+                self.draws(), self.scores.best, minimize=self.minimize, m=m, delta=delta,
+                ci=ci, levels=levels, n_runs=self.data.n, max_draws=max_draws)
+        return self._cache[key]
 
     def loo_pit(self, max_draws=1000) -> dict:
         r"""LOO-PIT posterior predictive check of the runs beyond the threshold.
@@ -313,34 +307,7 @@ class Fit:
         })
         return df.iloc[::-1].reset_index(drop=True)
 
-    def _threshold_rows(self, table, ci):
-        """Rows for tau and where P(tau) puts its mass (inferred-threshold fits)."""
-        probs = self.threshold_probabilities()
-        tau = np.asarray(self.idata.posterior["tau"]).reshape(-1)
-        lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2
-        table.append({"parameter": "threshold tau", "mean": float(tau.mean()),
-                      "sd": float(tau.std(ddof=1)) if tau.size > 1 else 0.0,
-                      "median": float(np.median(tau)), f"{lo_q:.0%}": float(np.quantile(tau, lo_q)),
-                      f"{hi_q:.0%}": float(np.quantile(tau, hi_q)), "ess_bulk": np.nan,
-                      "r_hat": np.nan})
-        top = probs.sort_values("probability", ascending=False).head(3)
-        for _, row in top.iterrows():
-            table.append({"parameter": f"P(tau = {row.threshold:.6g}; {row.tail_fraction:.0%} "
-                          "of runs beyond)", "mean": float(row.probability)})
-        best = top.iloc[0]
-        note = (f"P(tau) puts {best.probability:.0%} on tau = {best.threshold:.6g} "
-                f"({best.tail_fraction:.0%} of runs beyond)")
-        verdict = self.threshold_verdict()
-        if not verdict["decided"]:
-            note += ". " + verdict["message"]
-            for key in ("beta", "gamma"):
-                lo, hi = verdict["at_map"][key]
-                table.append({"parameter": f"{key} given tau = {best.threshold:.6g}",
-                              "median": float(np.median(verdict["map_draws"][key])),
-                              f"{lo_q:.0%}": lo, f"{hi_q:.0%}": hi})
-        return probs, note
-
-    def threshold_verdict(self, ci=0.9, min_mass=0.5, min_second=0.15) -> dict:
+    def threshold_verdict(self, ci=DEFAULT_CI, min_mass=0.5, min_second=0.15) -> dict:
         r"""Whether :math:`P(\tau \mid y)` singles out a threshold, in words.
 
         The data *cannot choose* when the most probable candidate holds less than
@@ -399,16 +366,19 @@ class Fit:
                 "at_map": at_map, "averaged": averaged, "map_draws": map_draws}
 
     # ------------------------------------------------------------ tuning curves
-    def tuning_curve(self, n, q=0.5, ci=0.8, **kwargs):
-        """Posterior q-quantile tuning curve with an equal-tailed ``ci`` band."""
+    def tuning_curve(self, n, q=0.5, ci=DEFAULT_CI, **kwargs):
+        """Posterior q-quantile tuning curve of a *fresh* search of ``n`` runs, with an
+        equal-tailed ``ci`` band (runs added to those made: :meth:`more_runs`)."""
         return curves.tuning_curve(self.draws(), n, minimize=self.minimize, q=q, ci=ci, **kwargs)
 
-    def average_tuning_curve(self, n, ci=0.8, **kwargs):
-        """Posterior mean tuning curve (expected best of n) with a ``ci`` band."""
+    def average_tuning_curve(self, n, ci=DEFAULT_CI, **kwargs):
+        """Posterior mean tuning curve (expected best of a *fresh* search of n runs) with a
+        ``ci`` band."""
         return curves.average_tuning_curve(self.draws(), n, minimize=self.minimize, ci=ci, **kwargs)
 
-    def runs_to_reach(self, score, q=0.5, ci=0.8):
-        """How many runs until the q-quantile tuning curve reaches ``score``."""
+    def runs_to_reach(self, score, q=0.5, ci=DEFAULT_CI):
+        """How many runs a *fresh* search needs for its q-quantile tuning curve to reach
+        ``score`` (not more runs on top of those made: for that, :meth:`more_runs`)."""
         return curves.runs_to_reach(self.draws(), score, minimize=self.minimize, q=q, ci=ci)
 
     # ------------------------------------------------------------ saving
