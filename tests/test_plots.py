@@ -74,7 +74,10 @@ def test_plot_tuning_curve_from_fit(fit):
     assert any(n.startswith("posterior median") for n in names)
     assert "posterior predictive" in names
     assert any(n.startswith("empirical") for n in names)
-    assert any("k^*" in n for n in names)  # regime start (a legend entry when k* < 1)
+    assert any(n.startswith("$\\beta$ = ") and "best expected score" in n for n in names)
+    # every legend entry stands for something drawn (k* < 1 here: no line, no entry)
+    assert not any("k^*" in n for n in names)
+    assert all(len(line.get_xdata()) for line in ax.get_lines())
     assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1  # the band
     median = next(line for line in ax.get_lines() if line.get_label().startswith("posterior median"))
     np.testing.assert_array_equal(median.get_xdata(), N_SMALL)
@@ -102,9 +105,11 @@ def test_plot_tuning_curve_default_grid_minimize():
     ax = fig.axes[0]
     line = ax.get_lines()[0]
     x = line.get_xdata()
-    assert x[0] == 1 and x[-1] == 2000 and len(x) <= 32  # 1 .. 10 N, N = 200
+    assert x[0] == 1 and x[-1] == 200 and 200 in x  # the fitted part: 1 .. N, N = 200
     assert np.all(np.diff(line.get_ydata()) < 0)  # minimizing: the best score falls
-    assert "lowest" in ax.get_ylabel()
+    full = next(li for li in ax.get_lines() if li.get_label() == "posterior predictive")
+    assert full.get_xdata()[-1] == 2000 and len(full.get_xdata()) <= 33  # 1 .. 10 N, and N
+    assert "lower is better" in ax.get_ylabel()
 
 
 @pytest.mark.parametrize("minimize", [False, True])
@@ -115,7 +120,7 @@ def test_plot_tail_cdf(minimize):
     names = labels(ax)
     median = next(line for line in ax.get_lines() if line.get_label().startswith("fitted"))
     y = median.get_ydata()
-    assert y.size == 300 and np.all(np.diff(y) >= -1e-12) and np.all((y >= 0) & (y <= 1))
+    assert y.size == 400 and np.all(np.diff(y) >= -1e-12) and np.all((y >= 0) & (y <= 1))
     # the truncated cdf is 0 at the threshold's side of the tail and rises to ~1 at the far end
     if minimize:
         assert y[-1] == pytest.approx(1.0)
@@ -123,9 +128,10 @@ def test_plot_tail_cdf(minimize):
         assert y[0] == pytest.approx(0.0, abs=1e-12) and y[-1] > 0.99
     empirical = next(n for n in names if n.startswith("empirical"))
     tail = (fit.scores.values < fit.threshold) if minimize else (fit.scores.values > fit.threshold)
-    assert f"({tail.sum()} scores" in empirical
+    assert f"({tail.sum()} runs" in empirical
     assert any(n.startswith("threshold") for n in names)
-    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1
+    assert any("posterior-predictive band" in n for n in names)
+    assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2  # both bands
 
 
 def test_diagnostic_plots(fit):
@@ -166,3 +172,97 @@ def test_errors(fit):
         plots.plot_tuning_curve(fit, n=N_SMALL, ax="left")
     with pytest.raises(ValueError, match=r"out_dir must be a path"):
         plots.save_all(fit, 3)
+
+
+# ----------------------------------------------------------------------------- issue 21
+
+
+def _band_vertices(ax):
+    return np.concatenate([p.vertices for c in ax.collections if isinstance(c, PolyCollection)
+                           for p in c.get_paths()])
+
+
+def test_tuning_curve_names_metric_marks_beta_best_run_and_extrapolation():
+    fit = StandInFit()
+    fit.scores = Scores(fit.scores.values, minimize=False, name="stand-in",
+                        rule="score = column 'val_acc' of runs.csv")
+    fig = plots.plot_tuning_curve(fit, n=[1.0, 10.0, 100.0, 200.0, 400.0, 2000.0])
+    ax = fig.axes[0]
+    assert "val_acc" in ax.get_ylabel() and "higher is better" in ax.get_ylabel()
+    names = labels(ax)
+    best = float(fit.scores.values.max())
+    star = next(li for li in ax.get_lines() if li.get_label().startswith("best of the 200 runs"))
+    assert star.get_xdata()[0] == 200 and star.get_ydata()[0] == pytest.approx(best)
+    beta = next(li for li in ax.get_lines() if li.get_label().startswith("$\\beta$"))
+    assert beta.get_ydata()[0] == pytest.approx(np.median(fit.draws()["beta"]))
+    # the fitted part (n <= N) is solid, the extrapolation (n >= N) dashed on a shaded span
+    dashed = [li for li in ax.get_lines() if li.get_linestyle() == "--"]
+    assert dashed and min(dashed[0].get_xdata()) == 200 and max(dashed[0].get_xdata()) == 2000
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(n.startswith("extrapolation: $n$ > the 200 runs made") for n in legend)
+    solid = next(li for li in ax.get_lines() if li.get_label().startswith("posterior median"))
+    assert max(solid.get_xdata()) == 200
+
+
+def test_tuning_curve_limits_on_the_regime_and_band_clipped_at_bounds():
+    fit = StandInFit()
+    high = 0.9055
+    fit.scores = Scores(fit.scores.values, minimize=False, name="stand-in", bounds=(0.0, high))
+    n = [1.0, 4.0, 16.0, 64.0, 128.0]
+    raw = curves.tuning_curve(fit.draws(), n, minimize=False, ci=0.9)
+    assert raw.upper.max() > high  # so that the clipping below is exercised
+    fig = plots.plot_tuning_curve(fit, n=n, k_star=10.0)
+    ax = fig.axes[0]
+    assert _band_vertices(ax)[:, 1].max() <= high + 1e-12
+    bottom, top = ax.get_ylim()
+    assert top <= high + 1e-12
+    # the part before the regime start (n < k* = 10) lies below the axis: not squashing it
+    assert raw.median[0] < bottom < raw.lower[2]
+
+
+def test_tail_cdf_bands_predictive_wider_than_parameter_band():
+    fit = StandInFit()
+    d = fit.draws()
+    tail = fit.scores.values[fit.scores.values > fit.threshold]
+    y = np.linspace(fit.threshold, 0.91, 50)
+    from bayesnq.curves.tail import empirical_cdf, replicate_tails, tail_cdf_bands
+
+    bands = tail_cdf_bands(d, y, fit.threshold, tail.size, minimize=False, ci=0.9, seed=1)
+    width = bands.upper - bands.lower
+    pred_width = bands.pred_upper - bands.pred_lower
+    mid = (bands.median > 0.2) & (bands.median < 0.8)
+    assert np.all(pred_width[mid] > width[mid])  # sampling noise of k scores added
+    reps = replicate_tails(d, 7, fit.threshold, minimize=False, seed=2)
+    assert reps.shape == (d["beta"].size, 7) and np.all(reps > fit.threshold)
+    reps_min = replicate_tails(d, 5, 0.9, minimize=True, seed=2)
+    assert np.all(reps_min < 0.9)
+    lattice = replicate_tails(d, 5, fit.threshold, minimize=False, resolution=1e-3, origin=0.8605)
+    np.testing.assert_allclose((lattice - 0.8605) / 1e-3, np.round((lattice - 0.8605) / 1e-3),
+                               atol=1e-6)
+    np.testing.assert_array_equal(empirical_cdf([[1.0, 2.0, 2.0, 3.0]], [0.5, 2.0, 2.5, 3.0]),
+                                  [[0.0, 0.75, 0.75, 1.0]])
+
+
+def test_tail_cdf_of_tied_scores_is_drawn_as_steps():
+    fit = StandInFit()
+    tied = np.round(fit.scores.values, 3)  # a lattice of 0.001: many ties
+    fit.scores = Scores(tied, minimize=False, name="tied")
+    fit.resolution = 1e-3
+    fig = plots.plot_tail_cdf(fit, max_draws=40)
+    ax = fig.axes[0]
+    emp = next(li for li in ax.get_lines() if li.get_label().startswith("empirical"))
+    tail = tied[tied > fit.threshold]
+    assert f"{np.unique(tail).size} distinct" in emp.get_label()
+    assert emp.get_drawstyle() == "steps-post"
+    pred = next(li for li in ax.get_lines() if "posterior-predictive" in li.get_label())
+    assert pred.get_drawstyle() == "steps-post"
+    assert "score" in ax.get_xlabel() and "higher is better" in ax.get_xlabel()
+
+
+def test_pairs_marginals_carry_no_density_ticks(fit):
+    fig = plots.plot_posterior_pairs(fit)
+    diagonal = [a for a in fig.axes if a.get_title().endswith("(marginal)")]
+    assert len(diagonal) == 4
+    for a in diagonal:
+        assert a.get_ylabel() == ""
+        assert not any(t.get_visible() and t.get_text() for t in a.get_yticklabels())

@@ -5,8 +5,8 @@ Every function returns the :class:`matplotlib.figure.Figure` it drew on, takes a
 ``pyplot.show``, so it works under the ``Agg`` backend and in scripts. :func:`save_all`
 writes the standard set of PNGs of a fit.
 
-Modules by topic: ``curves`` (tuning curve, tail cdf), ``diagnostics`` (pair, trace and rank
-plots through :mod:`bayesnq.arviz_compat`), ``save`` (:func:`save_all`), ``thresholds``
+Modules by topic: ``curves`` (tuning curve), ``tail`` (tail cdf), ``diagnostics`` (pair,
+trace and rank plots through :mod:`bayesnq.arviz_compat`), ``save`` (:func:`save_all`), ``thresholds``
 (parameter stability, threshold probabilities), ``calibration`` (SBC, coverage) and
 ``landscape``; ``common`` holds what they share. Each name below is imported when first
 used, so the landscape and calibration figures do not load JAX.
@@ -19,7 +19,7 @@ import importlib
 # public name -> module of bayesnq.plots that defines it
 _NAMES = {
     "plot_tuning_curve": "curves",
-    "plot_tail_cdf": "curves",
+    "plot_tail_cdf": "tail",
     "plot_posterior_pairs": "diagnostics",
     "plot_trace": "diagnostics",
     "plot_rank": "diagnostics",
@@ -29,6 +29,7 @@ _NAMES = {
     "plot_sbc": "calibration",
     "plot_coverage": "calibration",
     "plot_landscape": "landscape",
+    "plot_comparison": "versus",
 }
 
 __all__ = list(_NAMES)

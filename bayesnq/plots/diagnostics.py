@@ -21,6 +21,8 @@ def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), 
                          ax=None, **kwargs):
     """Pairwise scatter plots of posterior draws, with marginals (``arviz.plot_pair``).
 
+    The marginals on the diagonal are titled by their parameter and carry no density ticks.
+
     Parameters
     ----------
     fit : Fit or InferenceData
@@ -44,8 +46,35 @@ def plot_posterior_pairs(fit, *, var_names=("alpha", "beta", "gamma", "sigma"), 
         side = 2.3 * len(_var_names(_idata(fit), var_names))
         kwargs.setdefault("figsize", (side, side))
     kwargs.setdefault("textsize", 10)
-    return _arviz_figure(arviz_compat.plot_pair, fit, var_names, ax is None, kind=kind, ax=ax,
-                         **kwargs)
+    fig = _arviz_figure(arviz_compat.plot_pair, fit, var_names, ax is None, kind=kind, ax=ax,
+                        **kwargs)
+    _unlabel_marginals(fig, _var_names(_idata(fit), var_names))
+    return fig
+
+
+def _unlabel_marginals(fig, names):
+    """The diagonal's marginal densities carry no y ticks and no parameter name on their y
+    axis (ArviZ puts the density's ticks beside the first row's name): each is titled by
+    its parameter instead."""
+    k = len(names)
+    for ax in fig.axes:
+        row_col = _grid_position(ax, k)
+        if row_col is None or row_col[0] != row_col[1]:
+            continue
+        ax.tick_params(axis="y", left=False, labelleft=False)
+        ax.set_ylabel("")
+        ax.set_title(f"{names[row_col[0]]} (marginal)", fontsize="small")
+
+
+def _grid_position(ax, k):
+    """(row, column) of an axes in a k x k grid of subplots, or None."""
+    spec = getattr(ax, "get_subplotspec", lambda: None)()
+    if spec is None:
+        return None
+    grid = spec.get_gridspec()
+    if grid.nrows != k or grid.ncols != k:
+        return None
+    return spec.rowspan.start, spec.colspan.start
 
 
 def plot_trace(fit, *, var_names=None, axes=None, **kwargs):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-from bayesnq.plots.curves import plot_tail_cdf, plot_tuning_curve
+from bayesnq.plots.curves import plot_tuning_curve
 from bayesnq.plots.diagnostics import plot_posterior_pairs, plot_rank, plot_trace
+from bayesnq.plots.tail import plot_tail_cdf
 from bayesnq.validation import check_int
 
 __all__ = ["save_all"]
