@@ -587,3 +587,46 @@ def test_analyze_bundled_datasets(name, floor):
     main = result.subsets["non-failed"].quadratic
     assert 1 <= main.participation_ratio <= 3
     assert np.isfinite(result.fidelity["all"]["spearman"]).all()
+
+
+# ------------------------------------------------------------------------------------------
+# issue 22: any search (integer log-uniform spaces, a Scores with a given or inferred space,
+# the report in words)
+
+
+def test_encode_integer_log_uniform_is_the_log_scale():
+    space = {"width": {"kind": "integer-log-uniform", "low": 16, "high": 256}}
+    u, names = L.encode({"width": [16, 64, 256]}, space)
+    np.testing.assert_allclose(u[:, 0], [0.0, 0.5, 1.0])
+    assert "ln" in L.encoding.describe_encoding("width", space["width"])
+    with pytest.raises(ValueError, match=r"configs\['width'\] must be integers"):
+        L.encode({"width": [16, 20.5, 256]}, space)
+
+
+def test_analyze_scores_with_a_given_space_matches_plain_arrays():
+    from bayesnq.data import Scores
+
+    u, y, _ = quadratic_landscape(120, 2, 1, seed=3)
+    configs = {"a": 1e-4 * 1e3 ** u[:, 0], "b": u[:, 1]}
+    space = {"a": {"kind": "log-uniform", "low": 1e-4, "high": 1e-1},
+             "b": {"kind": "uniform", "low": 0.0, "high": 1.0}}
+    small = dict(n_permutations=10, n_simulations=10, n_bootstrap=20)
+    scores = Scores(values=y, minimize=False, configs=configs)
+    from_scores = L.analyze(scores, search_space=space, **small)
+    from_arrays = L.analyze(y, u, **small)
+    for key in ("fdc_best", "local_optima", "components"):
+        assert from_scores.subsets["all"].measures[key] == pytest.approx(
+            from_arrays.subsets["all"].measures[key])
+    with pytest.raises(ValueError, match="configs must be None when data is a Scores"):
+        L.analyze(scores, configs=u)
+
+
+def test_report_json_says_what_the_measures_mean(tmp_path):
+    u, y, _ = quadratic_landscape(150, 3, 1, seed=1)
+    result = L.analyze(y, u, n_permutations=10, n_simulations=10, n_bootstrap=20)
+    gamma = np.random.default_rng(0).gamma(20.0, 0.05, size=500)  # about 1
+    L.report(result, str(tmp_path), gamma_draws=gamma)
+    doc = json.loads((tmp_path / "landscape.json").read_text())
+    assert any("carr" in line and "curvature" in line for line in doc["interpretation"])
+    assert doc["gamma_comparison"]["agree"] is True
+    assert doc["interpretation"][-1] == doc["gamma_comparison"]["sentence"]
