@@ -36,6 +36,10 @@ _NAMES = {
     "compare_thresholds": "bayesnq.inference",
     "ThresholdComparison": "bayesnq.inference",
     "load_fit": "bayesnq.inference.persist",
+    "compare": "bayesnq.curves",
+    "Comparison": "bayesnq.curves",
+    "fit_many": "bayesnq.inference.pooled",
+    "PooledFit": "bayesnq.inference.pooled",
     "configure": "bayesnq.runtime",
 }
 _MODULES = ("datasets", "distributions", "data", "modeling", "inference", "curves",

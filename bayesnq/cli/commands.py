@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from bayesnq.cli import outputs
+from bayesnq.cli.compare import run_compare
 from bayesnq.cli.inputs import load_data, load_tail_fit
 from bayesnq.cli.specs import UserError, resolve_settings
 
@@ -329,6 +330,7 @@ def _prepare(args, settings, scores, command):
 
 COMMANDS = {"fit": run_fit, "thresholds": run_thresholds, "landscape": run_landscape,
             "calibrate": run_calibrate}
+COMMANDS["compare"] = run_compare  # bayesnq.cli.compare (issue 23)
 
 
 def _plots():

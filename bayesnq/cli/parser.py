@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import math
 
+from bayesnq.cli.compare import add_compare
 from bayesnq.cli.specs import GAMMA_MODES, SAMPLER_DEFAULTS
 
 __all__ = ["build_parser", "COMMANDS"]
 
-COMMANDS = ("fit", "landscape", "thresholds", "calibrate")
+COMMANDS = ("fit", "landscape", "thresholds", "calibrate", "compare")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_landscape(sub)
     _add_thresholds(sub)
     _add_calibrate(sub)
+    add_compare(sub, number=number, integer=integer, threshold_value=threshold_value)
     return parser
 
 

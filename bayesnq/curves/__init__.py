@@ -32,7 +32,8 @@ Every interval and band defaults to the equal-tailed :data:`DEFAULT_CI` (90%) le
 
 Modules: ``results`` (:class:`TuningCurve`, :class:`RunsToReach`), ``draws`` (checking
 and thinning posterior draws, numbers of runs, padding), ``kernels`` (per-draw compiled
-kernels), ``posterior``, ``empirical``, ``runs``.
+kernels), ``posterior``, ``empirical``, ``runs``, ``versus`` (:func:`compare`: two fits,
+the best ends and the best of ``n`` runs of each).
 
 All probabilities are handled in log space (:meth:`NoisyQuadratic.log_cdf` /
 :meth:`~NoisyQuadratic.log_sf`), so ``n`` of :math:`10^6` and beyond keeps full precision.
@@ -46,6 +47,7 @@ from bayesnq.curves.more_runs import MoreRuns, more_runs
 from bayesnq.curves.posterior import average_tuning_curve, tuning_curve
 from bayesnq.curves.results import RunsToReach, TuningCurve
 from bayesnq.curves.runs import regime_start, runs_to_reach
+from bayesnq.curves.versus import Comparison, compare
 
 __all__ = [
     "TuningCurve",
@@ -61,4 +63,6 @@ __all__ = [
     "DEFAULT_CI",
     "thin",
     "PARAMETERS",
+    "Comparison",
+    "compare",
 ]
