@@ -12,19 +12,25 @@ times the number of runs, and writes into ``--out`` (default ``results/<name>``)
 and ``tuning_curve.png``.
 
 ``bayesnq landscape [DATA]`` writes the landscape diagnostics of the runs
-(:func:`bayesnq.landscape.report`); ``bayesnq calibrate sbc`` and ``bayesnq calibrate
+(:func:`bayesnq.landscape.report`) and prints what they mean, with the gamma of the tail fit
+named by ``--fit PATH`` (or fitted here with ``--fit same``) beside the geometry; ``bayesnq calibrate sbc`` and ``bayesnq calibrate
 coverage DATA`` run the calibration studies of :mod:`bayesnq.calibration`.
 
 ``DATA`` is one of
 
 * a spec file ``*.toml`` (see ``models/README.md``): keys ``data``, ``score``, ``curve``,
   ``minimize``, ``threshold``, ``n_hyperparameters``, ``bounds``, ``gamma``, ``chains``,
-  ``warmup``, ``samples``, ``seed``, ``name``, ``out``, ``floor``; command-line flags
-  override them;
+  ``warmup``, ``samples``, ``seed``, ``name``, ``out``, ``floor``, ``search_space`` (a
+  table), ``study``, ``objective``; command-line flags override them;
 * a bundled dataset name (``deberta-v3``, ``alexnet``; see :mod:`bayesnq.datasets`), where
   ``--score`` picks the metric (``accuracy`` or ``error``, default from the direction);
 * a data file read by :func:`bayesnq.data.load_scores` (``--score`` names the column,
-  ``--curve`` a learning-curve path).
+  ``--curve`` a learning-curve path);
+* an Optuna storage URL, ``sqlite:///study.db`` (``--study NAME``, ``--objective K``;
+  :func:`bayesnq.data.optuna_study.load_study`).
+
+``--search-space NAME=KIND:LOW:HIGH ...`` declares the search space (else the spec's, the
+study's, or one inferred from the values, printed with the summary).
 
 Without ``DATA``: ``models/deberta-v3.toml`` if it exists in the working directory, else
 the bundled DeBERTaV3 accuracy scores with the paper's settings (maximize, threshold 0.89,
