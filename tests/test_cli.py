@@ -226,8 +226,12 @@ def test_user_errors_exit_2_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("bayesnq: error: data ") and "Traceback" not in err
     data = tiny_scores(tmp_path / "s.txt")
-    assert cli.main(["fit", str(data)]) == 2
-    assert "threshold: required" in capsys.readouterr().err
+    # no threshold given: the fit infers it ('auto') and says so (issue 21); here the
+    # gamma check stops it before any sampling
+    assert cli.main(["fit", str(data), "--gamma", "integer", "--out", str(tmp_path / "a")]) == 2
+    captured = capsys.readouterr()
+    assert "threshold 'auto'" in captured.out and "bayesnq thresholds" in captured.out
+    assert "n_hyperparameters must be given" in captured.err
     # the threshold check of bayesnq.fit runs before any sampling
     assert cli.main(["fit", str(data), "--threshold", "5", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err

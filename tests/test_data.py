@@ -147,6 +147,80 @@ class TestAsScores:
             as_scores([1.0], n_hyperparameters=0)
 
 
+class TestAsScoresAsUsersHoldThem:
+    """Issue 21: a DataFrame (score= or its one numeric column), Series, array, list."""
+
+    @staticmethod
+    def frame():
+        return pd.DataFrame({"run": ["run0", "run1", "run2"], "accuracy": [0.8, 0.9, 0.85],
+                             "done": [True, True, False]})
+
+    def test_dataframe_with_one_numeric_column(self):
+        s = as_scores(self.frame())
+        np.testing.assert_array_equal(s.values, [0.8, 0.9, 0.85])
+        assert s.name == "accuracy" and s.rule == "score = column 'accuracy' of the given DataFrame"
+        assert list(s.configs) == ["run", "done"]
+        np.testing.assert_array_equal(s.configs["run"], ["run0", "run1", "run2"])
+        t = as_scores(self.frame(), score="accuracy", minimize=True, name="acc", bounds=(0, 1))
+        assert t.minimize and t.name == "acc" and t.bounds == (0.0, 1.0)
+
+    def test_dataframe_with_several_numeric_columns_needs_score(self):
+        df = self.frame().assign(lr=[1e-3, 1e-4, 1e-5])
+        with pytest.raises(ValueError, match=r"score must be the name of the score column when "
+                           r"the DataFrame has several numeric columns \(candidates: "
+                           r"'accuracy', 'lr'\), got score=None"):
+            as_scores(df)
+        s = as_scores(df, score="lr")
+        np.testing.assert_array_equal(s.values, [1e-3, 1e-4, 1e-5])
+        assert set(s.configs) == {"run", "accuracy", "done"}
+
+    def test_score_errors_name_the_column(self):
+        df = self.frame()
+        with pytest.raises(ValueError, match=r"score must be a column of the DataFrame "
+                           r"\(columns: 'run', 'accuracy', 'done'\), got score='acc'"):
+            as_scores(df, score="acc")
+        with pytest.raises(ValueError, match=r"score must be a numeric column of the DataFrame "
+                           r"\(column 'run' is not numeric \(row 0 holds 'run0'.*numeric "
+                           r"columns: 'accuracy'\), got score='run'"):
+            as_scores(df, score="run")
+        with pytest.raises(ValueError, match=r"it has none \(columns: 'run', 'done'\), "
+                           r"got score=None"):
+            as_scores(df[["run", "done"]])
+        with pytest.raises(ValueError, match=r"score must be a column name \(str\), got score=3"):
+            as_scores(df, score=3)
+        with pytest.raises(ValueError, match=r"score must be None for scores given as a list"):
+            as_scores([0.5, 0.6], score="accuracy")
+        with pytest.raises(ValueError, match=r"score must be None for a Scores"):
+            as_scores(Scores([0.5], minimize=False), score="accuracy")
+
+    def test_series_array_list_and_columns(self):
+        expected = [0.8, 0.9, 0.85]
+        for given in (pd.Series(expected, name="acc"), np.array(expected), expected,
+                      {"acc": expected}, np.array([(0.8,), (0.9,), (0.85,)], dtype=[("acc", float)])):
+            s = as_scores(given)
+            np.testing.assert_array_equal(s.values, expected)
+            assert s.values.dtype == np.float64 and not s.minimize
+        assert as_scores(pd.Series(expected, name="acc")).name == "acc"
+        assert as_scores(pd.Series(expected, name="acc"), name="x").name == "x"
+
+    def test_minimize_is_strictly_boolean(self):
+        for bad in (1, 0, "True", np.float64(1.0)):
+            with pytest.raises(ValueError, match=r"minimize must be True or False"):
+                as_scores(self.frame(), minimize=bad)
+        assert as_scores(self.frame(), minimize=np.bool_(True)).minimize is True
+
+    def test_fit_checks_the_frame_before_sampling(self):
+        import bayesnq
+
+        df = self.frame().assign(lr=[1e-3, 1e-4, 1e-5])
+        with pytest.raises(ValueError, match=r"candidates: 'accuracy', 'lr'"):
+            bayesnq.fit(df, threshold=0.82)
+        with pytest.raises(ValueError, match=r"got score='acc'"):
+            bayesnq.fit(df, score="acc", threshold=0.82)
+        with pytest.raises(ValueError, match=r"minimize must be True or False, got minimize=1"):
+            bayesnq.fit(df, score="accuracy", minimize=1, threshold=0.82)
+
+
 class TestReduceCurves:
     def test_best_and_last(self):
         curves = [np.array([[0, 0.5], [1, np.nan], [2, 0.7], [3, 0.6]]), np.empty((0, 2)),

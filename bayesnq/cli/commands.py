@@ -28,11 +28,16 @@ def run_fit(args) -> int:
 
     plots = _plots()
     settings = resolve_settings(args)
-    if settings.threshold is None:
-        raise UserError("threshold: required for a fit; pass --threshold X or set it in the spec file")
+    auto = settings.threshold is None  # no --threshold and none in a spec: infer it
+    if auto:
+        settings.threshold = "auto"
     scores = load_data(settings)
     out_dir = _prepare(args, settings, scores, "fit")
     print(scores.summary())
+    if auto:
+        print("threshold: none given (--threshold or the spec's threshold), so it is inferred "
+              "(threshold 'auto': marginalized over 16 candidates); 'bayesnq thresholds' "
+              "compares candidates side by side", flush=True)
     print(
         f"fitting: threshold {outputs.format_threshold(settings.threshold)}, "
         f"{'minimize' if scores.minimize else 'maximize'}, gamma {settings.gamma}"
@@ -103,7 +108,10 @@ def run_fit(args) -> int:
         "empirical_tuning_curve": empirical.tolist(),
         "diagnostics": fit.diagnostics(),
     })
-    fit.idata.to_netcdf(str(out_dir / "posterior.nc"))
+    fit.settings.update(data=settings.data, spec=settings.spec,
+                        metric=fit.settings.get("metric") or settings.score)
+    fit.save(out_dir / "posterior.nc", overwrite=True,
+             predictive=bool(getattr(args, "predictive", False)))
     written = plots.save_all(fit, out_dir)
     files = ["summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",
              *(os.path.basename(p) for p in written.values())]

@@ -51,6 +51,9 @@ def _add_fit(sub):
                      "(marginalized over 16 candidates, tail fractions 5%%..80%%)")
     _add_model_arguments(fit)
     _add_sampler_arguments(fit, "the progress bar")
+    fit.add_argument("--predictive", action="store_true",
+                     help="also store the posterior predictive (replicated searches) in "
+                     "posterior.nc (off: the file stays small)")
 
 
 def _add_landscape(sub):
