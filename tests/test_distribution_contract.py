@@ -183,7 +183,11 @@ def test_vmap_over_parameters(case, minimize):
 
 
 def _fd(f, x, h):
-    return (f(x + h) - f(x - h)) / (2.0 * h)
+    """Central difference over the step as represented: x +- h rounds, and where h is far
+    below x (alpha = 1000, h = 1e-10) the rounded step differs from 2h by 1e-3."""
+    x = jnp.asarray(x, dtype=jnp.float64)
+    up, down = x + h, x - h
+    return (f(up) - f(down)) / (up - down)
 
 
 @pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
@@ -214,7 +218,13 @@ def test_gradients_match_finite_differences(case, minimize):
     dlp = jax.vmap(jax.grad(lambda t: d.log_cdf(t)))(y)
     np.testing.assert_allclose(dlp, jnp.exp(d.log_prob(y) - d.log_cdf(y)), rtol=1e-9)
     dq = jax.vmap(jax.grad(lambda t: d.icdf(t)))(q)
-    np.testing.assert_allclose(dq, jnp.exp(-d.log_prob(d.icdf(q))), rtol=1e-9)
+    # the reference 1/pdf(icdf(q)) takes the pdf at icdf(q) rounded to float64; where the
+    # pdf is steep there (gamma < 2 near the best end) that rounding alone moves it by
+    # |d log pdf/dy| * ulp(y), which the tolerance admits
+    x = d.icdf(q)
+    steep = jnp.abs(jax.vmap(jax.grad(lambda t: d.log_prob(t)))(x)) * jnp.spacing(jnp.abs(x))
+    ref = jnp.exp(-d.log_prob(x))
+    assert bool(jnp.all(jnp.abs(dq - ref) <= (1e-9 + 2.0 * steep) * jnp.abs(ref))), (dq, ref)
 
 
 @pytest.mark.slow  # heavy: the slow tier keeps the fast tier within 6 minutes
