@@ -269,3 +269,76 @@ def test_more_runs_of_a_real_fit_against_simulation(minimize):
                                           minimize, searches=400)
     assert abs(r.probability - p.mean()) < 4.5 * p_se + 1e-9
     assert abs(r.gain - g.mean()) < 4.5 * g_se + 1e-12
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def test_cli_formats_the_summary_and_the_more_runs_block():
+    from bayesnq.cli import outputs
+
+    fit = stub_fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = fit.summary(m=100)
+    text = outputs.format_summary(table)
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["variable", "value", "90%"]
+    for key in ("beta", "gamma", "sigma", "alpha", "tail_mass", "best_run", "p_beats_best_run",
+                "best_of_m_fresh", "best_after_m_more"):
+        line = next(x for x in lines if x.split()[0] == key)
+        assert table.loc[key, "meaning"] in line
+    beta_line = next(x for x in lines if x.startswith("beta "))
+    assert f"[{table.loc['beta', 'lower']:.6g}, {table.loc['beta', 'upper']:.6g}]" in beta_line
+    assert "nan" not in text.lower()
+    answers = [fit.more_runs(m=100, delta=x) for x in (0.0, 0.001)]
+    block = outputs.format_more_runs(answers)
+    assert block.startswith(f"more runs (on top of the {len(fit.scores)} made, best run y* = ")
+    assert f"P(100 more runs beat y*) = {answers[0].probability:.3g}" in block
+    assert f"P(100 more runs beat y* by 0.001) = {answers[1].probability:.3g}" in block
+    assert "more runs needed to beat y* by 0.001: 50%: " in block and "95%: " in block
+    assert "expected gain of 100 more runs" in block
+
+
+def test_default_delta_and_the_fit_options():
+    from bayesnq import cli
+    from bayesnq.cli import outputs
+
+    assert outputs.default_delta(as_scores([0.5, 0.7, 0.9]))[0] == 0.001
+    assert outputs.default_delta(as_scores([50.0, 70.5, 91.0]))[0] == 0.1
+    assert outputs.default_delta(as_scores([0.5, 0.75]), resolution=0.25) == (
+        0.25, "one resolution step")
+    step, why = outputs.default_delta(as_scores([-300.0, -100.0, 200.0]))
+    assert step == 0.5 and "1/1000" in why
+    args = cli.build_parser().parse_args(["fit", "runs.csv", "--more-runs", "50",
+                                          "--delta", "0.002"])
+    assert args.more_runs == 50 and args.delta == 0.002
+    args = cli.build_parser().parse_args(["fit", "runs.csv"])
+    assert args.more_runs == 100 and args.delta is None
+    for bad in (["--delta", "-0.1"], ["--more-runs", "0"]):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args(["fit", "runs.csv", *bad])
+
+
+@pytest.mark.slow  # NUTS
+def test_fit_command_prints_the_answers(tmp_path, capsys):
+    from bayesnq import cli
+
+    rng = np.random.default_rng(7)
+    data = tmp_path / "s.txt"
+    np.savetxt(data, 0.9 - 0.4 * rng.random(60) + 0.01 * rng.standard_normal(60))
+    code = cli.main(["fit", str(data), "--threshold", "0.75", "--chains", "1", "--warmup",
+                     "60", "--samples", "60", "--no-progress", "--out", str(tmp_path / "o"),
+                     "--more-runs", "50", "--delta", "0.002"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "posterior summary (maximize" in out and "90% credible interval" in out
+    assert "p_beats_best_run" in out and "P(beta > best_run)" in out
+    assert "P(50 more runs beat y*) = " in out and "P(50 more runs beat y* by 0.002) = " in out
+    assert "more runs needed to beat y* by 0.002: 50%: " in out
+    assert "median tuning curve of a fresh search" in out
+    import json
+
+    saved = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert [r["delta"] for r in saved["more_runs"]] == [0.0, 0.002]
+    assert saved["summary"]["beta"]["meaning"].startswith("best expected score")

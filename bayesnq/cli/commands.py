@@ -63,11 +63,12 @@ def run_fit(args) -> int:
         )
     for w in caught:
         print(f"bayesnq: warning: {w.message}", file=sys.stderr)
-    table = fit.summary()
+    more_m = getattr(args, "more_runs", None) or 100
+    table = fit.summary(m=more_m)
     if fit.resolution_note:
         print(f"resolution: {fit.resolution_note}")
-    print("\nposterior summary")
-    print(table.to_string(float_format=lambda v: f"{v:.6g}"))
+    print(f"\n{table.attrs['caption']}")
+    print(outputs.format_summary(table))
     pit = table.attrs["loo_pit"]
     print(f"\nfit check (LOO-PIT of the {pit['n']} runs beyond the threshold): KS p = "
           f"{pit['ks_p_value']:.3g}, largest Pareto k {pit['pareto_k_max']:.2f}"
@@ -75,16 +76,21 @@ def run_fit(args) -> int:
     if fit.thresholds is not None:
         print(f"\n{table.attrs.get('threshold_note', '')}")
         print(fit.threshold_probabilities().to_string(float_format=lambda v: f"{v:.4g}"))
+    delta = getattr(args, "delta", None)
+    delta, why = (delta, "--delta") if delta is not None else outputs.default_delta(
+        scores, fit.resolution)
+    more = [fit.more_runs(m=more_m, delta=x) for x in dict.fromkeys((0.0, delta))]
+    print(f"\n{outputs.format_more_runs(more)}\n  (delta {delta:g}: {why})")
 
     size = len(scores)
     curve = curves.tuning_curve(fit.draws(), outputs.curve_grid(size), minimize=fit.minimize,
-                                q=0.5, ci=0.8)
+                                q=0.5, ci=curves.DEFAULT_CI)
     empirical = np.full(curve.n.size, np.nan)
     inside = curve.n <= size
     empirical[inside] = curves.empirical_tuning_curve(
         scores.values, curve.n[inside], minimize=fit.minimize, q=0.5)
-    print(f"\nmedian tuning curve (best of n runs; {curve.ci:.0%} credible band; "
-          f"empirical for n <= {size})")
+    print(f"\nmedian tuning curve of a fresh search (best of n runs from scratch; "
+          f"{curve.ci:.0%} credible band; empirical for n <= {size})")
     print(outputs.format_curve(curve, empirical))
 
     table.to_csv(out_dir / "summary.csv")
@@ -107,6 +113,7 @@ def run_fit(args) -> int:
         "tuning_curve": curve.to_dict(),
         "empirical_tuning_curve": empirical.tolist(),
         "diagnostics": fit.diagnostics(),
+        "more_runs": [r.to_dict() for r in more],
     })
     fit.settings.update(data=settings.data, spec=settings.spec,
                         metric=fit.settings.get("metric") or settings.score)
@@ -115,6 +122,9 @@ def run_fit(args) -> int:
     written = plots.save_all(fit, out_dir)
     files = ["summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",
              *(os.path.basename(p) for p in written.values())]
+    fit.report(out_dir / "report.html", m=more_m, deltas=tuple(dict.fromkeys((0.0, delta))),
+               source=outputs.dataset_identity(settings, scores, "fit")["source"])
+    files.append("report.html")
     print(f"\nwrote {', '.join(files)} to {out_dir}")
     return 0
 
@@ -150,7 +160,7 @@ def run_thresholds(args) -> int:
     print(table.to_string(float_format=lambda v: f"{v:.5g}"))
     print(f"\nbest threshold: {result.best:.6g}")
 
-    curve = result.tuning_curve(outputs.curve_grid(len(scores)), q=0.5, ci=0.8)
+    curve = result.tuning_curve(outputs.curve_grid(len(scores)), q=0.5)
     table.to_csv(out_dir / "thresholds.csv")
     outputs.write_curve_csv(out_dir / "tuning_curve.csv", curve)
     outputs.save_figure(plots.plot_parameter_stability(result),
@@ -243,6 +253,9 @@ def run_calibrate(args) -> int:
     common = dict(num_chains=args.chains, num_warmup=args.warmup, num_samples=args.samples,
                   seed=args.seed, batch_size=args.batch_size, executor=args.executor,
                   address=args.address, progress_bar=not args.no_progress)
+    if args.study == "bank":  # issue 26: the landscape bank
+        from bayesnq.cli.bank import run_bank
+        return run_bank(args, common)
     if args.study == "sbc":
         threshold = 0.0 if args.threshold is None else args.threshold
         if isinstance(threshold, str):

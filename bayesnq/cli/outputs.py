@@ -26,7 +26,7 @@ from bayesnq.jsonable import jsonable
 __all__ = ["DEFAULT_RESULTS", "MARKER", "RESULT_FILES", "out_dir", "folder_name", "path_tag",
            "result_name", "slug", "dataset_identity", "prepare_out_dir", "curve_grid",
            "format_threshold", "format_curve", "write_curve_csv", "write_json",
-           "save_figure"]
+           "save_figure", "format_summary", "default_delta", "format_more_runs"]
 
 DEFAULT_RESULTS = Path("results")
 CURVE_COLUMNS = ("lower", "median", "upper", "predictive")
@@ -34,7 +34,7 @@ MARKER = "bayesnq-run.json"
 # every file a command writes into its output folder (what --overwrite replaces)
 RESULT_FILES = (
     "summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv", "tuning_curve.png",
-    "tail_cdf.png", "pairs.png", "trace.png", "rank.png",                     # fit
+    "tail_cdf.png", "pairs.png", "trace.png", "rank.png", "report.html",      # fit
     "thresholds.csv", "parameter_stability.png",                              # thresholds
     "landscape.csv", "landscape.json", "landscape.png",                       # landscape
     "records.jsonl", "table.csv", "table.json", "sbc_ecdf.png", "coverage.png",  # calibrate
@@ -232,6 +232,90 @@ def format_curve(curve, empirical) -> str:
             f"{curve.upper[i]:>10.7g}  {curve.predictive[i]:>10.7g}  {emp:>10}"
         )
     return "\n".join(lines)
+
+
+def format_summary(table) -> str:
+    """:meth:`bayesnq.Fit.summary` as text: variable, value, interval, r-hat, ESS, meaning.
+
+    ``value`` is what to quote (the posterior median of a parameter, the probability of a
+    probability, the expected score of an expected score); the interval is the table's
+    ``attrs["ci"]`` credible interval. Blank where a row has none.
+    """
+    ci = table.attrs.get("ci")
+    level = f"{ci:.0%} interval" if ci is not None else "interval"
+
+    def num(x, fmt="{:.6g}"):
+        return "" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+
+    rows = []
+    for key, row in table.iterrows():
+        lower, upper = row.get("lower"), row.get("upper")
+        interval = ("" if num(lower) == "" or lower == upper
+                    else f"[{num(lower)}, {num(upper)}]")
+        rows.append((str(key), num(row.get("value")), interval,
+                     num(row.get("r_hat"), "{:.3f}"), num(row.get("ess"), "{:.0f}"),
+                     str(row.get("meaning", "") or "")))
+    head = ("variable", "value", level, "r_hat", "ess", "meaning")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+    lines = []
+    for r in [head, *rows]:
+        cells = [r[0].ljust(widths[0]), *(r[i].rjust(widths[i]) for i in (1, 2, 3, 4)), r[5]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def default_delta(scores, resolution=None) -> tuple[float, str]:
+    """A margin worth asking about, and how it was chosen: one resolution step for scores
+    known to a resolution; else 0.1 point of the metric's scale (0.001 for scores within
+    [0, 1], 0.1 within [0, 100], else 1/1000 of the known bounds' width or of the scores'
+    range, to one significant digit)."""
+    import numpy as np
+
+    if resolution:
+        return float(resolution), "one resolution step"
+    values = np.asarray(scores.values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size and values.min() >= 0.0 and values.max() <= 1.0:
+        return 0.001, "0.1 point on a 0-1 scale"
+    if values.size and values.min() >= 0.0 and values.max() <= 100.0:
+        return 0.1, "0.1 point on a 0-100 scale"
+    lo, hi = getattr(scores, "bounds", None) or (None, None)
+    width = (hi - lo) if lo is not None and hi is not None and math.isfinite(hi - lo) \
+        else float(np.ptp(values)) if values.size else 1.0
+    width = width if width > 0 else 1.0
+    step = width / 1000.0
+    step = float(f"{step:.0e}")
+    return step, "1/1000 of the scores' scale"
+
+
+def format_more_runs(answers, ci=None) -> str:
+    """The "more runs" block: for each :class:`bayesnq.curves.MoreRuns` of ``answers``
+    (one per margin), P(m more runs beat the best run by the margin) with its interval,
+    the expected gain, and the more runs needed for each level."""
+    first = answers[0]
+    ci = first.ci if ci is None else ci
+    made = f"on top of the {first.n_runs} made, " if first.n_runs else ""
+    lines = [f"more runs ({made}best run y* = {first.best:.7g}; {ci:.0%} intervals over "
+             "the posterior)"]
+    for r in answers:
+        by = f" by {r.delta:g}" if r.delta > 0 else ""
+        lines.append(f"  P({r.m} more runs beat y*{by}) = {r.probability:.3g}  "
+                     f"[{r.probability_lower:.3g}, {r.probability_upper:.3g}]")
+    lines.append(f"  expected gain of {first.m} more runs: {first.gain:.4g}  "
+                 f"[{first.gain_lower:.4g}, {first.gain_upper:.4g}]  (expected best "
+                 f"{first.expected_best:.7g})")
+    for r in answers:
+        by = f" by {r.delta:g}" if r.delta > 0 else ""
+        parts = [f"{p:.0%}: {_runs(v['runs'])} [{_runs(v['lower'])}, {_runs(v['upper'])}]"
+                 for p, v in r.needed.items()]
+        lines.append(f"  more runs needed to beat y*{by}: " + "; ".join(parts))
+    lines.append("  (runs needed: on the posterior-averaged probability; brackets: the "
+                 "per-draw answers. A fresh search is the tuning curve below.)")
+    return "\n".join(lines)
+
+
+def _runs(x) -> str:
+    return "never" if math.isinf(x) else f"{x:,.0f}"
 
 
 # ----------------------------------------------------------------------------- files

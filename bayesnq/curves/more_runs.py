@@ -49,14 +49,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from bayesnq import direction
-from bayesnq.curves.draws import DEFAULT_CI, MIN_DRAWS, pad, pow2_at_least, thin
+from bayesnq.curves.draws import DEFAULT_CI, pad, thin
 from bayesnq.curves.kernels import log_tail_of
 from bayesnq.curves.runs import runs_to_reach
 from bayesnq.distributions import NoisyQuadratic
@@ -65,6 +63,7 @@ from bayesnq.validation import check_bool, check_int, check_level, check_levels,
 __all__ = ["MoreRuns", "more_runs", "gain_per_draw", "GAIN_NODES", "LEVELS"]
 
 GAIN_NODES = 64  # Gauss-Legendre nodes of the expected-gain integral
+GAIN_BLOCK = 128  # draws per call of the compiled gain kernel
 LEVELS = (0.5, 0.8, 0.95)  # probabilities for which the runs needed are reported
 _TINY = 1e-300  # v* below this: no chance of a gain that a float64 can hold
 
@@ -202,18 +201,15 @@ def _count(x) -> str:
     return "inf" if math.isinf(x) else f"{x:.0f}"
 
 
-@partial(jax.jit, static_argnames=("minimize",))
-def _gain_kernel(params, m, best, log_rest, minimize):
-    r"""Per draw, :math:`E[(T_m - y^*)^+]` (see the module docstring).
+@jax.jit
+def _gain_kernel(params, m, star, log_rest):
+    r"""Per draw, :math:`E[(y^* - T_m)^+]` of a *minimize-form* search (module docstring).
 
-    ``params`` (4, S) in the user's form, ``log_rest`` (S,) the log chance that one run
-    does not beat ``best``. Works in the minimize form: for a maximize search the draws
-    are mirrored (:math:`-Y` has ends :math:`(-\beta, -\alpha)`).
+    ``params`` (4, S) the minimize-form draws, ``star`` (the current best) in the same
+    form, ``log_rest`` (S,) the log chance that one run does not beat it. One compiled
+    program serves both directions (a maximize search is mirrored before the call).
     """
-    alpha, beta, gamma, sigma = params
-    # the minimize form: a maximize search mirrored, (alpha, beta) -> (-beta, -alpha)
-    lo, hi = (alpha, beta) if minimize else direction.orient_ends(alpha, beta, True)
-    star = best if minimize else -best
+    lo, hi, gamma, sigma = params
     d = NoisyQuadratic(lo[:, None], hi[:, None], gamma[:, None], sigma[:, None], minimize=True)
     v_star = -jnp.expm1(m * log_rest)  # P(T_m beats y*)
     x, w = np.polynomial.legendre.leggauss(GAIN_NODES)
@@ -223,28 +219,30 @@ def _gain_kernel(params, m, best, log_rest, minimize):
     v = jnp.where(ok, v_star, 0.5)[:, None] * t[None, :] ** 2
     q = d.quantile_tuning_curve(m, v)  # v-quantile of the best (minimum) of m
     integrand = jnp.maximum(star - q, 0.0) * 2.0 * t[None, :]
-    gain = jnp.where(ok, jnp.where(ok, v_star, 0.0) * jnp.sum(wt[None, :] * integrand, axis=1),
+    return jnp.where(ok, jnp.where(ok, v_star, 0.0) * jnp.sum(wt[None, :] * integrand, axis=1),
                      0.0)
-    return gain
 
 
 def gain_per_draw(d: dict, best: float, m: int, minimize: bool) -> np.ndarray:
     r"""Per draw, the expected gain :math:`E_\theta[(T_m - y^*)^+]` of ``m`` more runs
     over ``best`` (:math:`E_\theta[(y^* - T_m)^+]` when minimizing), shape (S,).
 
-    ``d`` holds validated draws (:func:`~bayesnq.curves.thin`). Blocks of draws padded to
-    powers of two (few compiled shapes).
+    ``d`` holds validated draws (:func:`~bayesnq.curves.thin`), in blocks of
+    :data:`GAIN_BLOCK` (one compiled shape).
     """
     log_rest = log_tail_of(d, best, minimize)
-    params = np.stack([d[k] for k in ("alpha", "beta", "gamma", "sigma")])
+    # the minimize form: a maximize search mirrored, (alpha, beta) -> (-beta, -alpha)
+    lo, hi = (d["alpha"], d["beta"]) if minimize else direction.orient_ends(
+        d["alpha"], d["beta"], True)
+    star = direction.orient(best, not minimize)
+    params = np.stack([lo, hi, d["gamma"], d["sigma"]])
     s = params.shape[1]
-    size = min(max(MIN_DRAWS, pow2_at_least(s)), 512)
     out = np.empty(s)
-    for i in range(0, s, size):
-        block = jnp.asarray(pad(params[:, i:i + size], size))
-        rest = jnp.asarray(pad(log_rest[i:i + size], size))
-        g = _gain_kernel(block, float(m), float(best), rest, minimize)
-        width = min(size, s - i)
+    for i in range(0, s, GAIN_BLOCK):
+        block = jnp.asarray(pad(params[:, i:i + GAIN_BLOCK], GAIN_BLOCK))
+        rest = jnp.asarray(pad(log_rest[i:i + GAIN_BLOCK], GAIN_BLOCK))
+        g = _gain_kernel(block, float(m), float(star), rest)
+        width = min(GAIN_BLOCK, s - i)
         out[i:i + width] = np.asarray(g)[:width]
     return np.maximum(out, 0.0)
 

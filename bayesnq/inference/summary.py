@@ -92,7 +92,7 @@ def summary_table(fit, ci, m):
                         threshold_note=note)
     df.attrs.update(
         ci=ci,
-        caption=(f"Posterior summary ({'minimize' if fit.minimize else 'maximize'}, "
+        caption=(f"posterior summary ({'minimize' if fit.minimize else 'maximize'}, "
                  f"{d['alpha'].size} draws): value is the posterior median (for "
                  "probabilities the probability, for expected scores the posterior mean); "
                  f"lower and upper bound the equal-tailed {ci:.0%} credible interval; "
