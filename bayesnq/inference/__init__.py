@@ -6,7 +6,8 @@
   parts, pointwise log-likelihood, replicated searches);
 - :mod:`~bayesnq.inference.idata`: the one InferenceData builder;
 - :mod:`~bayesnq.inference.result`: :class:`Fit`;
-- :mod:`~bayesnq.inference.compare`: :func:`compare_thresholds` by PSIS-LOO.
+- :mod:`~bayesnq.inference.compare`: :func:`compare_thresholds` by PSIS-LOO;
+- :mod:`~bayesnq.inference.persist`: :meth:`Fit.save` and :func:`load_fit` (one netCDF file).
 """
 
 from bayesnq.inference.compare import ThresholdComparison, compare_thresholds, stacking_weights

@@ -44,6 +44,10 @@ class Fit:
         (drawn from :math:`P(\tau \mid \theta, y)`) and ``tau_logp`` (that conditional);
         ``log_likelihood`` and ``posterior_predictive`` are those of the spliced model at
         the drawn threshold (see :mod:`bayesnq.modeling`).
+    settings : dict
+        The arguments :func:`fit` was given (threshold as given, resolution, gamma, priors,
+        sampler settings, ``metric``: the score column) and, from the command line, the
+        data and spec; saved with the fit (:meth:`save`).
     """
 
     scores: Scores
