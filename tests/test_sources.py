@@ -421,6 +421,10 @@ def test_spec_search_space_table(tmp_path, capsys):
     assert cli.main(["landscape", str(data), "--score", "value", "--search-space", "lr",
                      "--out", str(tmp_path / "o")]) == 2
     assert "--search-space must be NAME=KIND:LOW:HIGH" in capsys.readouterr().err
+    # --fit same fits the tail here, so it needs a threshold (asked before loading)
+    assert cli.main(["landscape", str(data), "--score", "value", "--fit", "same",
+                     "--out", str(tmp_path / "o")]) == 2
+    assert "threshold: --fit same" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- end to end

@@ -350,7 +350,8 @@ def _resolve_data(data, configs, search_space, minimize, failed, learning_curves
             learning_curves = getattr(data, "learning_curves", None)
         if configs is None:
             raise ValueError(f"the Scores object {name!r} carries no configs; landscape "
-                             "analysis needs configurations")
+                             "analysis needs configurations (load a file with one column or "
+                             "field per hyperparameter)")
     else:
         y = check_array("data", data, ndim=1)
         if configs is None:
