@@ -399,6 +399,17 @@ class Fit:
         return save_fit(self, path, overwrite=overwrite, predictive=predictive,
                         log_likelihood=log_likelihood)
 
+    def report(self, path, **kwargs):
+        """Write ``report.html``: one self-contained page (summary, more-runs answers, the
+        fresh-search tuning curve, figures, diagnostics, settings, provenance) to share.
+
+        ``kwargs`` go to :func:`bayesnq.report.render_report` (``m``, ``deltas``, ``ci``,
+        ``source``, ...). Returns the path.
+        """
+        from bayesnq.report import write_report  # presentation layer: loaded when called
+
+        return write_report(self, path, **kwargs)
+
     def __repr__(self):
         d = self.draws()
         b = d[self.best_name]

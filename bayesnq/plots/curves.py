@@ -60,8 +60,8 @@ def plot_tuning_curve(
         A fit (the curve is computed here with :func:`bayesnq.curves.tuning_curve` or
         :func:`~bayesnq.curves.average_tuning_curve`) or a finished curve.
     n : array_like, optional
-        Numbers of runs for a fit; default 32 log-spaced integers from 1 to ``10 N``,
-        with ``N`` itself. Ignored for a TuningCurve.
+        Numbers of runs for a fit; default 31 log-spaced integers from 1 to ``10 N``,
+        and ``N`` itself. Ignored for a TuningCurve.
     q, ci : float
         Quantile level and band level (default 0.9), for a fit.
     kind : {"quantile", "average"}
@@ -91,7 +91,7 @@ def plot_tuning_curve(
         fit = fit_or_curve
         scores = scores_of(fit)
         size = len(np.asarray(scores.values)) if scores is not None else 100
-        grid = np.union1d(_n_grid(10 * size), [size]) if n is None else n
+        grid = np.union1d(_n_grid(10 * size, 31), [size]) if n is None else n
         if kind == "quantile":
             curve = curves.tuning_curve(
                 fit.draws(), grid, minimize=fit.minimize, q=q, ci=ci, max_draws=max_draws, seed=seed
