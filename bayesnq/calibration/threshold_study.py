@@ -1,0 +1,185 @@
+r"""Threshold study: does ``threshold="auto"`` find where the regime begins?
+
+Each replicate draws a synthetic search with a known regime start
+(:func:`bayesnq.calibration.regimes.regime_search`): a body family, a size :math:`n`,
+parameters :math:`\theta` (:func:`~bayesnq.calibration.regimes.draw_truth`: :math:`\gamma`
+log-uniform on [0.5, 8], :math:`\sigma/(\beta - \alpha)` log-uniform on [0.002, 0.05], the
+tail fraction :math:`p` uniform on [0.1, 0.6]), a direction and a unit (scores scaled by
+:math:`10^u`, :math:`u \sim \mathrm{Uniform}(-9, 9)`). It fits with ``threshold="auto"``
+and records, at each level :math:`\ell`, whether the equal-tailed :math:`\ell` interval
+covers the truth:
+
+- the tail fraction: the share of the search's runs beyond :math:`\tau^*` against the
+  posterior of the share beyond :math:`\tau` (a discrete distribution over the
+  candidates);
+- the best end (:math:`\beta` maximizing, :math:`\alpha` minimizing) and :math:`\gamma`;
+
+and the relative error of the posterior median tail fraction,
+:math:`(\tilde p - p_{\mathrm{obs}}) / p_{\mathrm{obs}}`. The design cycles over
+(family, size) cells, so every cell gets ``replicates`` searches. Records stream to a
+JSON-lines file and resume as in the other studies (:mod:`~bayesnq.calibration.streaming`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
+from bayesnq.calibration.statistics import binomial_interval
+from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, execute
+from bayesnq.validation import check_choice, check_int, check_levels
+
+__all__ = ["threshold_study", "ThresholdStudyResult", "DEFAULT_SIZES"]
+
+DEFAULT_SIZES = (48, 128, 512, 1024)
+STUDY = "thresholds"
+
+
+def _cell(i, families, sizes):
+    cells = [(f, s) for s in sizes for f in families]
+    return cells[i % len(cells)]
+
+
+def _discrete_quantile(values, probs, q):
+    order = np.argsort(values)
+    cum = np.cumsum(probs[order])
+    cum = cum / cum[-1]
+    return float(values[order][min(np.searchsorted(cum, q - 1e-12), cum.size - 1)])
+
+
+def _replicate(i, settings):
+    from bayesnq.inference import fit
+
+    rng = np.random.default_rng([int(settings["seed"]), int(i)])
+    family, size = _cell(i, settings["families"], settings["sizes"])
+    truth = draw_truth(rng)
+    p = truth.pop("tail_fraction")
+    minimize = bool(rng.random() < 0.5)
+    unit = float(10.0 ** rng.uniform(-9.0, 9.0))
+    scores, t = regime_search(rng, size, **truth, tail_fraction=p, body=family,
+                              minimize=minimize, unit=unit, offset=unit * rng.uniform(-3, 3))
+    start = time.perf_counter()
+    f = fit(scores, minimize=minimize, threshold="auto", num_chains=settings["num_chains"],
+            num_warmup=settings["num_warmup"], num_samples=settings["num_samples"],
+            seed=int(i), progress_bar=False, check=False)
+    seconds = time.perf_counter() - start
+    tp = f.threshold_probabilities()
+    fractions, probs = tp["tail_fraction"].to_numpy(), tp["probability"].to_numpy()
+    d = f.draws()
+    best = t.alpha if minimize else t.beta
+    rec = dict(replicate=int(i), family=family, n=int(size), minimize=minimize, unit=unit,
+               true_fraction=t.observed_tail_fraction, true_gamma=t.gamma,
+               true_relative_sigma=t.sigma / (t.beta - t.alpha),
+               median_fraction=_discrete_quantile(fractions, probs, 0.5),
+               map_fraction=float(fractions[np.argmax(probs)]),
+               verdict=f.threshold_verdict()["kind"],
+               divergences=int(np.asarray(f.idata.sample_stats["diverging"]).sum()),
+               seconds=seconds)
+    for level in settings["levels"]:
+        lo, hi = (1 - level) / 2, (1 + level) / 2
+        tag = f"{round(100 * level)}"
+        a, b = (_discrete_quantile(fractions, probs, q) for q in (lo, hi))
+        rec[f"cover_fraction_{tag}"] = bool(a <= t.observed_tail_fraction <= b)
+        for name, draws, true in (("best", d[f.best_name], best), ("gamma", d["gamma"], t.gamma)):
+            qa, qb = np.quantile(draws, [lo, hi])
+            rec[f"cover_{name}_{tag}"] = bool(qa <= true <= qb)
+    return rec
+
+
+def _task(settings):
+    def run(batch):
+        return [_replicate(i, settings) for i in batch]
+
+    return run
+
+
+@dataclass
+class ThresholdStudyResult:
+    """Records of a threshold study, one per synthetic search, and their summary tables."""
+
+    records: list = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.records)
+
+    def table(self, by=("family",), interval=0.95):
+        """Coverage rates (with Clopper–Pearson ``interval``) and the tail fraction's bias.
+
+        One row per group of ``by`` (columns of :meth:`to_frame`, e.g. ``("family",)`` or
+        ``("family", "n")``): ``searches``, per level and quantity the coverage rate and
+        its interval, ``median_relative_bias`` (the median over searches of
+        :math:`(\\tilde p - p)/p`), ``divergent_searches``.
+        """
+        import pandas as pd
+
+        df = self.to_frame()
+        if df.empty:
+            return pd.DataFrame()
+        rows = []
+        for key, g in df.groupby(list(by), sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            row = dict(zip(by, key))
+            row["searches"] = len(g)
+            for col in [c for c in df.columns if c.startswith("cover_")]:
+                k = int(g[col].sum())
+                lo, hi = binomial_interval(k, len(g), interval)
+                row[col.removeprefix("cover_")] = k / len(g)
+                row[col.removeprefix("cover_") + "_ci"] = (round(lo, 3), round(hi, 3))
+            rel = (g["median_fraction"] - g["true_fraction"]) / g["true_fraction"]
+            row["median_relative_bias"] = float(np.median(rel))
+            row["divergent_searches"] = int((g["divergences"] > 0).sum())
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DEFAULT_SIZES,
+                    levels=(0.5, 0.9), seed=0, num_chains=2, num_warmup=500, num_samples=500,
+                    executor=None, address=None, progress_bar=False) -> ThresholdStudyResult:
+    """Run the threshold study (module docstring): ``replicates`` searches per
+    (family, size) cell, each fitted with ``threshold="auto"``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        JSON-lines file the records stream to; a study started again on the same file with
+        the same settings resumes.
+    replicates : int
+        Searches per (family, size) cell.
+    families : sequence of str
+        Body families (:data:`bayesnq.calibration.regimes.BODY_FAMILIES`).
+    sizes : sequence of int
+        Numbers of runs per search (each at least 24).
+    levels : sequence of float
+        Interval levels whose coverage is recorded.
+    seed : int
+    num_chains, num_warmup, num_samples : int
+        NUTS settings of every fit.
+    executor : None, "local" or "dask"
+    """
+    replicates = check_int("replicates", replicates, 1)
+    families = tuple(check_choice("families", f, BODY_FAMILIES) for f in families)
+    if not families:
+        raise ValueError("families must name at least one body family, got families=()")
+    sizes = tuple(check_int("sizes", s, 24) for s in sizes)
+    if not sizes:
+        raise ValueError("sizes must hold at least one size, got sizes=()")
+    levels = check_levels("levels", levels)
+    check_choice("executor", executor, EXECUTORS)
+    settings = dict(families=list(families), sizes=list(sizes), levels=list(levels),
+                    seed=check_int("seed", seed, 0),
+                    num_chains=check_int("num_chains", num_chains, 1),
+                    num_warmup=check_int("num_warmup", num_warmup, 1),
+                    num_samples=check_int("num_samples", num_samples, 10))
+    total = replicates * len(families) * len(sizes)
+    stream = Stream(path, {"bayesnq_study": STUDY, "settings": settings},
+                    compare=("bayesnq_study", "settings"))
+    execute(_task(settings), batches(total, 1), stream, executor=executor, address=address,
+            progress=progress_bar, desc="threshold study", total=total)
+    recs = [stream.records[i] for i in sorted(stream.records)]
+    return ThresholdStudyResult(records=recs, settings=settings)
