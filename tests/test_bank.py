@@ -218,9 +218,10 @@ def test_misfit_signals_tell_a_fitting_tail_from_a_misfit():
     from bayesnq.distributions import NoisyQuadratic
     import jax
 
-    m = 300
-    d = {"alpha": np.full(m, 0.0), "beta": np.full(m, 1.0), "gamma": np.full(m, 1.0),
-         "sigma": np.full(m, 0.05)}
+    m, rng = 300, np.random.default_rng(0)
+    jitter = lambda scale: scale * rng.standard_normal(m)  # noqa: E731 (a spread posterior)
+    d = {"alpha": jitter(0.01), "beta": 1.0 + jitter(0.005), "gamma": 1.0 + jitter(0.02),
+         "sigma": 0.05 * (1 + jitter(0.02))}
     y = np.asarray(NoisyQuadratic(0.0, 1.0, 1.0, 0.05).sample(jax.random.PRNGKey(0), (200,)))
     ok = misfit_signals(d, y, 0.5, False)
     assert ok["pit_p"] > 1e-3 and ok["ppc_best_p"] > 1e-3 and ok["pareto_k"] < 0.7
@@ -240,8 +241,9 @@ def test_bank_on_a_real_landscape(tmp_path):
     assert land.shape == (30000, 5)
     curve = land.tuning_curve([1, 4, 16, 64])
     assert np.all(np.diff(curve) >= 0)
-    res = bank([land], sizes=(24,), replicates=2, levels=(0.8,), num_warmup=150,
-               num_samples=150, opda_method="dkw", path=tmp_path / "b.jsonl")
+    res = bank([land], sizes=(24,), replicates=1, levels=(0.8,), num_warmup=150,
+               num_samples=150, max_draws=100, ks=(1, 8, 64), opda_method="dkw",
+               path=tmp_path / "b.jsonl")
     for r in res.records:
         assert r["skipped"] is None and 0 <= r["pit_p"] <= 1
         assert r["best_quantiles"][0] <= r["best_quantiles"][2]
