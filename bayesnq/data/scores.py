@@ -294,7 +294,8 @@ class Scores:
             from bayesnq.data.search_space import format_search_space
 
             lines.append("  search space as a spec-file table (paste into a spec to correct it):")
-            lines.extend("    " + line for line in format_search_space(self.search_space).splitlines())
+            table = format_search_space(self.search_space)
+            lines.extend("    " + line for line in table.splitlines())
         if self.learning_curves is not None:
             m = [len(c) for c in self.learning_curves]
             lines.append(f"  learning curves: {min(m)}-{max(m)} points per run")

@@ -340,7 +340,8 @@ def infer_search_space(configs: Mapping, names) -> tuple[dict, list[str], dict]:
             why = f"{'booleans' if all(isinstance(v, bool) for v in values) else 'text'}, " \
                   f"{len(levels)} levels"
         else:
-            problems[name] = ("mixes numbers and text; declare it, e.g. " + _example(name, "choice"))
+            problems[name] = "mixes numbers and text; declare it, e.g. " \
+                + _example(name, "choice")
             continue
         space[name] = entry
         reasons.append(f"{name}: {entry['kind']} ({why})")
