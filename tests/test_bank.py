@@ -249,3 +249,15 @@ def test_bank_on_a_real_landscape(tmp_path):
         assert r["best_quantiles"][0] <= r["best_quantiles"][2]
         assert isinstance(r["simul_0.8"], bool)
     assert res.table().shape[0] == 5
+
+
+def test_cli_bank_refuses_foreign_options_before_work(tmp_path, capsys):
+    from bayesnq import cli
+
+    out = str(tmp_path / "o")
+    for extra, says in [(["--landscapes", "nope"], "unknown nope"),
+                        (["--threshold", "0.5"], "threshold"),
+                        (["--score", "acc"], "--score")]:
+        assert cli.main(["calibrate", "bank", *extra, "--out", out]) == 2
+        assert says in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # refused before the output folder
