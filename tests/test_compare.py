@@ -196,14 +196,16 @@ def test_convnext_spec():
 def test_compare_synthetic_against_sampling():
     from bayesnq.distributions import NoisyQuadratic
 
-    same = compare(synthetic(0.8, seed=1), synthetic(0.8, seed=2), ns=[1, 10, 100])
-    assert np.all(np.abs(same.p_beats - 0.5) < 0.05) and same.settled_at is None
-    a, b = synthetic(0.8, seed=1), synthetic(0.79, seed=2)
+    a = synthetic(0.8, seed=1)
+    same = compare(a, a, ns=[1, 10, 100])  # one posterior against itself
+    assert np.all(np.abs(same.p_beats - 0.5) < 4 * same.p_beats_se + 0.01)
+    assert same.settled_at is None and 0.3 < same.p_better < 0.7
+    b = synthetic(0.78, seed=2)
     r = compare(a, b, ns=[1, 3, 10, 100, 1000])
     assert r.p_better > 0.99 and np.all(np.diff(r.p_beats) > 0)
     assert r.leader == "A" and r.settled_at is not None
     # minimize: the mirror image gives the same probabilities, the difference negated
-    m = compare(synthetic(-0.8, seed=1, minimize=True), synthetic(-0.79, seed=2, minimize=True),
+    m = compare(synthetic(0.8, seed=1, minimize=True), synthetic(0.78, seed=2, minimize=True),
                 ns=[1, 3, 10, 100, 1000])
     np.testing.assert_allclose(m.p_beats, r.p_beats, atol=1e-9)
     np.testing.assert_allclose(m.difference, -r.difference)

@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bayesnq import direction
-from bayesnq.curves.draws import (BLOCK, MIN_DRAWS, as_draws, bucket, check_n, pad,
+from bayesnq.curves.draws import (BLOCK, DEFAULT_CI, MIN_DRAWS, as_draws, bucket, check_n, pad,
                                   pow2_at_least, pow2_at_most, stack, thin)
 from bayesnq.curves.kernels import logs_best, noisy_quadratic, per_draw
 from bayesnq.validation import check_int, check_level, check_real, fail
@@ -109,7 +109,7 @@ class Comparison:
     p_beats_se: np.ndarray = field(repr=False)
     curve_a: np.ndarray = field(repr=False)
     curve_b: np.ndarray = field(repr=False)
-    ci: float = 0.9
+    ci: float = DEFAULT_CI
     settle: float = 0.9
     settled_at: float | None = None
     leader: str | None = None
@@ -226,7 +226,7 @@ def _draws_of(x, name):
     return as_draws(x), bool(minimize)
 
 
-def compare(fit_a, fit_b, *, ns=None, ci=0.9, settle=0.9, max_draws=1000, nodes=8, seed=0,
+def compare(fit_a, fit_b, *, ns=None, ci=DEFAULT_CI, settle=0.9, max_draws=1000, nodes=8, seed=0,
             names=("A", "B")) -> Comparison:
     r"""Compare two independent fits: the best ends and the best of ``n`` runs.
 
@@ -237,7 +237,7 @@ def compare(fit_a, fit_b, *, ns=None, ci=0.9, settle=0.9, max_draws=1000, nodes=
     ns : array_like, optional
         Budgets :math:`n \ge 1` (default :data:`DEFAULT_BUDGETS`, 1 to 1000), sorted.
     ci : float
-        Level of the equal-tailed credible bands.
+        Level of the equal-tailed credible bands (default :data:`DEFAULT_CI`, 0.9).
     settle : float
         The ranking is settled from the smallest budget at which :math:`P_n` exceeds
         ``settle`` (or falls below ``1 - settle``) and stays so at every larger budget.

@@ -31,6 +31,7 @@ from bayesnq.validation import check_bool, check_choice, check_real, fail
 
 __all__ = ["fit_many", "PooledFit"]
 
+SMALL_ELPD = 4.0  # elpd differences below this are small whatever their se (Sivula et al.)
 HYPER_SITES = ("log_gamma", "log_gamma_mean", "log_gamma_sd", "sigma_rel", "log_sigma_sd")
 
 
@@ -133,7 +134,8 @@ class PooledFit:
             (standard error of the pointwise difference); ``attrs["per_search"]`` holds
             each search's elpd under both, ``attrs["verdict"]`` a sentence: sharing is
             *supported* when the pooled elpd is higher, *clearly* so when the difference
-            exceeds 2 se, and *not supported* when separate fits score higher by 2 se.
+            exceeds both 2 se and :data:`SMALL_ELPD` (4), *not rejected* when separate
+            fits are higher by less than that, and *not supported* otherwise.
         """
         import pandas as pd
 
@@ -173,15 +175,17 @@ class PooledFit:
         offsets = np.cumsum([0] + [d.n for d in self.datas])
         per = {name: {"pooled": float(pooled_i[a:b].sum()), "separate": float(p["elpd_loo"])}
                for name, p, a, b in zip(self.names, parts, offsets[:-1], offsets[1:])}
-        if total > 2 * d_se:
-            verdict = "sharing clearly supported: pooled elpd higher by more than 2 se"
+        shown = f"{abs(total):.2f} (se {d_se:.2f})"
+        if total > max(2 * d_se, SMALL_ELPD):
+            verdict = f"sharing clearly supported: pooled elpd higher by {shown}"
         elif total > 0:
-            verdict = "sharing supported: pooled elpd higher, within 2 se of separate fits"
-        elif total >= -2 * d_se:
-            verdict = ("sharing not rejected: separate fits score higher, within 2 se "
-                       "(the simpler pooled model is as good)")
+            verdict = (f"sharing supported: pooled elpd higher by {shown}, a small difference "
+                       f"(under {SMALL_ELPD:g} or within 2 se), with fewer parameters")
+        elif total >= -max(2 * d_se, SMALL_ELPD):
+            verdict = (f"sharing not rejected: separate fits higher by {shown}, a small "
+                       f"difference (under {SMALL_ELPD:g} or within 2 se)")
         else:
-            verdict = "sharing not supported: separate fits higher by more than 2 se"
+            verdict = f"sharing not supported: separate fits higher by {shown}"
         table.attrs.update(per_search=per, verdict=verdict, difference=total, difference_se=d_se,
                            share=list(self.share), pooling=self.pooling,
                            pareto_k_max_pooled=float(np.max(np.asarray(pooled["pareto_k"]))),

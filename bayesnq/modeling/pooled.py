@@ -18,8 +18,9 @@ and noise :math:`\sigma_k`, and ties the chosen parameters together:
     :math:`t \sim \mathrm{HalfNormal}(s_{pool})`, :math:`z_k \sim N(0, 1)`; the pooling
     strength :math:`t` is learned (:math:`t \to 0`: one :math:`\gamma`; large :math:`t`:
     separate fits). With a bound :math:`\gamma \le K` the map is capped smoothly,
-    :math:`\log\gamma_k = \log K - \mathrm{softplus}(\log K - \mu - t z_k)`, which leaves
-    values well below the bound unchanged. With ``"sigma"`` in ``share``, likewise
+    :math:`\log\gamma_k = \log K - \mathrm{softplus}(c(\log K - x_k))/c` with
+    :math:`x_k = \mu + t z_k` and :math:`c = 10`, which moves values more than 0.5 below
+    :math:`\log K` by less than :math:`10^{-3}`. With ``"sigma"`` in ``share``, likewise
     :math:`\sigma_k = \bar d\, s\, e^{t_\sigma z^\sigma_k}`.
 
 Everything else is the single-search model: the priors of
@@ -56,12 +57,15 @@ def reference_scale(datas) -> float:
     return float(np.exp(np.mean([np.log(d.scale) for d in datas])))
 
 
+CAP_SHARPNESS = 10.0  # c of the smooth cap of partially pooled log gamma
+
+
 def _capped(x, gamma_max):
-    """Smooth cap of log gamma below log(gamma_max) (identity far below it)."""
+    """Smooth cap of log gamma below log(gamma_max): within 1e-3 of x when 0.5 below it."""
     if gamma_max is None:
         return x
     top = float(np.log(gamma_max))
-    return top - jax.nn.softplus(top - x)
+    return top - jax.nn.softplus(CAP_SHARPNESS * (top - x)) / CAP_SHARPNESS
 
 
 def pooled_model(datas, names, arrays, priors: Priors = Priors(), gamma_max=None,
