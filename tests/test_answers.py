@@ -144,6 +144,19 @@ def test_more_runs_mirror_and_frame():
     assert "fresh" not in repr(a) and "P(beat)" in repr(a)
 
 
+def test_lattice_scores_must_reach_a_higher_cell():
+    """With a resolution h, beating y* by delta means a score beyond y* + delta + h/2."""
+    d = synthetic_draws(16, seed=2)
+    for minimize, best in ((False, 0.8), (True, -0.8)):
+        dd = synthetic_draws(16, seed=2, minimize=minimize) if minimize else d
+        a = curves.more_runs(dd, best, minimize=minimize, m=20, delta=0.001, resolution=0.002)
+        b = curves.more_runs(dd, best, minimize=minimize, m=20, delta=0.002)
+        assert a.target == b.target and a.probability == pytest.approx(b.probability)
+        assert a.delta == 0.001
+    with pytest.raises(ValueError, match="^resolution must be"):
+        curves.more_runs(d, 0.8, minimize=False, resolution=0.0)
+
+
 @pytest.mark.parametrize("kwargs, name", [({"m": 0}, "m"), ({"delta": -0.1}, "delta"),
                                            ({"ci": 1.0}, "ci"), ({"levels": [0.5, 1.2]},
                                                                  "levels")])

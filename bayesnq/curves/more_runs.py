@@ -81,7 +81,8 @@ class MoreRuns:
     best : float
         The current best score :math:`y^*` (the best run made).
     target : float
-        :math:`y^* + \Delta` (maximize) or :math:`y^* - \Delta` (minimize).
+        :math:`y^* + \Delta` (maximize) or :math:`y^* - \Delta` (minimize); half a
+        resolution step further for lattice scores (``resolution``).
     probability : float
         :math:`P(T_m` beyond the target :math:`) = 1 - E_\theta[F_\theta(y^*+\Delta)^m]`,
         the posterior average.
@@ -257,6 +258,7 @@ def more_runs(
     ci: float = DEFAULT_CI,
     levels=LEVELS,
     n_runs: int | None = None,
+    resolution: float | None = None,
     max_draws: int | None = 2000,
     seed: int = 0,
 ) -> MoreRuns:
@@ -286,6 +288,11 @@ def more_runs(
         Probabilities for which the number of more runs needed is solved.
     n_runs : int or None
         Runs already made (recorded in the result and its labels).
+    resolution : float or None
+        Scores known to this resolution :math:`h` (a lattice, ``fit(..., resolution=h)``):
+        a new score beats :math:`y^* + \Delta` only in a higher cell, so the target is
+        :math:`y^* + \Delta + h/2` (``- ... `` when minimizing). The gain is that of the
+        continuous scores.
     max_draws : int or None, default 2000
         Thin to at most this many draws (:func:`~bayesnq.curves.thin`); the expected gain
         costs :data:`GAIN_NODES` quantile solves per draw.
@@ -304,7 +311,10 @@ def more_runs(
     if n_runs is not None:
         n_runs = check_int("n_runs", n_runs, minimum=1)
     d = thin(draws, max_draws, seed)
-    target = best - delta if minimize else best + delta
+    if resolution is not None:
+        resolution = check_real("resolution", resolution, low=0.0, low_open=True)
+    margin = delta + (0.5 * resolution if resolution else 0.0)
+    target = best - margin if minimize else best + margin
     log_rest = log_tail_of(d, target, minimize)  # log P(one run does not beat the target)
     prob = -np.expm1(m * np.minimum(log_rest, 0.0))
     lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2

@@ -178,7 +178,8 @@ class Fit:
         ``delta``; the expected gain; the more runs needed for each of ``levels``.
 
         :math:`P = 1 - E_\theta[F_\theta(y^* + \Delta)^m]` with :math:`y^*` the best run
-        made (:math:`(1 - F_\theta(y^* - \Delta))^m` inside when minimizing); see
+        made (:math:`(1 - F_\theta(y^* - \Delta))^m` inside when minimizing; for scores
+        known to a resolution :math:`h`, half a step further: a higher cell); see
         :func:`bayesnq.curves.more_runs`. Not a fresh search: that is
         :meth:`tuning_curve` and :meth:`runs_to_reach`.
 
@@ -191,7 +192,8 @@ class Fit:
         if key not in self._cache:
             self._cache[key] = curves.more_runs(
                 self.draws(), self.scores.best, minimize=self.minimize, m=m, delta=delta,
-                ci=ci, levels=levels, n_runs=self.data.n, max_draws=max_draws)
+                ci=ci, levels=levels, n_runs=self.data.n, resolution=self.resolution,
+                max_draws=max_draws)
         return self._cache[key]
 
     def loo_pit(self, max_draws=1000) -> dict:
