@@ -9,13 +9,16 @@ holds:
 - the pointwise log-likelihood, by default **once per distinct column**: runs whose
   log-likelihood columns are identical draw for draw (every censored run contributes
   :math:`\log F(\tau)`, and tied scores share :math:`\log f(y)`) are stored once, in the
-  group ``log_likelihood_distinct`` (``y``: chain, draw, ``distinct``; ``count``: runs
-  per distinct column; ``column``: each run's distinct column). A run's column is
-  restored bit for bit as ``y[..., column[run]]``; :func:`load_fit` restores the
+  group ``log_likelihood_distinct`` (``y``: chain, draw, ``y_distinct``; ``y_count``:
+  runs per distinct column; ``y_column``: each run's distinct column). A run's column is
+  restored bit for bit as ``y[..., y_column[run]]``; :func:`load_fit` restores the
   per-run ``log_likelihood`` group, so that PSIS-LOO and every ArviZ call on the loaded
-  fit see one entry per run. ``log_likelihood="runs"`` stores the per-run group itself;
+  fit see one entry per run (the compact group has a name of its own, so a reader that
+  opens the file with ArviZ directly never takes it for a per-run log-likelihood).
+  ``log_likelihood="runs"`` stores the per-run group itself;
 - the group ``bayesnq_scores``: the scores (values, failed runs, per-run configs and
-  learning curves) and, as JSON in its attributes, their direction, bounds, name, the
+  learning curves; a config column of mixed Python objects is stored as text) and, as
+  JSON in its attributes, their direction, bounds, name, the
   rule that extracted them and every other field of the :class:`~bayesnq.data.Scores`
   (the data's provenance);
 - root attributes (JSON): the format and its version, the package version, the fit's
@@ -41,7 +44,7 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -203,8 +206,9 @@ def save_fit(fit: Fit, path, *, overwrite=False, predictive=False,
         "fit": _dumps(_fit_fields(fit)),
         "settings": _dumps(getattr(fit, "settings", {}) or {}),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    # a temporary name beside the file (created by the writer, so the user's umask sets
+    # its permissions), moved into place once complete
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         xr.Dataset(attrs=attrs).to_netcdf(tmp, mode="w", engine=ENGINE)
         for name, ds in groups.items():
