@@ -224,7 +224,7 @@ def test_tail_cdf_bands_predictive_wider_than_parameter_band():
     fit = StandInFit()
     d = fit.draws()
     tail = fit.scores.values[fit.scores.values > fit.threshold]
-    y = np.linspace(fit.threshold, 0.91, 50)
+    y = np.linspace(fit.threshold, 0.91, 400)  # the figure's grid size: one compiled shape
     from bayesnq.curves.tail import empirical_cdf, replicate_tails, tail_cdf_bands
 
     bands = tail_cdf_bands(d, y, fit.threshold, tail.size, minimize=False, ci=0.9, seed=1)

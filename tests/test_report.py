@@ -88,7 +88,8 @@ def rendered_text(dom: str) -> str:
 
 def check_in_browser(page: Path, tmp: Path, expected: list[str], min_ink: float = 0.02):
     """Render ``page`` in Chromium: its text holds ``expected``, every image is decoded
-    and the screenshot is not blank (more than ``min_ink`` of its pixels not white). Returns the screenshot's path."""
+    and the screenshot is not blank (more than ``min_ink`` of its pixels not white).
+    Returns the screenshot's path."""
     probe = tmp / "probe.html"
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", IMAGE_CHECK + "</body>"),
                      encoding="utf-8")
@@ -129,7 +130,7 @@ def test_markup_escapes_and_formats():
     assert markup.number(25360.0) == "25,360" and markup.number(7) == "7"
     cell = markup.table(["a", "b<"], [["row<1>", 1.5, "x&y"]])
     assert "<th>b&lt;</th>" in cell and "<th>row&lt;1&gt;</th>" in cell
-    assert '<td class="num">1.5</td>' in cell and "<td>x&amp;y</td>" in cell
+    assert '<td class="num">1.5</td>' in cell and '<td class="text">x&amp;y</td>' in cell
     fig = markup.figure(b"\x89PNG-bytes", alt='a "b"', caption="c <d>")
     assert 'alt="a &quot;b&quot;"' in fig and "c &lt;d&gt;" in fig
     assert base64.b64encode(b"\x89PNG-bytes").decode() in fig

@@ -27,11 +27,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bayesnq.curves.draws import PARAMETERS, as_draws, thin
+from bayesnq.curves.draws import MIN_DRAWS, PARAMETERS, as_draws, pad, pow2_at_least, thin
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.validation import check_bool, check_int, check_level, check_real
 
 __all__ = ["TailBands", "tail_cdf", "replicate_tails", "empirical_cdf", "tail_cdf_bands"]
+
+MAX_VALUES = 4_000_000  # scores drawn per round of replicate_tails (all draws together)
 
 
 @partial(jax.jit, static_argnames=("minimize",))
@@ -60,18 +62,24 @@ def tail_cdf(draws, y, threshold: float, *, minimize: bool) -> np.ndarray:
     minimize = check_bool("minimize", minimize)
     threshold = check_real("threshold", threshold)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
-    params = jnp.asarray(np.stack([d[k] for k in PARAMETERS]))
-    return np.asarray(_truncated_cdf(params, jnp.asarray(y), threshold, minimize))
+    params = np.stack([d[k] for k in PARAMETERS])
+    # padded (draws and grid to powers of two, >= 64): few compiled shapes serve every call
+    size, points = params.shape[1], y.size
+    params = pad(params, pow2_at_least(max(size, MIN_DRAWS)))
+    grid = pad(y, pow2_at_least(max(points, MIN_DRAWS)))
+    g = _truncated_cdf(jnp.asarray(params), jnp.asarray(grid), threshold, minimize)
+    return np.asarray(g)[:size, :points]
 
 
 def replicate_tails(draws, size: int, threshold: float, *, minimize: bool, seed: int = 0,
                     resolution: float | None = None, origin: float = 0.0,
-                    max_rounds: int = 50) -> np.ndarray:
+                    max_rounds: int = 200) -> np.ndarray:
     r"""Per draw, ``size`` scores drawn from the tail beyond ``threshold``.
 
     Scores are drawn from :math:`Q_\theta` (:meth:`NoisyQuadratic.sample`) and those beyond
     the threshold kept, in rounds, until each draw has ``size`` of them (expected
-    :math:`\text{size}/P_\theta(Y > \tau)` per draw). With a ``resolution`` :math:`h` the
+    :math:`\text{size}/P_\theta(Y > \tau)` per draw; a draw still short after
+    ``max_rounds`` rounds keeps NaN in its missing places). With a ``resolution`` :math:`h` the
     replicated scores are rounded to the lattice ``origin + h k`` (the scores' own), so a
     lattice search is compared with lattice replicates.
 
@@ -96,7 +104,9 @@ def replicate_tails(draws, size: int, threshold: float, *, minimize: bool, seed:
         short = np.flatnonzero(have < size)
         if not short.size:
             break
-        per = int(min(np.ceil(1.3 * size / mass[short].min()) + 16, 200_000))
+        # enough for the draw with the least tail mass, within ~32 MB per round
+        per = int(min(np.ceil(1.3 * size / mass[short].min()) + 16,
+                      max(MAX_VALUES // short.size, 64)))
         key, sub = jax.random.split(key)
         sub_dist = NoisyQuadratic(*(jnp.asarray(p[short]) for p in params), minimize=minimize)
         y = np.asarray(sub_dist.sample(sub, (per,))).T  # (short draws, per)

@@ -6,10 +6,10 @@ Every function returns the :class:`matplotlib.figure.Figure` it drew on, takes a
 writes the standard set of PNGs of a fit.
 
 Modules by topic: ``curves`` (tuning curve), ``tail`` (tail cdf), ``diagnostics`` (pair,
-trace and rank plots through :mod:`bayesnq.arviz_compat`), ``save`` (:func:`save_all`), ``thresholds``
-(parameter stability, threshold probabilities), ``calibration`` (SBC, coverage) and
-``landscape``; ``common`` holds what they share. Each name below is imported when first
-used, so the landscape and calibration figures do not load JAX.
+trace and rank plots through :mod:`bayesnq.arviz_compat`), ``save`` (:func:`save_all`),
+``thresholds`` (parameter stability, threshold probabilities), ``calibration`` (SBC,
+coverage) and ``landscape``; ``common`` holds what they share. Each name below is
+imported when first used, so the landscape and calibration figures do not load JAX.
 """
 
 from __future__ import annotations

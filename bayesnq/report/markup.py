@@ -16,7 +16,7 @@ __all__ = ["text", "number", "table", "frame_table", "figure", "section", "page"
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
        color: #1b1f24; background: #fff; line-height: 1.45; }
-main { max-width: 1100px; margin: 0 auto; padding: 1.2em 1.6em 3em; }
+main { max-width: 1200px; margin: 0 auto; padding: 1.2em 1.6em 3em; }
 h1 { font-size: 1.6em; margin: 0.2em 0 0.1em; }
 h2 { font-size: 1.25em; border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em;
      margin-top: 1.8em; }
@@ -24,6 +24,8 @@ p.sub { color: #57606a; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.88em; }
 th, td { border: 1px solid #d0d7de; padding: 0.25em 0.55em; vertical-align: top; }
 th { background: #f6f8fa; text-align: left; }
+td.text { min-width: 11em; max-width: 34em; }
+div.table { overflow-x: auto; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .headline { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
             padding: 0.6em 1em; }
@@ -34,7 +36,7 @@ figure { margin: 1em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
 figcaption { color: #57606a; font-size: 0.9em; }
 .figs { display: flex; flex-wrap: wrap; gap: 1em; }
-.figs figure { flex: 1 1 480px; }
+.figs figure { flex: 1 1 520px; }
 code { background: #f6f8fa; padding: 0 0.25em; border-radius: 3px; }
 """
 
@@ -88,9 +90,10 @@ def table(header, rows, *, index: bool = True) -> str:
             elif _is_number(cell):
                 cells.append(f'<td class="num">{number(cell)}</td>')
             else:
-                cells.append(f"<td>{text(cell)}</td>")
+                cells.append(f'<td class="text">{text(cell)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def frame_table(frame) -> str:

@@ -66,7 +66,7 @@ def write_report(fit, path, **kwargs) -> Path:
 
 
 def render_report(fit, *, m: int = DEFAULT_M, deltas=None, ci: float = 0.9, source=None,
-                  settings: dict | None = None, figures=tuple(FIGURES), dpi: int = 100) -> str:
+                  settings: dict | None = None, figures=tuple(FIGURES), dpi: int = 110) -> str:
     r"""The report of ``fit`` as one self-contained HTML page (a string).
 
     Parameters
@@ -85,7 +85,7 @@ def render_report(fit, *, m: int = DEFAULT_M, deltas=None, ci: float = 0.9, sour
         Further settings to list (e.g. the command line's).
     figures : sequence of str
         Which of :data:`FIGURES` to embed.
-    dpi : int, default 100
+    dpi : int, default 110
     """
     m = check_int("m", m, minimum=1)
     ci = check_level("ci", ci)
@@ -98,14 +98,17 @@ def render_report(fit, *, m: int = DEFAULT_M, deltas=None, ci: float = 0.9, sour
     deltas = tuple(check_real("delta", x, low=0.0) for x in np.atleast_1d(deltas))
     name = fit.scores.name or "scores"
     made = int(np.asarray(fit.scores.values).size)
+    main = [f for f in figures if f in ("tuning_curve", "tail_cdf")]
+    mcmc = [f for f in figures if f not in main]
     body = [
         h.section("answers", "In short", _headline(fit, m, deltas, ci)),
+        h.section("figures", "Tuning curve and tail", _figures(fit, main, dpi)),
         h.section("summary", "Posterior summary", _summary(fit, ci)),
         h.section("more-runs", f"{m} more runs, on top of the {made} made",
                   _more_runs(fit, m, deltas, ci)),
         h.section("fresh", "Tuning curve of a fresh search", _fresh_curve(fit, ci)),
-        h.section("figures", "Figures", _figures(fit, figures, dpi)),
-        h.section("diagnostics", "Diagnostics: can the fit be trusted?", _diagnostics(fit)),
+        h.section("diagnostics", "Diagnostics: can the fit be trusted?",
+                  _diagnostics(fit) + _figures(fit, mcmc, dpi)),
         h.section("settings", "Settings", _settings(fit, settings)),
         h.section("provenance", "Data and provenance", _provenance(fit, source)),
     ]
