@@ -144,6 +144,20 @@ def test_more_runs_mirror_and_frame():
     assert "fresh" not in repr(a) and "P(beat)" in repr(a)
 
 
+@pytest.mark.parametrize("m", [1, 100, 1_000_000])
+def test_gain_matches_the_integral_of_one_minus_f_to_the_m(m):
+    """E[(T_m - y*)+] = integral from y* of 1 - F(y)^m dy, here by a dense trapezoid rule."""
+    from bayesnq.curves.more_runs import gain_per_draw
+
+    p = dict(alpha=0.859, beta=0.905, gamma=1.0, sigma=0.0011)
+    nq = NoisyQuadratic(**p)
+    d = {k: np.array([v]) for k, v in p.items()}
+    for best in (0.8995, 0.905, 0.9083):
+        y = np.linspace(best, p["beta"] + 12 * p["sigma"], 100_001)
+        ref = np.trapezoid(-np.expm1(m * np.asarray(nq.log_cdf(y))), y)
+        assert gain_per_draw(d, best, m, False)[0] == pytest.approx(ref, rel=1e-4)
+
+
 def test_lattice_scores_must_reach_a_higher_cell():
     """With a resolution h, beating y* by delta means a score beyond y* + delta + h/2."""
     d = synthetic_draws(16, seed=2)

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
 import jax
 import jax.numpy as jnp
 import numpy as np
