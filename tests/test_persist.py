@@ -63,7 +63,7 @@ def test_round_trip_gives_the_same_numbers(tiny):
             xr.testing.assert_identical(getattr(fit.idata, name), getattr(loaded.idata, name))
         for key, value in fit.draws().items():
             np.testing.assert_array_equal(value, loaded.draws()[key])
-        assert fit.diagnostics() == loaded.diagnostics()
+        np.testing.assert_equal(fit.diagnostics(), loaded.diagnostics())  # NaN r-hat: 1 chain
         pa, pb = fit.loo_pit(), loaded.loo_pit()
         np.testing.assert_array_equal(pa["pit"], pb["pit"])
         assert pa["ks_p_value"] == pb["ks_p_value"]
@@ -140,6 +140,32 @@ def test_refuses_to_overwrite(tiny):
     assert path.read_bytes() == before  # argument errors come before any writing
     fit.save(path, overwrite=True)
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the user writes
+
+
+def test_every_field_of_the_scores_is_kept(tiny, tmp_path):
+    """Provenance: learning curves, mixed configs, search space, rule, bounds with inf."""
+    import dataclasses
+
+    fit, _ = tiny
+    n = len(fit.scores)
+    mixed = np.empty(n, dtype=object)
+    mixed[:] = [None if i % 3 else f"tag{i}" for i in range(n)]
+    scores = dataclasses.replace(
+        fit.scores, configs={**fit.scores.configs, "mixed": mixed},
+        learning_curves=[np.arange(2 * (i % 4), dtype=float).reshape(-1, 2) for i in range(n)],
+        search_space={"lr": {"kind": "log-uniform", "low": 1e-5, "high": 1e-3}},
+        bounds=(0.0, np.inf), rule="score = a rule", name="acc (dev)")
+    loaded = load_fit(save_fit(dataclasses.replace(fit, scores=scores), tmp_path / "s.nc"))
+    got = loaded.scores
+    assert (got.name, got.rule, got.bounds, got.search_space) == \
+        (scores.name, scores.rule, (0.0, np.inf), scores.search_space)
+    assert [c.shape for c in got.learning_curves] == [c.shape for c in scores.learning_curves]
+    for a, b in zip(got.learning_curves, scores.learning_curves):
+        np.testing.assert_array_equal(a, b)
+    assert list(got.configs["mixed"]) == [str(x) for x in mixed]
 
 
 def test_load_errors(tmp_path, tiny):
