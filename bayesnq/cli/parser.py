@@ -48,7 +48,8 @@ def _add_fit(sub):
     _add_data_arguments(fit)
     fit.add_argument("--threshold", type=threshold_value, metavar="X",
                      help="where the asymptotic (quadratic) regime begins; 'auto' infers it "
-                     "(marginalized over 16 candidates, tail fractions 5%%..80%%)")
+                     "(marginalized over 16 candidates, tail fractions 5%%..80%%); the "
+                     "default when neither this flag nor the spec sets a threshold")
     _add_model_arguments(fit)
     _add_sampler_arguments(fit, "the progress bar")
     fit.add_argument("--predictive", action="store_true",
