@@ -268,3 +268,11 @@ def test_main_job_file_is_small(tmp_path):
     loaded = bayesnq.load_fit(path)
     assert loaded.idata.log_likelihood["y"].shape == (4, 1000, 1024)
     assert loaded.settings["data"] == "deberta-v3" and loaded.threshold == 0.89
+
+
+def test_cli_keeps_the_posterior_predictive_on_request():
+    from bayesnq.cli.parser import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["fit", "data.csv", "--predictive"]).predictive is True
+    assert parser.parse_args(["fit", "data.csv"]).predictive is False
