@@ -41,7 +41,7 @@ def summary_table(fit, ci, m):
                 "meaning": meaning}
 
     tau = (f"tau = {fit.threshold:.6g}" if fit.thresholds is None
-           else "tau (the drawn threshold)")
+           else "tau, drawn with the parameters")
     table = [
         row(best_key, d[best_key],
             f"best expected score, noise excluded (the {ends} of the median tuning "
