@@ -15,7 +15,7 @@ import numpy as np
 from bayesnq.validation import check_int
 
 __all__ = ["PARAMETERS", "DEFAULT_CI", "thin", "as_draws", "check_n", "stack", "pad", "bucket",
-           "pow2_at_least", "pow2_at_most", "MIN_DRAWS", "BLOCK"]
+           "pow2_at_least", "pow2_at_most", "MIN_DRAWS", "BLOCK", "N_CHUNK"]
 
 PARAMETERS = ("alpha", "beta", "gamma", "sigma")
 
@@ -28,6 +28,12 @@ DEFAULT_CI = 0.9
 # further axis of ~94 nodes, so this keeps every intermediate array near 25 MB.
 BLOCK = 1 << 15
 MIN_DRAWS = 64  # draws are padded to at least this many (one compiled shape for small S)
+
+# Numbers of runs are evaluated in chunks of this many (the last one padded), whatever the
+# length of the grid: one compiled shape per kernel serves every n grid, so a new grid
+# length never compiles again (a compile takes seconds; a chunk of 16 values costs
+# milliseconds). Issue 25.
+N_CHUNK = 16
 
 
 def check_n(n) -> np.ndarray:

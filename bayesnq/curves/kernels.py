@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bayesnq.curves.draws import BLOCK, MIN_DRAWS, bucket, pad, pow2_at_least, pow2_at_most, stack
+from bayesnq.curves.draws import BLOCK, MIN_DRAWS, N_CHUNK, pad, pow2_at_least, pow2_at_most, stack
 from bayesnq.distributions import NoisyQuadratic
 
 __all__ = ["noisy_quadratic", "logs_best", "per_draw", "log_tail_of"]
@@ -40,8 +40,9 @@ def logs_best(d, y):
     return log_pdf, log_f, log_s
 
 
-# Shapes are bucketed (8, 32, 128, ... values of n; blocks of at least 64 draws, a power of
-# two), so that a handful of compiled kernels serve every call: compiling one takes seconds.
+# Shapes are fixed (chunks of N_CHUNK values of n, the last one padded; blocks of at least
+# 64 draws, a power of two), so that one compiled kernel serves every n grid: compiling one
+# takes seconds.
 
 
 @partial(jax.jit, static_argnames=("minimize",))
@@ -65,20 +66,22 @@ def per_draw(kind: str, d: dict, n: np.ndarray, q: float, minimize: bool) -> np.
     params = stack(d)
     s, m = params.shape[1], n.size
     # the average curve costs ~570 log-cdf evaluations per point (about 48 quantile
-    # solves): pad n less generously there
-    m_pad = bucket(m) if kind == "quantile" else max(8, pow2_at_least(m))
-    cost = m_pad if kind == "quantile" else 48 * m_pad
+    # solves): half the chunk of n there
+    chunk = N_CHUNK if kind == "quantile" else N_CHUNK // 2
+    cost = chunk if kind == "quantile" else 48 * chunk
     size = min(max(MIN_DRAWS, pow2_at_least(s)), pow2_at_most(BLOCK // cost))
-    n_pad = jnp.asarray(pad(n, m_pad))
     out = np.empty((s, m))
-    for i in range(0, s, size):
-        block = jnp.asarray(pad(params[:, i:i + size], size))
-        if kind == "quantile":
-            y = _quantile_kernel(block, n_pad, q, minimize)
-        else:
-            y = _average_kernel(block, n_pad, minimize)
-        width = min(size, s - i)
-        out[i:i + width] = np.asarray(y)[:width, :m]
+    for j in range(0, m, chunk):  # fixed-size chunks of n: one compiled shape for any grid
+        n_part = jnp.asarray(pad(n[j:j + chunk], chunk))
+        cols = min(chunk, m - j)
+        for i in range(0, s, size):
+            block = jnp.asarray(pad(params[:, i:i + size], size))
+            if kind == "quantile":
+                y = _quantile_kernel(block, n_part, q, minimize)
+            else:
+                y = _average_kernel(block, n_part, minimize)
+            width = min(size, s - i)
+            out[i:i + width, j:j + cols] = np.asarray(y)[:width, :cols]
     return out
 
 

@@ -28,8 +28,8 @@ import numpy as np
 from jax import lax
 
 from bayesnq import direction
-from bayesnq.curves.draws import (BLOCK, DEFAULT_CI, MIN_DRAWS, bucket, check_n, pad, pow2_at_least,
-                                  pow2_at_most, stack, thin)
+from bayesnq.curves.draws import (BLOCK, DEFAULT_CI, MIN_DRAWS, N_CHUNK, check_n, pad,
+                                  pow2_at_least, pow2_at_most, stack, thin)
 from bayesnq.curves.kernels import logs_best, noisy_quadratic, per_draw
 from bayesnq.curves.results import TuningCurve
 from bayesnq.validation import check_bool, check_level
@@ -113,7 +113,8 @@ def _predictive_quantile(d: dict, n: np.ndarray, q: float, minimize: bool, per_d
     start = np.clip(np.median(per_draw, axis=0), lo, hi)
     log_level = math.log1p(-q) if minimize else math.log(q)
     m = n.size
-    chunk = max(8, min(bucket(m), pow2_at_most(BLOCK // s_pad)))
+    # a fixed chunk of n (one compiled shape for any grid length), smaller for many draws
+    chunk = max(8, min(N_CHUNK, pow2_at_most(BLOCK // s_pad)))
     out = np.empty(m)
     for i in range(0, m, chunk):  # loop over blocks of n, never over draws
         part = [jnp.asarray(pad(a[i:i + chunk], chunk)) for a in (n, lo, hi, start)]

@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bayesnq import direction
-from bayesnq.curves.draws import (BLOCK, DEFAULT_CI, MIN_DRAWS, as_draws, bucket, check_n, pad,
+from bayesnq.curves.draws import (BLOCK, DEFAULT_CI, MIN_DRAWS, N_CHUNK, as_draws, check_n, pad,
                                   pow2_at_least, pow2_at_most, stack, thin)
 from bayesnq.curves.kernels import logs_best, noisy_quadratic, per_draw
 from bayesnq.validation import check_int, check_level, check_real, fail
@@ -326,16 +326,19 @@ def _p_first_beats(oa, ob, n, v, nodes):
     """P(best of n of the first beats the second's), per pair (S, m); blocks of pairs."""
     pa, pb = stack(oa), stack(ob)
     s, m = pa.shape[1], n.size
-    m_pad = bucket(m)
+    chunk = N_CHUNK  # fixed chunks of n: one compiled shape for any grid length
     u = (np.arange(nodes)[None, :] + v[:, None]) / nodes
-    size = min(max(MIN_DRAWS, pow2_at_least(s)), pow2_at_most(max(1, BLOCK // (m_pad * nodes))))
-    n_pad = jnp.asarray(pad(n, m_pad))
+    size = min(max(MIN_DRAWS, pow2_at_least(s)), pow2_at_most(max(1, BLOCK // (chunk * nodes))))
     out = np.empty((s, m))
-    for i in range(0, s, size):
-        block_a = jnp.asarray(pad(pa[:, i:i + size], size))
-        block_b = jnp.asarray(pad(pb[:, i:i + size], size))
-        block_u = jnp.asarray(pad(u[i:i + size].T, size).T)
-        width = min(size, s - i)
-        out[i:i + width] = np.asarray(_beats_kernel(block_a, block_b, n_pad, block_u))[:width, :m]
+    for j in range(0, m, chunk):
+        n_part = jnp.asarray(pad(n[j:j + chunk], chunk))
+        cols = min(chunk, m - j)
+        for i in range(0, s, size):
+            block_a = jnp.asarray(pad(pa[:, i:i + size], size))
+            block_b = jnp.asarray(pad(pb[:, i:i + size], size))
+            block_u = jnp.asarray(pad(u[i:i + size].T, size).T)
+            width = min(size, s - i)
+            y = np.asarray(_beats_kernel(block_a, block_b, n_part, block_u))
+            out[i:i + width, j:j + cols] = y[:width, :cols]
     return np.clip(out, 0.0, 1.0)
 

@@ -1,0 +1,96 @@
+"""Issue 25: a new length of n grid does not compile again.
+
+Curves evaluate the numbers of runs in fixed chunks (``bayesnq.curves.draws.N_CHUNK``), so
+one compiled program per kernel serves every grid. Counted with JAX's compile events
+(``jax.monitoring``): no timing, so the test holds on a loaded machine.
+"""
+
+import numpy as np
+import pytest
+from jax import monitoring
+
+from bayesnq import curves
+from bayesnq.curves.draws import N_CHUNK
+
+_COMPILES = []
+
+
+def _listen(event, duration, **kwargs):
+    if "backend_compile" in event:
+        _COMPILES.append(event)
+
+
+monitoring.register_event_duration_secs_listener(_listen)
+
+
+def _compiles(fn):
+    """Number of XLA compilations while ``fn()`` runs, and its result."""
+    start = len(_COMPILES)
+    out = fn()
+    return len(_COMPILES) - start, out
+
+
+def _draws(size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"alpha": rng.normal(0.5, 0.01, size), "beta": rng.normal(0.9, 0.005, size),
+            "gamma": rng.uniform(1.5, 3.0, size), "sigma": rng.uniform(0.005, 0.01, size)}
+
+
+class _FitLike:
+    minimize = False
+
+    def __init__(self, d):
+        self._d = d
+
+    def draws(self):
+        return self._d
+
+
+def test_compile_events_are_counted():
+    """The counter sees a compile (else the zero-compile tests below would prove nothing)."""
+    import jax
+    import jax.numpy as jnp
+
+    count, _ = _compiles(lambda: jax.jit(lambda x: x * 3.0 + 1.0)(jnp.ones(7)))
+    assert count >= 1
+
+
+def test_tuning_curve_new_grid_length_does_not_compile():
+    d = _draws()
+    curves.tuning_curve(d, np.geomspace(1, 1000, 5), minimize=False)  # warm
+    for m in (N_CHUNK + 3, 2 * N_CHUNK + 7, 101):
+        n = np.geomspace(1, 1000, m)
+        count, tc = _compiles(lambda: curves.tuning_curve(d, n, minimize=False))
+        assert count == 0, f"m={m} compiled {count} program(s)"
+        assert tc.median.shape == (m,) and np.all(np.isfinite(tc.predictive))
+
+
+def test_chunked_grid_matches_pointwise():
+    """Chunking n changes nothing: each value as if alone, and the curve rises with n."""
+    d = _draws(seed=1)
+    n = np.geomspace(1, 1e5, 2 * N_CHUNK + 5)
+    tc = curves.tuning_curve(d, n, minimize=False)
+    for j in (0, N_CHUNK, 2 * N_CHUNK + 4):
+        one = curves.tuning_curve(d, n[j:j + 1], minimize=False)
+        np.testing.assert_allclose(tc.draws[:, j], one.draws[:, 0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(tc.predictive[j], one.predictive[0], rtol=1e-10, atol=1e-12)
+    assert np.all(np.diff(tc.median) >= -1e-12)
+
+
+def test_average_curve_new_grid_length_does_not_compile():
+    d = _draws(seed=2)
+    curves.average_tuning_curve(d, [1.0, 10.0, 100.0], minimize=False)  # warm
+    n = np.geomspace(1, 1000, N_CHUNK + 1)
+    count, tc = _compiles(lambda: curves.average_tuning_curve(d, n, minimize=False))
+    assert count == 0
+    assert np.all(np.isfinite(tc.predictive))
+
+
+@pytest.mark.parametrize("minimize", [False])
+def test_compare_new_grid_length_does_not_compile(minimize):
+    a, b = _FitLike(_draws(seed=3)), _FitLike(_draws(seed=4))
+    curves.compare(a, b, ns=[1.0, 10.0], max_draws=64)  # warm
+    count, res = _compiles(lambda: curves.compare(a, b, ns=np.geomspace(1, 500, 23),
+                                                  max_draws=64))
+    assert count == 0
+    assert res.p_beats.shape == (23,)
