@@ -4,6 +4,7 @@ Each notebook is a list of cells below (``md:`` starts a markdown cell). Run
 
     .venv/bin/python tools/make_notebooks.py            # write the cells, no outputs
     .venv/bin/python tools/make_notebooks.py --execute  # write and execute in place
+    .venv/bin/python tools/make_notebooks.py --keep-outputs  # prose edits, stored outputs kept
 
 ``--execute`` runs every notebook with nbclient in a temporary working folder (the files the
 notebooks write, such as ``my_search.csv`` and ``report.html``, stay there) and stores it
@@ -183,8 +184,9 @@ THRESHOLDS = [
     "the best; `max_k` above 0.7 means the LOO estimate is unreliable), `weight` the "
     "stacking weights. `val_elpd_loo` is the validation-threshold criterion of Northrop "
     "et al. (2017): every fit judged on the runs beyond the highest candidate.",
+    "# shorter runs per candidate (2 chains x 300 + 300) keep the three fits quick\n"
     "cmp = bayesnq.compare_thresholds(scores, [0.88, 0.89, 0.90], num_chains=2,\n"
-    "                                 num_warmup=500, num_samples=500, progress=False)\n"
+    "                                 num_warmup=300, num_samples=300, progress=False)\n"
     "cmp.table[['threshold', 'tail_fraction', 'elpd_loo', 'se', 'elpd_diff', 'dse', 'max_k',\n"
     "           'weight', 'val_elpd_loo', 'val_se', 'val_weight']]",
     "md:The stability plot: above the threshold where the regime begins, the fitted beta, "
@@ -295,6 +297,14 @@ LANDSCAPE = [
     "res_a = landscape.analyze(alexnet, floor=0.05, sigma=0.0062)\n"
     "print(res_a.format_table())",
     "landscape.plot_landscape(res_a);",
+    "md:How to read the table: each measure is given on all runs and on the non-failed ones, "
+    "beside two baselines simulated on the same configurations, a *permutation* (the "
+    "scores shuffled: no structure) and a *single peak* (one noisy quadratic). Counts of "
+    "local optima near the single-peak baseline and far below the permutation one say the "
+    "landscape is close to one noisy peak, as the noisy quadratic assumes; a negative "
+    "fitness-distance correlation (`fdc_best`) says better runs lie closer to the best. "
+    "`interpret` says the same in words:",
+    "print('\\n'.join(landscape.interpret(res_a)))",
     "md:## 2. Your own search, with its search space\n\n"
     "With your own runs, the configurations are the CSV's other columns. The landscape "
     "measures distances, so it needs to know how each hyperparameter was sampled: a "
@@ -324,6 +334,7 @@ LANDSCAPE = [
     "res_c = landscape.analyze(mine, floor=0.05, sigma=float(np.median(fit.draws()['sigma'])))\n"
     "print(res_c.format_table())",
     "landscape.plot_landscape(res_c, gamma_draws=fit.draws()['gamma']);",
+    "print('\\n'.join(landscape.interpret(res_c, gamma_draws=fit.draws()['gamma'])))",
 ]
 
 COMPARE = [
@@ -341,6 +352,11 @@ COMPARE = [
     "fit_a = bayesnq.fit(alexnet, threshold=0.50, **settings)\n"
     "fit_c = bayesnq.fit(convnext, threshold=0.60, **settings)\n"
     "fit_a.check(), fit_c.check()",
+    "md:`check()` returns each fit's problems. With the short runs of this notebook (2 "
+    "chains x 500 draws) the ConvNeXt fit can fall just short of the 400 effective draws "
+    "the check asks for: its numbers are usable for a first look, and for a result to "
+    "report, fit again with the defaults (4 chains x 1000 + 1000) until `check()` is "
+    "empty.",
     "md:## The best ends\n\n"
     "Each fit on its own first: beta, gamma and sigma with their 90% intervals.",
     "pd.concat({'alexnet': fit_a.summary(), 'convnext': fit_c.summary()})"
@@ -351,7 +367,7 @@ COMPARE = [
     "the best of n ConvNeXt runs), with the median tuning curves of both. The settle note "
     "says from which budget the ranking holds with 90% probability.",
     "cmp = bayesnq.compare(fit_a, fit_c, names=('alexnet', 'convnext'))\n"
-    "print(cmp.settle_note())\ncmp.summary()",
+    "print(cmp.settle_note)\ncmp.summary()",
     "cmp.to_frame().iloc[::4]",
     "plots.plot_comparison(cmp);",
     "md:The fits must be independent (two separate searches). To share gamma between "
@@ -379,9 +395,25 @@ def execute(nb, workdir):
                 o.output_type == "stream" and "IProgress not found" in o.text)]
 
 
+def keep_outputs(nb, stored):
+    """Copy the stored notebook's outputs into ``nb`` (prose edits without a new run).
+
+    Code cells must be the stored ones, in order; otherwise the notebook needs
+    ``--execute``.
+    """
+    old = [c for c in stored.cells if c.cell_type == "code"]
+    new = [c for c in nb.cells if c.cell_type == "code"]
+    if [c.source for c in old] != [c.source for c in new]:
+        raise SystemExit("code cells changed: run with --execute")
+    for a, b in zip(old, new):
+        b.outputs, b.execution_count = a.outputs, a.execution_count
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--execute", action="store_true", help="run and store with outputs")
+    parser.add_argument("--keep-outputs", action="store_true",
+                        help="keep the stored outputs (markdown edits only)")
     parser.add_argument("--only", nargs="*", help="notebook names (default: all)")
     args = parser.parse_args(argv)
     HERE.mkdir(exist_ok=True)
@@ -393,6 +425,8 @@ def main(argv=None):
             with tempfile.TemporaryDirectory() as tmp:
                 execute(nb, tmp)
             print(f"{name}: executed in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        elif args.keep_outputs:
+            keep_outputs(nb, nbf.read(HERE / f"{name}.ipynb", as_version=4))
         nbf.write(nb, HERE / f"{name}.ipynb")
 
 
