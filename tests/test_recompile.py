@@ -94,3 +94,33 @@ def test_compare_new_grid_length_does_not_compile(minimize):
                                                   max_draws=64))
     assert count == 0
     assert res.p_beats.shape == (23,)
+
+
+@pytest.mark.slow
+def test_second_fit_of_same_shapes_reuses_the_compiled_sampler():
+    """Two fits (different data, same shapes) in one process, disk cache off: the second
+    compiles no sampler again, and a repeat of the first fit gives the same draws."""
+    import jax
+
+    import bayesnq
+    from bayesnq.inference import nuts
+
+    rng = np.random.default_rng(5)
+    y = 0.9 - 0.05 * rng.random(60) ** 0.5 + 0.002 * rng.standard_normal(60)
+    opts = dict(threshold=float(np.quantile(y, 0.6)), num_chains=2, num_warmup=60,
+                num_samples=40, progress_bar=False, check=False)
+    before = jax.config.jax_enable_compilation_cache
+    jax.config.update("jax_enable_compilation_cache", False)
+    try:
+        nuts.clear_samplers()
+        first_count, first = _compiles(lambda: bayesnq.fit(y, seed=1, **opts))
+        assert nuts.cached_samplers() == 1
+        shifted = dict(opts, threshold=opts["threshold"] - 0.1)
+        second_count, second = _compiles(lambda: bayesnq.fit(y - 0.1, seed=2, **shifted))
+        again = bayesnq.fit(y, seed=1, **opts)
+    finally:
+        jax.config.update("jax_enable_compilation_cache", before)
+    assert nuts.cached_samplers() == 1
+    assert first_count >= 1 and second_count <= first_count // 4, (first_count, second_count)
+    np.testing.assert_array_equal(again.draws()["beta"], first.draws()["beta"])
+    assert not np.array_equal(second.draws()["beta"], first.draws()["beta"] - 0.1)

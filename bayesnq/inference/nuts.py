@@ -5,6 +5,11 @@ Here the model's arrays are arguments of the program, so fits with the same shap
 settings share one compiled sampler (in memory, and across processes through JAX's
 compilation cache when :func:`bayesnq.configure` turned it on). Chains run in parallel
 when JAX has a device for each (:func:`bayesnq.configure` asks for them).
+
+A fit whose arrays have the shapes, and whose settings are those, of a fit made before in
+this process reuses that fit's sampler and its compiled program (:data:`_PROGRAMS`, at most
+:data:`MAX_PROGRAMS` kept), with or without the disk cache: numpyro's ``MCMC`` builds a
+new program for every new ``MCMC`` object (issue 25).
 """
 
 from __future__ import annotations
@@ -13,11 +18,26 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from numpyro.infer import MCMC, NUTS, init_to_value
 
 from bayesnq.modeling import to_unconstrained
 
-__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "EXTRA_FIELDS"]
+__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "EXTRA_FIELDS", "MAX_PROGRAMS", "clear_samplers",
+           "cached_samplers"]
+
+MAX_PROGRAMS = 8  # compiled samplers kept in memory (oldest dropped first)
+_PROGRAMS: dict = {}  # key -> (MCMC, {"pmap": compiled per-chain program})
+
+
+def clear_samplers() -> None:
+    """Forget the samplers kept for reuse (their compiled programs go with them)."""
+    _PROGRAMS.clear()
+
+
+def cached_samplers() -> int:
+    """How many samplers are kept for reuse in this process."""
+    return len(_PROGRAMS)
 
 TARGET_ACCEPT_PROB = 0.9  # NUTS's target acceptance rate, unless a caller sets one
 
@@ -42,18 +62,24 @@ def run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains,
     data only through their shapes (see :func:`_parallel_with`).
     """
     settings = dict(data=data, priors=priors, gamma_max=n_hyperparameters, gamma_mode=gamma)
-    if arrays is not None:  # numpyro passes only arrays to a model as program arguments
-        model, settings = partial(model, **settings), {"arrays": arrays}
-    kernel = NUTS(model, target_accept_prob=target_accept_prob, dense_mass=True,
-                  init_strategy=init_to_value(values={}))
     parallel = jax.local_device_count() >= num_chains and int(num_chains) > 1
-    mcmc = MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
-                num_chains=int(num_chains), chain_method="parallel" if parallel else "sequential",
-                progress_bar=progress_bar, jit_model_args=arrays is not None)
+    key = _program_key(model, data, arrays, priors, gamma, n_hyperparameters, num_chains,
+                       num_warmup, num_samples, progress_bar, target_accept_prob, parallel)
+    kept = _PROGRAMS.pop(key, None) if key is not None else None
+    if kept is None:
+        kept = (_new_mcmc(model, settings, arrays, num_chains, num_warmup, num_samples,
+                          progress_bar, target_accept_prob, parallel), {})
+    if key is not None:  # most recently used last; the oldest beyond MAX_PROGRAMS dropped
+        _PROGRAMS[key] = kept
+        while len(_PROGRAMS) > MAX_PROGRAMS:
+            _PROGRAMS.pop(next(iter(_PROGRAMS)))
+    mcmc, compiled = kept
+    if arrays is not None:  # numpyro passes only arrays to a model as program arguments
+        settings = {"arrays": arrays}
     if parallel and arrays is not None:
         # set after construction: numpyro turns progress bars off for a callable
         # chain_method, and they work in this one as in its own "parallel"
-        mcmc.chain_method = _parallel_with(arrays)
+        mcmc.chain_method = _parallel_with(arrays, compiled)
     z0 = to_unconstrained(init, n_hyperparameters)
     if int(num_chains) > 1:
         z0 = {k: jnp.broadcast_to(v, (int(num_chains),)) for k, v in z0.items()}
@@ -62,23 +88,66 @@ def run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains,
     return mcmc
 
 
-def _parallel_with(arrays):
+def _new_mcmc(model, settings, arrays, num_chains, num_warmup, num_samples, progress_bar,
+              target_accept_prob, parallel):
+    if arrays is not None:
+        model = partial(model, **settings)
+    kernel = NUTS(model, target_accept_prob=target_accept_prob, dense_mass=True,
+                  init_strategy=init_to_value(values={}))
+    return MCMC(kernel, num_warmup=int(num_warmup), num_samples=int(num_samples),
+                num_chains=int(num_chains), chain_method="parallel" if parallel else "sequential",
+                progress_bar=progress_bar, jit_model_args=arrays is not None)
+
+
+def _program_key(model, data, arrays, priors, gamma, n_hyperparameters, num_chains, num_warmup,
+                 num_samples, progress_bar, target_accept_prob, parallel):
+    """What a sampler's compiled program depends on, or None where it is not reused.
+
+    Reused only where the data are arguments of the program (``arrays``) and the chains
+    are pmapped (a sequential run builds its loop anew each time). Of ``data`` the model
+    uses only the direction, whether beta is bounded, whether there is a resolution and
+    the number of runs (see :func:`bayesnq.modeling.tail_model`); the arrays enter by shape.
+    """
+    if arrays is None or not parallel:
+        return None
+    try:
+        static = (bool(data.minimize), data.upper_bound is not None,
+                  data.resolution is not None, int(data.n))
+        shapes = tuple(sorted((k, np.shape(v), np.asarray(v).dtype.str)
+                              for k, v in arrays.items()))
+        key = (model, static, shapes, priors, gamma, n_hyperparameters, int(num_chains),
+               int(num_warmup), int(num_samples), bool(progress_bar),
+               float(target_accept_prob))
+        hash(key)
+    except (AttributeError, TypeError):
+        return None
+    return key
+
+
+def _parallel_with(arrays, compiled=None):
     """numpyro's parallel chains, with the model's ``arrays`` as arguments of the pmap.
 
     numpyro hands its ``chain_method`` the per-chain function with the model's arguments
     bound (a ``functools.partial``); ``chain_method="parallel"`` pmaps it as it is, which
     builds the data into the compiled program, so a new dataset (or threshold) of the same
-    shapes is compiled again. Here ``arrays`` is passed to the pmap instead.
+    shapes is compiled again. Here ``arrays`` is passed to the pmap instead, and the pmapped
+    function is kept in ``compiled`` (one per sampler: the per-chain function of a sampler
+    is the same in every run), so that a later run of the same sampler is not traced or
+    compiled again.
     """
+    compiled = {} if compiled is None else compiled
 
     def chain_method(fn):
-        bound = dict(fn.keywords)
-        kwargs = dict(bound.pop("kwargs"))
-        kwargs.pop("arrays")
+        pmapped = compiled.get("pmap")
+        if pmapped is None:
+            bound = dict(fn.keywords)
+            kwargs = dict(bound.pop("kwargs"))
+            kwargs.pop("arrays")
 
-        def per_chain(map_args, arrays):
-            return fn.func(map_args, kwargs=dict(kwargs, arrays=arrays), **bound)
+            def per_chain(map_args, arrays):
+                return fn.func(map_args, kwargs=dict(kwargs, arrays=arrays), **bound)
 
-        return lambda map_args: jax.pmap(per_chain, in_axes=(0, None))(map_args, arrays)
+            pmapped = compiled["pmap"] = jax.pmap(per_chain, in_axes=(0, None))
+        return lambda map_args: pmapped(map_args, arrays)
 
     return chain_method
