@@ -214,7 +214,7 @@ def test_bundled_metric_and_direction():
     with pytest.raises(ValueError, match=r"metrics \['accuracy', 'error'\], got 'top5'"):
         cli.load_data(s)
     s = cli.resolve_settings(parse("fit", "no-such-thing"))
-    with pytest.raises(FileNotFoundError, match=r"not a bundled dataset \(alexnet, deberta-v3\)"):
+    with pytest.raises(FileNotFoundError, match=r"not a bundled dataset \(alexnet, deberta-v3, convnext\)"):
         cli.load_data(s)
 
 

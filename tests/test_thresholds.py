@@ -11,13 +11,14 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from numpyro import handlers  # noqa: E402
-from scipy.special import betaln  # noqa: E402
+from scipy.special import betaln, gammaln  # noqa: E402
 
 import bayesnq  # noqa: E402
 from bayesnq import NoisyQuadratic, cli, plots  # noqa: E402
 from bayesnq.inference import compare_thresholds, stacking_weights  # noqa: E402
 from bayesnq.modeling import default_thresholds  # noqa: E402
 from bayesnq.modeling import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
+from bayesnq.modeling.spliced import tilt_icdf, tilt_log_density, tilt_log_marginal  # noqa: E402
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
 TAIL_SHARE = 0.4
@@ -97,12 +98,17 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
     alpha, beta = float(tr["alpha"]["value"]), float(tr["beta"]["value"])
     gamma, sigma = float(tr["gamma"]["value"]), float(tr["sigma"]["value"])
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
-    widths = np.diff(data.edges)
+    widths = np.append(np.diff(data.edges), 1.0)
     direct = []
     for j, t in enumerate(data.thresholds):
         td = TailData.build(y, t, minimize=False)
-        k = data.body_bins(j)
-        body = body_log_marginal(data.bin_counts[j, :k], widths[:k])
+        c = data.bin_counts[j]
+        # region against deep runs (uniform split), the deep bins' histogram, the tilt
+        body = (gammaln(c[-1] + 1) + gammaln(c[:-1].sum() + 1) - gammaln(c.sum() + 2)
+                + body_log_marginal(c[:-1], widths[:-1]))
+        r = data.region_start  # the region (r, tau_j]: the tilt's marginal
+        u = (y[(y > r) & (y <= t)] - r) / (t - r)
+        body += tilt_log_marginal(u)[0] - u.size * np.log(t - r)
         direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body)
     direct = np.array(direct)
     expected = direct - np.logaddexp.reduce(direct)
@@ -353,3 +359,37 @@ def test_tau_coverage_over_seeds():
         )
     assert hits >= len(seeds) - 1
     assert recovered >= len(seeds) - 1
+
+
+# ----------------------------------------------------------------------------- the region's tilt
+
+
+def test_tilt_density_integrates_to_one_and_inverts():
+    from scipy import integrate
+
+    for k in ([-50.0, 3.0], [0.0, 0.0], [3.0, -40.0], [60.0, 0.0], [0.0, 60.0]):
+        k = np.array(k)
+        total = integrate.quad(lambda u: np.exp(tilt_log_density(u, k)), 0, 1, epsabs=1e-13,
+                               limit=200)[0]
+        assert total == pytest.approx(1.0, abs=1e-10)
+        v = np.array([[0.1, 0.5, 0.9]])
+        x = tilt_icdf(v, k[None, :])[0]
+        got = [integrate.quad(lambda u: np.exp(tilt_log_density(u, k)), 0, xx)[0] for xx in x]
+        np.testing.assert_allclose(got, v[0], atol=2e-3)
+
+
+@pytest.mark.parametrize("shape", [(4.0, 1.0, 40), (1.0, 1.0, 5), (12.0, 2.0, 300)])
+def test_tilt_marginal_laplace_matches_brute_force(shape):
+    """Laplace's method against a fine 2-D grid of the exact integrand."""
+    from bayesnq.modeling.spliced import TILT_PRIOR_SD
+
+    a, b, m = shape
+    u = np.random.default_rng(0).beta(a, b, m)
+    laplace, mode, cov = tilt_log_marginal(u)
+    g = np.linspace(-80, 80, 801)
+    k = np.stack(np.meshgrid(g, g, indexing="ij"), -1)
+    ll = (tilt_log_density(u[:, None, None], k[None]).sum(0)
+          - 0.5 * (k**2).sum(-1) / TILT_PRIOR_SD**2 - np.log(2 * np.pi * TILT_PRIOR_SD**2))
+    brute = np.logaddexp.reduce(ll.ravel()) + 2 * np.log(g[1] - g[0])
+    assert laplace == pytest.approx(brute, abs=0.1)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)

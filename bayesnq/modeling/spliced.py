@@ -16,26 +16,48 @@ with :math:`F_\theta, f_\theta` the noisy quadratic cdf and density and :math:`h
 :math:`1 - F_\theta(\tau)` (the threshold-mixture design of Behrens, Lopes & Gamerman 2004
 and MacDonald et al. 2011 with the noisy quadratic in place of the GPD).
 
-**Body: a histogram with Dirichlet weights on fixed bins.** The bin edges are the same
-for every candidate: equal-count edges of the runs below the lowest candidate, then the
-candidates themselves, so that each candidate is a bin edge and the body of
-:math:`\tau_j` is the set of bins left of it. With counts :math:`c_k`, widths
-:math:`\Delta_k` and weights :math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` over the
-:math:`K_j` body bins, :math:`h_w(y) = w_{k(y)}/\Delta_{k(y)}` and the weights integrate
-out exactly (Dirichlet–multinomial):
+**Body: deep bins and a tilted region, the same complexity for every candidate.** The
+runs below the lowest candidate :math:`\tau_1` get fixed equal-count bins; the lowest
+:math:`K` of them are a histogram, and the top one, from its lower edge :math:`r` up to
+the candidate :math:`\tau_j`, is the *region*, inside which the density is a
+log-quadratic tilt of the uniform,
 
 .. math::
 
-    B_j = \log\Gamma(K_j a) - \log\Gamma(K_j a + N_j)
-        + \sum_{k \le K_j} \big[\log\Gamma(a + c_k) - \log\Gamma(a)\big]
-        - \sum_{k \le K_j} c_k \log \Delta_k .
+    g_\kappa(u) = \frac{e^{\kappa_1 u + \kappa_2 u^2}}{Z(\kappa)}, \qquad
+    u = \frac{y - r}{\tau_j - r} \in (0, 1], \qquad
+    \kappa_1, \kappa_2 \sim \mathrm{Normal}(0, 10^2),
 
-Why this body cannot steal the tail: it has no support beyond :math:`\tau`, its mass
-:math:`F_\theta(\tau)` is set by the tail model, and its resolution is fixed across
-candidates (bins do not narrow as :math:`\tau` moves), while each extra bin is charged by
-the Dirichlet–multinomial's Occam factor. A kernel density with a per-candidate bandwidth,
-or a histogram with bins at every data point, would instead fit the runs it is handed
-better than any 4-parameter tail and pull :math:`\tau` to the top of the data.
+which can rise toward :math:`\tau_j`, fall, or bulge. The share of body runs in the
+region is :math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
+:math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest; all three integrate out
+(Beta–binomial, Dirichlet–multinomial, and :math:`\kappa` by Laplace's method,
+:func:`tilt_log_marginal`):
+
+.. math::
+
+    B_j = \log\frac{m_j!\, D!}{(m_j + D + 1)!}
+        + \log\Gamma(K a) - \log\Gamma(K a + D)
+        + \sum_{k \le K} \big[\log\Gamma(a + c_k) - \log\Gamma(a) - c_k \log \Delta_k\big]
+        + \log \int p(\kappa) \prod_{i \in \text{region}} \frac{g_\kappa(u_i)}{\tau_j - r}
+          \, d\kappa ,
+
+with :math:`m_j` runs in the region and :math:`D` in the deep bins (the deep terms are
+the same for every candidate).
+
+Why not bins between the candidates (the first design): a body with one bin per candidate
+interval pays a Dirichlet–multinomial Occam factor of about :math:`\tfrac12\log N` per
+bin, while the noisy quadratic's four parameters are paid once for every candidate, so
+handing runs to the tail was almost free and the posterior put :math:`\tau` far too deep
+into the body (a search with 36% of its runs in the regime got a median of 75–80%, on
+flat and rising bodies alike, with :math:`\beta` or :math:`\gamma` missed:
+``docs/thresholds.md``). With the region's two tilt parameters the body has the same
+number of parameters at every candidate, so the choice of :math:`\tau` rests on the fit,
+not on how many bins it takes. The region's share has a uniform prior of its own: inside
+one Dirichlet(1, ..., 1) over all bins, a region holding most of the body would be
+charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins), which
+again favoured a deep tail. The body still cannot steal the tail: it has no
+support beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
 
 Given :math:`\tau_j` the body factor does not involve :math:`\theta`, so the posterior of
 :math:`\theta` at a fixed :math:`\tau` is exactly the censored fit above.
@@ -83,8 +105,9 @@ from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_
 from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
 from bayesnq.modeling.tail import TailData, record_parameters
 
-__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights",
-           "pointwise_loglik", "predictive", "BODY_DIRICHLET"]
+__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights", "body_tilts",
+           "tilt_log_density", "tilt_log_marginal", "tilt_icdf", "pointwise_loglik",
+           "predictive", "BODY_DIRICHLET", "TILT_PRIOR_SD"]
 
 BODY_DIRICHLET = 1.0  # Dirichlet concentration a of each body-histogram bin
 
@@ -110,6 +133,91 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
     )
 
 
+TILT_PRIOR_SD = 10.0  # prior sd of each coefficient of the region's log-quadratic tilt
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(128)
+_GL_X, _GL_LOGW = 0.5 * (_GL_X + 1.0), np.log(0.5 * _GL_W)  # nodes and log weights on [0, 1]
+
+
+def _tilt_moments(kappa):
+    r""":math:`\log Z(\kappa)` and the first four moments of :math:`u` under
+    :math:`g_\kappa(u) \propto e^{\kappa_1 u + \kappa_2 u^2}` on :math:`[0, 1]`
+    (Gauss–Legendre, 128 nodes, in log space)."""
+    k = np.asarray(kappa, dtype=float)
+    lw = k[..., :1] * _GL_X + k[..., 1:] * _GL_X**2 + _GL_LOGW
+    log_z = np.logaddexp.reduce(lw, axis=-1)
+    p = np.exp(lw - log_z[..., None])
+    return log_z, [np.sum(p * _GL_X**r, axis=-1) for r in (1, 2, 3, 4)]
+
+
+def tilt_log_density(u, kappa):
+    r"""Log density of the log-quadratic tilt on :math:`[0, 1]`,
+    :math:`\log g_\kappa(u) = \kappa_1 u + \kappa_2 u^2 - \log Z(\kappa)`;
+    ``kappa`` has a last axis of 2 and broadcasts against ``u``."""
+    k = np.asarray(kappa, dtype=float)
+    log_z, _ = _tilt_moments(k)
+    return k[..., 0] * u + k[..., 1] * np.asarray(u) ** 2 - log_z
+
+
+def tilt_log_marginal(u, prior_sd=TILT_PRIOR_SD):
+    r"""Log marginal density of region runs ``u`` in :math:`[0, 1]` under the log-quadratic
+    tilt with :math:`\kappa_1, \kappa_2 \sim \mathrm{Normal}(0, s^2)`, by Laplace's method
+    (exact for a Gaussian posterior; the likelihood is an exponential family in
+    :math:`\kappa`, so its log is concave and the posterior nearly Gaussian):
+
+    .. math::
+
+        \log \int p(\kappa) \prod_i g_\kappa(u_i)\, d\kappa \approx
+        L(\hat\kappa) - 2 \log s - \tfrac12 \log\det(-\nabla^2 L(\hat\kappa)),
+        \quad L(\kappa) = \kappa \cdot T - m \log Z(\kappa) - \frac{|\kappa|^2}{2s^2},
+
+    with :math:`T = (\sum u_i, \sum u_i^2)`. Returns the log marginal, the mode
+    :math:`\hat\kappa` and the Laplace covariance (the posterior used per draw).
+    """
+    u = np.asarray(u, dtype=float)
+    m, stat = u.size, np.array([u.sum(), (u**2).sum()])
+    prec = 1.0 / prior_sd**2
+
+    def objective(k):
+        log_z, mom = _tilt_moments(k)
+        val = k @ stat - m * log_z - 0.5 * prec * k @ k
+        grad = stat - m * np.array([mom[0], mom[1]]) - prec * k
+        cov = np.array([[mom[1] - mom[0]**2, mom[2] - mom[0] * mom[1]],
+                        [mom[2] - mom[0] * mom[1], mom[3] - mom[1]**2]])
+        return val, grad, -(m * cov + prec * np.eye(2))
+
+    k = np.zeros(2)
+    val, grad, hess = objective(k)
+    for _ in range(100):
+        step = np.linalg.solve(hess, -grad)
+        t = 1.0
+        while t > 1e-8:
+            k_new = np.clip(k + t * step, -1e3, 1e3)
+            v_new, g_new, h_new = objective(k_new)
+            if v_new >= val - 1e-12:
+                break
+            t *= 0.5
+        done = abs(v_new - val) < 1e-11 * max(1.0, abs(val))
+        k, val, grad, hess = k_new, v_new, g_new, h_new
+        if done:
+            break
+    neg = -hess
+    total = float(val - 2.0 * np.log(prior_sd) - 0.5 * np.log(np.linalg.det(neg)))
+    return total, k, np.linalg.inv(neg)
+
+
+def tilt_icdf(v, kappa, points=4096):
+    r"""Inverse cdf of the log-quadratic tilt, per row of ``kappa`` (shape (S, 2)), at
+    ``v`` (shape (S, m)): the cdf is tabulated on ``points`` cells and inverted linearly."""
+    k = np.asarray(kappa, dtype=float)
+    grid = (np.arange(points) + 0.5) / points
+    logd = k[:, :1] * grid + k[:, 1:] * grid**2
+    dens = np.exp(logd - logd.max(-1, keepdims=True))
+    cdf = np.concatenate([np.zeros((k.shape[0], 1)), np.cumsum(dens, -1)], -1)
+    cdf /= cdf[:, -1:]
+    edges = np.linspace(0.0, 1.0, points + 1)
+    return np.stack([np.interp(vv, c, edges) for vv, c in zip(np.asarray(v), cdf)])
+
+
 @dataclass(frozen=True)
 class SplicedData:
     """Scores and candidate thresholds arranged for :func:`threshold_model`.
@@ -123,9 +231,11 @@ class SplicedData:
     tail_sorted: np.ndarray  # oriented scores above thresholds[0], descending
     n_tail: np.ndarray  # runs strictly beyond each candidate
     body_term: np.ndarray  # B_j of each candidate
-    edges: np.ndarray  # body-histogram bin edges (oriented, ascending)
-    bin_of: np.ndarray  # bin index of each run (meaningful where the run is in a body)
-    bin_counts: np.ndarray  # (T, K) counts of body runs per bin under each candidate
+    edges: np.ndarray  # deep-bin edges (oriented, ascending); the last starts the region
+    bin_of: np.ndarray  # body bin of each run (the last: the region; meaningful in a body)
+    bin_counts: np.ndarray  # (T, K + 1) counts of body runs per deep bin and the region
+    tilt_mode: np.ndarray  # (T, 2) posterior mode of the region's tilt per candidate
+    tilt_cov: np.ndarray  # (T, 2, 2) its Laplace covariance
     reference: TailData  # data at the reference candidate (for priors and parameterization)
     reference_index: int
     minimize: bool
@@ -157,30 +267,38 @@ class SplicedData:
         n = y.size
         n_tail = np.array([(y > tj).sum() for tj in t])
         below_first = np.sort(y[y <= t[0]])
-        # equal-count edges of the runs below the lowest candidate, then the candidates
-        inner = np.empty(0)
+        # deep bins: equal-count edges of the runs below the lowest candidate; the last of
+        # them joins the region, which so holds runs for every candidate
         if below_first.size:
             k0 = int(np.clip(round(np.sqrt(below_first.size)), 1, max_body_bins))
             inner = np.unique(np.quantile(below_first, np.arange(1, k0) / k0))
             inner = inner[(inner > below_first[0]) & (inner < t[0])]
             span = t[0] - below_first[0]
             pad = 0.5 * span / k0 if span > 0 else 1e-3 * max(1.0, abs(t[0]))
-            lowest = below_first[0] - pad
-            edges = np.concatenate([[lowest], inner, t])
+            edges = np.concatenate([[below_first[0] - pad], inner])
         else:
-            edges = t.copy()
+            edges = np.array([t[0] - 1e-3 * max(1.0, abs(t[0]))])
+        start = edges[-1]  # the region is (start, tau_j]
         widths = np.diff(edges)
+        n_deep = widths.size
         bin_of = np.searchsorted(edges, y, side="left") - 1
-        n_bins = widths.size
-        first_candidate_bin = inner.size + (1 if below_first.size else 0)  # bins left of t[0]
-        counts = np.zeros((t.size, n_bins))
+        bin_of = np.where(y > start, n_deep, bin_of)
+        counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
+        tilt_mode, tilt_cov = np.zeros((t.size, 2)), np.tile(np.eye(2), (t.size, 1, 1))
         for j, tj in enumerate(t):
             in_body = y <= tj
-            k_j = first_candidate_bin + j  # number of bins left of t[j]
-            c = np.bincount(bin_of[in_body], minlength=n_bins)[:n_bins].astype(float)
+            c = np.bincount(bin_of[in_body], minlength=n_deep + 1)[:n_deep + 1].astype(float)
             counts[j] = c
-            body_term[j] = body_log_marginal(c[:k_j], widths[:k_j], dirichlet)
+            # deep runs against region runs: w_region ~ Uniform(0, 1) (Beta-binomial);
+            # inside the deep bins a Dirichlet-multinomial, the same for every candidate
+            m_j, deep_n = c[-1], c[:-1].sum()
+            body_term[j] = (float(_gl(m_j + 1) + _gl(deep_n + 1) - _gl(m_j + deep_n + 2))
+                            + body_log_marginal(c[:-1], widths, dirichlet))
+            # the region's runs: a tilted density on (start, tau_j]
+            u = (y[in_body & (y > start)] - start) / (tj - start)
+            lm, tilt_mode[j], tilt_cov[j] = tilt_log_marginal(u)
+            body_term[j] += lm - u.size * np.log(tj - start)
             if resolution is not None:  # a body run's cell: density times its width h
                 body_term[j] += in_body.sum() * np.log(resolution)
         ref = t.size // 2
@@ -195,6 +313,8 @@ class SplicedData:
             edges=edges,
             bin_of=bin_of,
             bin_counts=counts,
+            tilt_mode=tilt_mode,
+            tilt_cov=tilt_cov,
             reference=reference,
             reference_index=int(ref),
             minimize=bool(minimize),
@@ -202,9 +322,16 @@ class SplicedData:
             resolution=None if resolution is None else float(resolution),
         )
 
+    @property
+    def region_start(self) -> float:
+        """Where the region begins (oriented): the top of the deep bins, below every
+        candidate."""
+        return float(self.edges[-1])
+
     def body_bins(self, j: int) -> int:
-        """Number of histogram bins in the body of candidate ``j``."""
-        return int(np.searchsorted(self.edges, self.thresholds[j], side="left"))
+        """Number of body bins of candidate ``j`` (the same for all): the deep bins and
+        the region :math:`(r, \tau_j]`."""
+        return int(self.edges.size)
 
 
 def _threshold_loglik(data: SplicedData, alpha, beta, gamma, sigma):
@@ -257,13 +384,38 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
 
 
 def body_weights(data: SplicedData, tau_index, rng):
-    """Per draw, body-histogram weights from their Dirichlet posterior; 0 beyond the body."""
-    k_body = np.searchsorted(data.edges, data.thresholds, side="left")[tau_index]
+    """Per draw, body-bin weights (deep bins, then the region) from their Dirichlet
+    posterior; 0 for bins outside the draw's body."""
     counts = data.bin_counts[tau_index]
-    inside = np.arange(counts.shape[-1])[None, :] < k_body[:, None]
-    g = np.where(inside, rng.standard_gamma(np.where(inside, data.dirichlet + counts, 1.0)), 0.0)
+    region = rng.beta(1.0 + counts[:, -1], 1.0 + counts[:, :-1].sum(-1))
+    g = rng.standard_gamma(data.dirichlet + counts[:, :-1])
     total = g.sum(-1, keepdims=True)
-    return np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
+    deep = np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
+    return np.concatenate([deep * (1.0 - region)[:, None], region[:, None]], axis=-1)
+
+
+def body_tilts(data: SplicedData, tau_index, rng):
+    """Per draw, the region's tilt :math:`\\kappa` (shape (S, 2)) from its Laplace
+    posterior."""
+    idx = np.asarray(tau_index)
+    chol = np.linalg.cholesky(data.tilt_cov[idx])
+    z = rng.standard_normal((idx.size, 2))
+    return data.tilt_mode[idx] + np.einsum("sij,sj->si", chol, z)
+
+
+def _body_log_density(data: SplicedData, tau_index, rng):
+    """Per draw and run, the log body density (including the bin's weight), shape (S, n)."""
+    w = body_weights(data, tau_index, rng)
+    kappa = body_tilts(data, tau_index, rng)
+    n_deep = data.edges.size - 1
+    widths = np.append(np.diff(data.edges), 1.0)
+    bins = np.clip(data.bin_of, 0, n_deep)
+    span = data.thresholds[tau_index] - data.region_start
+    u = np.clip((data.values[None, :] - data.region_start) / span[:, None], 0.0, 1.0)
+    region = tilt_log_density(u, kappa[:, None, :]) - np.log(span)[:, None]
+    deep = -np.log(widths[bins])[None, :]
+    with np.errstate(divide="ignore"):
+        return np.log(w[:, bins]) + np.where(bins[None, :] == n_deep, region, deep)
 
 
 @jax.jit
@@ -309,12 +461,8 @@ def pointwise_loglik(data: SplicedData, draws, tau_index, rng):
     ll = np.asarray(jax.lax.map(one,
                                 tuple(jnp.asarray(x) for x in (alpha, beta, gamma, sigma, tau)),
                                 batch_size=64))
-    w = body_weights(data, tau_index, rng)
-    widths = np.diff(data.edges)
     in_body = data.values[None, :] <= tau[:, None]
-    bins = np.clip(data.bin_of, 0, widths.size - 1)
-    with np.errstate(divide="ignore"):
-        body = np.log(w[:, bins]) - np.log(widths[bins])[None, :]
+    body = _body_log_density(data, tau_index, rng)
     if data.resolution is not None:
         body = body + np.log(data.resolution)
     return np.where(in_body, ll + body, ll)
@@ -332,10 +480,17 @@ def predictive(data: SplicedData, draws, tau_index, rng, max_values=16_000_000):
                     0, -1)
     tau = data.thresholds[tau_index][:, None]
     w = body_weights(data, tau_index, rng)
+    kappa = body_tilts(data, tau_index, rng)
     cum = np.cumsum(w, axis=-1)
     u = rng.random((s_count, n)) * cum[:, -1:]
     bins = np.minimum(np.array([np.searchsorted(c, uu) for c, uu in zip(cum, u)]),
                       w.shape[-1] - 1)
-    lo, hi = data.edges[bins], data.edges[bins + 1]
+    n_deep = data.edges.size - 1
+    padded = np.append(data.edges, data.edges[-1])  # (the region's entry is not used)
+    deep = np.minimum(bins, n_deep)
+    lo, hi = padded[deep], padded[deep + 1]
     body = lo + (hi - lo) * rng.random((s_count, n))
+    r = data.region_start
+    region = r + (tau - r) * tilt_icdf(rng.random((s_count, n)), kappa)
+    body = np.where(bins == n_deep, region, body)
     return direction.to_user(np.where(y <= tau, body, y), data.minimize)
