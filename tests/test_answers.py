@@ -203,7 +203,8 @@ def test_runs_to_reach_says_fresh_search():
 # ----------------------------------------------------------------------------- summary
 
 
-@pytest.mark.parametrize("minimize", [False, True])
+@pytest.mark.slow  # heavy (summary compiles more_runs and the fresh curve); the fast tier
+@pytest.mark.parametrize("minimize", [False, True])  # keeps test_summary_mirrors_with_direction
 def test_summary_keyed_by_variable(minimize):
     fit = stub_fit(minimize=minimize)
     with warnings.catch_warnings():

@@ -100,6 +100,7 @@ def test_plot_tuning_curve_from_curve_into_given_axes(fit):
     assert len(fig.axes[0].get_lines()) == 2
 
 
+@pytest.mark.slow  # the fast tier keeps test_plot_tuning_curve_from_fit
 def test_plot_tuning_curve_default_grid_minimize():
     fig = plots.plot_tuning_curve(StandInFit(minimize=True), empirical=False, k_star=False)
     ax = fig.axes[0]
@@ -112,6 +113,7 @@ def test_plot_tuning_curve_default_grid_minimize():
     assert "lower is better" in ax.get_ylabel()
 
 
+@pytest.mark.slow  # the fast tier keeps test_tail_cdf_of_tied_scores_is_drawn_as_steps
 @pytest.mark.parametrize("minimize", [False, True])
 def test_plot_tail_cdf(minimize):
     fit = StandInFit(minimize=minimize)
