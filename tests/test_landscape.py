@@ -630,3 +630,21 @@ def test_report_json_says_what_the_measures_mean(tmp_path):
     assert any("carr" in line and "curvature" in line for line in doc["interpretation"])
     assert doc["gamma_comparison"]["agree"] is True
     assert doc["interpretation"][-1] == doc["gamma_comparison"]["sentence"]
+
+
+def test_curvature_text_numbers_directions_and_names_the_flat_ones():
+    """Several curved directions read as a numbered list; a name that is a prefix of
+    another ("lr" of "lr_decay") is not taken for it."""
+    from types import SimpleNamespace
+
+    from bayesnq.landscape.interpret import _curvature
+
+    vecs = np.eye(4)
+    vecs[:, 1] = [0.0, 0.8, 0.6, 0.0]  # lr_decay with momentum
+    q = SimpleNamespace(eigenvalues=np.array([-4.0, -2.0, -1.5, 0.0]), eigenvectors=vecs,
+                        names=["lr_decay", "momentum", "batch", "lr"], participation_ratio=2.0,
+                        participation_interval=(1.5, 2.5), r2=0.8, m=60, unidentified=[])
+    text = _curvature(q, 0.9)
+    assert "3 directions carry the curvature near the best runs, the strongest first: " \
+           "(1) lr_decay; (2) momentum (with batch); (3) batch" in text
+    assert "the score hardly depends on lr there" in text

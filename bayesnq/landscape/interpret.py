@@ -124,17 +124,19 @@ def _curvature(q, level) -> str | None:
                 "curves away from the best region within the noise (a plateau or a ridge).")
     order = np.argsort(-curv)
     strong = [j for j in order if curv[j] >= 0.1 * curv.max()]
-    leads = []
+    leads, named = [], set()
     for j in strong:
         v = np.abs(q.eigenvectors[:, j])
         top = [q.names[i] for i in np.argsort(-v) if v[i] >= 0.5 * v.max()]
-        leads.append(" and ".join(top))
+        named.update(top)
+        leads.append(top[0] if len(top) == 1 else f"{top[0]} (with {', '.join(top[1:])})")
     if len(strong) == 1:
         text = f"One direction, {leads[0]}, carries the curvature near the best runs"
     else:
-        text = (f"{len(strong)} directions carry the curvature near the best runs: "
-                + "; ".join(leads))
-    flat = [nm for nm in q.names if all(nm not in lead for lead in leads)]
+        text = (f"{len(strong)} directions carry the curvature near the best runs, the "
+                "strongest first: " + "; ".join(f"({k}) {lead}" for k, lead in
+                                                 enumerate(leads, 1)))
+    flat = [nm for nm in q.names if nm not in named]
     if flat:
         text += f"; the score hardly depends on {', '.join(flat)} there"
     text += (f" (participation ratio {_fmt(q.participation_ratio)}, {level:.0%} bootstrap "
