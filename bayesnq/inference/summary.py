@@ -72,9 +72,10 @@ def summary_table(fit, ci, m):
          "meaning": f"P({best_key} {'<' if fit.minimize else '>'} best_run): chance "
                     "that the best expected score beats the best run (small is usual: "
                     "the best run was partly luck)"},
-        {"variable": "best_of_m_fresh", "value": fresh["mean"], **fresh,
+        {"variable": "best_of_m_fresh", "value": fresh["median"], **fresh,
          "meaning": f"expected best of a fresh search of m = {m} runs (not counting "
-                    "the runs made)"},
+                    "the runs made); value: its posterior median (the mean can be "
+                    "dominated by draws whose worst end lies far out)"},
         {"variable": "best_after_m_more", "value": more.expected_best,
          "mean": more.expected_best, "sd": np.nan,
          "median": (y_best - more.gain_median if fit.minimize
