@@ -9,14 +9,13 @@ share of misses that were flagged.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from bayesnq.calibration.statistics import binomial_interval
+from bayesnq.calibration.streaming import read_study
 
 __all__ = ["BankResult", "SIGNALS"]
 
@@ -73,25 +72,8 @@ class BankResult:
     @classmethod
     def load(cls, path):
         """The result from a study file, with the searches finished so far (no lock)."""
-        p = Path(path)
-        if not p.is_file():
-            raise ValueError(f"path={str(path)!r} is not a file")
-        lines = p.read_text().splitlines()
-        try:
-            header = json.loads(lines[0])
-            ok = header["bayesnq_study"] == "bank"
-        except (IndexError, json.JSONDecodeError, KeyError, TypeError):
-            ok = False
-        if not ok:
-            raise ValueError(f"path={str(path)!r} is not a bank study file")
-        by_id = {}
-        for line in lines[1:]:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by an interruption
-                continue
-            by_id[rec["replicate"]] = rec
-        return cls([by_id[i] for i in sorted(by_id)], header["truth"], header["settings"])
+        header, recs = read_study(path, "bank")
+        return cls(recs, header["truth"], header["settings"])
 
     def _fitted(self, landscape=None, size=None):
         return [r for r in self.records if r["skipped"] is None

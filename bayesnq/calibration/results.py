@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from bayesnq.calibration.statistics import binomial_interval, uniformity_test
+from bayesnq.calibration.streaming import read_study
 from bayesnq.modeling import PARAMETERS
 
 __all__ = ["SBCResult", "CoverageResult", "load"]
@@ -158,23 +157,8 @@ def load(path):
         than once, the last complete record. Reading needs no lock, so a file can be loaded
         while its study still runs.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"path={str(path)!r} is not a file")
-    lines = p.read_text().splitlines()
-    try:
-        header = json.loads(lines[0])
-        kind = header["bayesnq_study"]
-    except (IndexError, json.JSONDecodeError, KeyError, TypeError):
-        raise ValueError(f"path={str(path)!r} is not a bayesnq study file") from None
-    by_replicate = {}  # a replicate written twice (two writers before the lock) counts once
-    for line in lines[1:]:
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:  # a line cut short by an interruption
-            continue
-        by_replicate[rec["replicate"]] = rec  # the last complete record of a replicate
-    recs = [by_replicate[i] for i in sorted(by_replicate)]
+    header, recs = read_study(path)
+    kind = header["bayesnq_study"]
     s = header["settings"]
     if kind == "sbc":
         return SBCResult(

@@ -24,7 +24,8 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None
 
-__all__ = ["Stream", "execute", "batches", "digest", "make_progress_bar", "EXECUTORS"]
+__all__ = ["Stream", "execute", "batches", "digest", "make_progress_bar", "read_study",
+           "EXECUTORS"]
 
 EXECUTORS = (None, "local", "dask")
 
@@ -267,3 +268,31 @@ def batches(replicates, batch_size):
 def digest(obj):
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
+
+def read_study(path, kind=None):
+    """The header and the records of a study file, in replicate order; no lock taken.
+
+    Of a replicate the file holds more than once (two writers before the lock), the last
+    complete record counts; a line cut short by an interruption is skipped. ``kind``, when
+    given, is the study the header must name (``bayesnq_study``).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"path={str(path)!r} is not a file")
+    lines = p.read_text().splitlines()
+    try:
+        header = json.loads(lines[0])
+        found = header["bayesnq_study"]
+    except (IndexError, json.JSONDecodeError, KeyError, TypeError):
+        found = None
+    if found is None or (kind is not None and found != kind):
+        what = f"a {kind} study file" if kind else "a bayesnq study file"
+        raise ValueError(f"path={str(path)!r} is not {what}")
+    by_replicate = {}
+    for line in lines[1:]:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        by_replicate[rec["replicate"]] = rec
+    return header, [by_replicate[i] for i in sorted(by_replicate)]
