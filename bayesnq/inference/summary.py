@@ -95,7 +95,7 @@ def summary_table(fit, ci, m):
         ci=ci,
         caption=(f"posterior summary ({'minimize' if fit.minimize else 'maximize'}, "
                  f"{d['alpha'].size} draws): value is the posterior median (for "
-                 "probabilities the probability, for expected scores the posterior mean); "
+                 "probabilities the probability, for best_after_m_more the posterior mean); "
                  f"lower and upper bound the equal-tailed {ci:.0%} credible interval; "
                  f"m = {m}"),
         m=m,
