@@ -241,7 +241,9 @@ def test_tabulated_batches_keep_their_shapes_and_nan_stays_local():
 
 
 @pytest.mark.parametrize("rel_sigma", [2e-12, 1e-4, 100.0])
-@pytest.mark.parametrize("gamma", [0.06, 2.0, 90.0])
+@pytest.mark.parametrize("gamma", [
+    pytest.param(0.06, marks=pytest.mark.slow),  # the heaviest case (47 s): the slow tier
+    2.0, 90.0])
 def test_tabulated_values_and_gradients_finite_at_the_ends(rel_sigma, gamma):
     """alpha, beta, the middle, and 1, 40 and 9,000 sds outside, among M points."""
     a, b = 0.25, 0.75
