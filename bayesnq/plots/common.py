@@ -30,6 +30,16 @@ def label_of(fit) -> str:
     return str(getattr(scores, "name", "") or "")
 
 
+def set_title(ax, title, default, fit=None) -> None:
+    """``title`` as given (``""``: none); ``None``: ``default``, followed by the name of the
+    fit's scores when it has one."""
+    if title is None:
+        label = label_of(fit)
+        title = f"{default}{': ' + label if label else ''}"
+    if title:
+        ax.set_title(title)
+
+
 BEST = "C2"  # the best expected score (beta, or alpha when minimizing) and its band
 RUN = "C3"  # the best run made
 CI = 0.9  # default band level: the package's one default (bayesnq.curves' DEFAULT_CI)

@@ -15,8 +15,8 @@ import numpy as np
 
 from bayesnq import curves
 from bayesnq.plots.common import (BAND, BEST, CI, DATA, PRED, RUN, data_bounds, direction_words,
-                                  figure_and_axes, interval, is_fit, label_of, legend,
-                                  metric_name, scores_of)
+                                  figure_and_axes, interval, is_fit, legend,
+                                  metric_name, scores_of, set_title)
 
 __all__ = ["plot_tuning_curve"]
 
@@ -176,11 +176,7 @@ def plot_tuning_curve(
                   fontsize="small")
     ax.grid(True, which="major", alpha=0.3)
     legend(ax, own, "upper right" if minimize else "lower right")
-    if title is None:
-        label = label_of(fit) if fit is not None else ""
-        title = f"Tuning curve of a fresh search{': ' + label if label else ''}"
-    if title:
-        ax.set_title(title)
+    set_title(ax, title, "Tuning curve of a fresh search", fit)
     return fig
 
 

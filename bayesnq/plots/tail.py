@@ -9,8 +9,8 @@ import numpy as np
 
 from bayesnq.curves import thin
 from bayesnq.curves.tail import tail_cdf_bands
-from bayesnq.plots.common import (BAND, CI, DATA, PRED, figure_and_axes, is_fit, label_of,
-                                  legend, metric_label)
+from bayesnq.plots.common import (BAND, CI, DATA, PRED, figure_and_axes, is_fit,
+                                  legend, metric_label, set_title)
 from bayesnq.validation import check_int, check_level
 
 __all__ = ["plot_tail_cdf"]
@@ -116,9 +116,5 @@ def plot_tail_cdf(
     ax.set_ylim(-0.02, 1.02)
     ax.grid(True, alpha=0.3)
     legend(ax, own, "upper left" if not minimize else "lower right")
-    if title is None:
-        label = label_of(fit)
-        title = f"Tail beyond the threshold{': ' + label if label else ''}"
-    if title:
-        ax.set_title(title)
+    set_title(ax, title, "Tail beyond the threshold", fit)
     return fig

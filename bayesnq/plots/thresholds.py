@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bayesnq.plots.common import BAND, PRED, figure_and_axes, is_fit, label_of
+from bayesnq.plots.common import BAND, PRED, figure_and_axes, is_fit, set_title
 from bayesnq.validation import check_level
 
 __all__ = ["plot_parameter_stability", "plot_threshold_probabilities"]
@@ -117,9 +117,5 @@ def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
     ax.set_xlabel("threshold $\\tau$ / share of runs beyond it")
     ax.set_ylabel("$P(\\tau \\mid y)$")
     ax.grid(True, axis="y", alpha=0.3)
-    if title is None:
-        label = label_of(fit)
-        title = f"Where the asymptotic regime begins{': ' + label if label else ''}"
-    if title:
-        ax.set_title(title)
+    set_title(ax, title, "Where the asymptotic regime begins", fit)
     return fig
