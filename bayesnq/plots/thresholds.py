@@ -7,7 +7,8 @@ import numpy as np
 from bayesnq.plots.common import BAND, PRED, figure_and_axes, is_fit, set_title
 from bayesnq.validation import check_level
 
-__all__ = ["plot_parameter_stability", "plot_threshold_probabilities"]
+__all__ = ["plot_parameter_stability", "plot_threshold_probabilities", "distinct_labels",
+           "thin_tick_labels"]
 
 
 def plot_parameter_stability(
@@ -98,8 +99,12 @@ def plot_parameter_stability(
 def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
     r"""Posterior probability of each candidate threshold, :math:`P(\tau_j \mid y)`.
 
-    Bars over the candidates of a fit with ``threshold="auto"`` (or a list), labelled by
-    the share of runs beyond each candidate.
+    Bars over the candidates of a fit with ``threshold="auto"`` (or a list). The bottom
+    axis gives each candidate :math:`\tau_j` with the fewest significant digits that keep
+    neighbours apart, the top axis the share of runs beyond it,
+    :math:`\#\{i : y_i \succ \tau_j\}/N`. Labels are rotated, and thinned (every second,
+    third, ... candidate, always keeping the most probable) when they would still overlap
+    at the figure's size.
 
     Returns
     -------
@@ -108,14 +113,49 @@ def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
     if not callable(getattr(fit, "threshold_probabilities", None)):
         raise ValueError(f"fit must be a Fit with an inferred threshold, got {type(fit).__name__}")
     probs = fit.threshold_probabilities()
-    fig, ax = figure_and_axes(ax, (6.4, 3.6))
+    fig, ax = figure_and_axes(ax, (6.4, 3.8))
     x = np.arange(len(probs))
-    ax.bar(x, probs["probability"], color=BAND)
-    ax.set_xticks(x, [f"{t:.4g}\n{f:.0%}" for t, f in zip(probs["threshold"],
-                                                          probs["tail_fraction"])],
-                  fontsize="x-small")
-    ax.set_xlabel("threshold $\\tau$ / share of runs beyond it")
+    p = np.asarray(probs["probability"], dtype=np.float64)
+    ax.bar(x, p, color=BAND)
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.set_xticks(x, distinct_labels(np.asarray(probs["threshold"], dtype=np.float64)),
+                  fontsize="x-small", rotation=45, ha="right", rotation_mode="anchor")
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(x, [f"{f:.0%}" for f in probs["tail_fraction"]], fontsize="x-small")
+    top.set_xlabel("share of runs beyond $\\tau$", fontsize="small")
+    ax.set_xlabel("threshold $\\tau$")
     ax.set_ylabel("$P(\\tau \\mid y)$")
     ax.grid(True, axis="y", alpha=0.3)
     set_title(ax, title, "Where the asymptotic regime begins", fit)
+    keep = int(np.argmax(p)) if p.size else 0
+    for axis in (ax.xaxis, top.xaxis):
+        thin_tick_labels(fig, axis, keep)
     return fig
+
+
+def distinct_labels(values, least: int = 3, most: int = 10) -> list[str]:
+    """``values`` in ``%g`` form with the fewest significant digits (at least ``least``)
+    that give neighbouring distinct values distinct labels."""
+    values = np.asarray(values, dtype=np.float64)
+    for digits in range(least, most + 1):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if all(a != b or u == v for a, b, u, v in
+               zip(labels, labels[1:], values, values[1:])):
+            return labels
+    return [f"{v:.{most}g}" for v in values]
+
+
+def thin_tick_labels(fig, axis, keep: int = 0) -> int:
+    """Hide tick labels of ``axis`` until the drawn ones do not overlap: every ``k``-th
+    label is shown, counted from the label ``keep``, for the smallest such ``k``. Returns
+    ``k`` (1: all shown)."""
+    fig.draw_without_rendering()  # the layout (constrained) places the axes first
+    renderer = fig.canvas.get_renderer()
+    labels = axis.get_ticklabels()
+    for k in range(1, max(len(labels), 1) + 1):
+        for i, label in enumerate(labels):
+            label.set_visible((i - keep) % k == 0)
+        shown = [lb.get_window_extent(renderer) for lb in labels if lb.get_visible()]
+        if not any(a.overlaps(b) for a, b in zip(shown, shown[1:])):
+            return k
+    return len(labels)
