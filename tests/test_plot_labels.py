@@ -109,3 +109,72 @@ def test_distinct_labels_keep_neighbours_apart():
     # equal values may share a label; a shorter label is never chosen over a needed digit
     assert distinct_labels([1.5, 1.5, 2.0]) == ["1.5", "1.5", "2"]
     assert distinct_labels([1234567.0, 1234568.0]) == ["1234567", "1234568"]
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def made_up_comparison(scores=(None, None), minimize=False):
+    from bayesnq.curves.versus import Comparison
+
+    n = np.array([1.0, 10.0, 100.0])
+    rng = np.random.default_rng(0)
+    p = np.array([0.55, 0.8, 0.95])
+    return Comparison(names=("new", "old"), minimize=minimize,
+                      difference=0.01 + 0.002 * rng.standard_normal(50), p_better=1.0, n=n,
+                      p_beats=p, p_beats_draws=np.clip(p + 0.02 * rng.standard_normal((50, 3)), 0, 1),
+                      p_beats_se=np.full(3, 0.003), curve_a=0.7 + 0.01 * rng.random((50, 3)),
+                      curve_b=0.69 + 0.01 * rng.random((50, 3)), scores=scores)
+
+
+def curve_label(result, **kw):
+    fig = plots.plot_comparison(result, **kw)
+    label = fig.axes[0].get_ylabel()
+    plt.close(fig)
+    return label
+
+
+def test_comparison_axis_names_the_metric():
+    acc = Scores(np.array([0.8, 0.9]), minimize=False, name="deberta",
+                 rule="score = column 'val_accuracy' of runs.csv")
+    label = curve_label(made_up_comparison((acc, acc)))
+    assert label.startswith("val_accuracy (higher is better)") and "best of $n$" in label
+    err = Scores(np.array([0.2, 0.1]), minimize=True, name="x",
+                 rule="score = min of top-1 error over the learning curve")
+    assert curve_label(made_up_comparison((err, None), minimize=True)).startswith(
+        "top-1 error (lower is better)")
+    # two different metrics: both, each with its search; none known: "score"
+    both = curve_label(made_up_comparison((acc, Scores(np.array([0.5]), minimize=False,
+                                                       rule="score = column 'f1' of b.csv"))))
+    assert both.startswith("val_accuracy (new) / f1 (old) (higher is better)")
+    assert curve_label(made_up_comparison()).startswith("score (higher is better)")
+    assert curve_label(made_up_comparison((acc, acc)), metric="BLEU").startswith("BLEU (")
+
+
+def test_compare_keeps_the_fits_scores(monkeypatch):
+    """bayesnq.compare hands the fits' scores to its result, so the figure can name them.
+    (The compiled per-draw kernels are replaced by stand-ins: only the wiring is tested
+    here; tests/test_compare.py checks the numbers in the slow tier.)"""
+    from bayesnq.curves import versus
+    from bayesnq.curves.versus import compare
+
+    monkeypatch.setattr(versus, "per_draw", lambda kind, d, n, q, minimize:
+                        np.tile(d["beta"][:, None], (1, len(n))))
+    monkeypatch.setattr(versus, "_p_first_beats", lambda a, b, n, v, nodes:
+                        np.full((v.size, len(n)), 0.5))
+
+    rng = np.random.default_rng(1)
+
+    class Fit:
+        minimize = False
+        scores = Scores(np.array([0.8, 0.9]), minimize=False,
+                        rule="score = column 'accuracy' of runs.csv")
+
+        def draws(self):
+            b = 0.9 + 0.001 * rng.standard_normal(8)
+            return {"alpha": b - 0.5, "beta": b, "gamma": np.full(8, 2.0),
+                    "sigma": np.full(8, 0.01)}
+
+    r = compare(Fit(), Fit(), ns=[1, 2], max_draws=8, nodes=2)
+    assert r.scores[0] is Fit.scores and r.scores[1] is Fit.scores
+    assert curve_label(r).startswith("accuracy (higher is better)")

@@ -97,6 +97,8 @@ class Comparison:
         ``1 - settle``); None: no budget in range.
     leader : str or None
         Name of the search ahead from ``settled_at`` on.
+    scores : (Scores or None, Scores or None)
+        The two fits' scores (their metric names label the figure's axis), or None.
     """
 
     names: tuple
@@ -115,6 +117,7 @@ class Comparison:
     leader: str | None = None
     nodes: int = 8
     assumption: str = ASSUMPTION
+    scores: tuple = field(default=(None, None), repr=False)
 
     @property
     def best_name(self) -> str:
@@ -303,7 +306,8 @@ def compare(fit_a, fit_b, *, ns=None, ci=DEFAULT_CI, settle=0.9, max_draws=1000,
     return Comparison(names=tuple(names), minimize=minimize, difference=difference,
                       p_better=p_better, n=n, p_beats=p, p_beats_draws=per_pair, p_beats_se=se,
                       curve_a=curve_a, curve_b=curve_b, ci=ci, settle=settle,
-                      settled_at=settled_at, leader=leader, nodes=nodes)
+                      settled_at=settled_at, leader=leader, nodes=nodes,
+                      scores=(getattr(fit_a, "scores", None), getattr(fit_b, "scores", None)))
 
 
 def _oriented(d, minimize):

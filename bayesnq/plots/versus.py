@@ -3,17 +3,18 @@ r"""The figure of a comparison of two searches (:func:`bayesnq.compare`).
 Left: both posterior median tuning curves :math:`\tau_{1/2}(n)` with their credible bands.
 Right: :math:`P(\text{A's best of } n \text{ beats B's})` against :math:`n`, with the
 ``ci`` band of the per-pair probability, the settle levels and the budget at which the
-ranking settles.
+ranking settles. The y axis of the curves names the metric (the fits' scores, as on the
+tuning curve's axis: :func:`bayesnq.plots.common.metric_name`) and its direction.
 """
 
 from __future__ import annotations
 
-from bayesnq.plots.common import BAND, PRED
+from bayesnq.plots.common import BAND, PRED, direction_words, metric_name
 
 __all__ = ["plot_comparison"]
 
 
-def plot_comparison(result, *, axes=None, title: str | None = None):
+def plot_comparison(result, *, axes=None, title: str | None = None, metric: str | None = None):
     """Draw a :class:`~bayesnq.curves.versus.Comparison`: tuning curves and P(A beats B).
 
     Parameters
@@ -24,6 +25,9 @@ def plot_comparison(result, *, axes=None, title: str | None = None):
         Two matplotlib axes to draw into; default a new figure with two panels.
     title : str, optional
         Figure title (default: "A vs B").
+    metric : str, optional
+        What the scores measure, for the y axis of the curves; default the name of the
+        fits' metric (both names, each with its search, when they differ), else "score".
 
     Returns
     -------
@@ -50,7 +54,8 @@ def plot_comparison(result, *, axes=None, title: str | None = None):
         left.plot(n, df[f"median_{key}"], color=colour, label=f"{name} (median curve)")
     left.set_xscale("log")
     left.set_xlabel("n (runs)")
-    left.set_ylabel("median of the best of n")
+    left.set_ylabel(f"{metric or _metric_of(result)} ({direction_words(result.minimize)})\n"
+                    "median best of $n$ runs", fontsize="small")
     left.legend(loc="lower right" if not result.minimize else "upper right")
     left.set_title(f"tuning curves, {result.ci:.0%} bands")
 
@@ -72,3 +77,16 @@ def plot_comparison(result, *, axes=None, title: str | None = None):
     right.legend(loc="best", fontsize="small")
     fig.suptitle(title if title is not None else f"{a} vs {b}")
     return fig
+
+
+def _metric_of(result) -> str:
+    """The metric of the compared searches, from their scores: one name when they agree
+    (or one side has none), ``"x (A) / y (B)"`` when they differ, else ``"score"``."""
+    scores = tuple(getattr(result, "scores", None) or (None, None))
+    named = [metric_name(s) if s is not None else "score" for s in scores]
+    known = [(m, who) for m, who in zip(named, result.names) if m != "score"]
+    if not known:
+        return "score"
+    if len({m for m, _ in known}) == 1:
+        return known[0][0]
+    return " / ".join(f"{m} ({who})" for m, who in known)
