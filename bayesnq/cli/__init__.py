@@ -21,12 +21,13 @@ coverage DATA`` run the calibration studies of :mod:`bayesnq.calibration`.
 * a spec file ``*.toml`` (see ``models/README.md``): keys ``data``, ``score``, ``curve``,
   ``minimize``, ``threshold``, ``n_hyperparameters``, ``bounds``, ``gamma``, ``chains``,
   ``warmup``, ``samples``, ``seed``, ``name``, ``out``, ``floor``, ``search_space`` (a
-  table), ``study``, ``objective``; command-line flags override them;
+  table), ``study``, ``objective``, ``pruned``; command-line flags override them;
 * a bundled dataset name (``deberta-v3``, ``alexnet``; see :mod:`bayesnq.datasets`), where
   ``--score`` picks the metric (``accuracy`` or ``error``, default from the direction);
 * a data file read by :func:`bayesnq.data.load_scores` (``--score`` names the column,
   ``--curve`` a learning-curve path);
-* an Optuna storage URL, ``sqlite:///study.db`` (``--study NAME``, ``--objective K``;
+* an Optuna storage URL, ``sqlite:///study.db`` (``--study NAME``, ``--objective K``,
+  ``--pruned worst|drop|intermediate``;
   :func:`bayesnq.data.optuna_study.load_study`).
 
 ``--search-space NAME=KIND:LOW:HIGH ...`` declares the search space (else the spec's, the

@@ -311,7 +311,7 @@ COVERAGE_ONLY = {"data": "DATA", "score": "--score", "curve": "--curve", "bounds
                  "sizes": "--sizes", "levels": "--levels", "method": "--method",
                  "no_opda": "--no-opda", "resolution": "--resolution",
                  "search_space": "--search-space", "optuna_study": "--study",
-                 "objective": "--objective"}
+                 "objective": "--objective", "pruned": "--pruned"}
 SBC_ONLY = {"n": "--n", "ranks": "--ranks"}
 
 

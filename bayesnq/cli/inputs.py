@@ -41,8 +41,10 @@ def load_data(settings: Settings):
     """
     if is_storage_url(settings.data):
         return _load_study(settings)
-    if settings.study is not None or settings.objective is not None:
-        flag = "--study" if settings.study is not None else "--objective"
+    if settings.study is not None or settings.objective is not None \
+            or settings.pruned is not None:
+        flag = ("--study" if settings.study is not None
+                else "--objective" if settings.objective is not None else "--pruned")
         raise UserError(f"{flag}: applies to an Optuna storage URL as DATA (e.g. "
                         f"sqlite:///study.db), not to {settings.data!r}")
     bundled = bundled_dataset(settings)
@@ -97,6 +99,7 @@ def _load_study(settings: Settings):
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_absolute():
         url = "sqlite:///" + str(settings.base_dir / url[len("sqlite:///"):])
     scores = load_study(url, study=settings.study, objective=settings.objective,
+                        pruned=settings.pruned if settings.pruned is not None else "worst",
                         bounds=settings.bounds if settings.bounds is not None else (None, None),
                         search_space=settings.search_space)
     if settings.minimize is not None and settings.minimize != scores.minimize:

@@ -11,7 +11,7 @@ import argparse
 import math
 
 from bayesnq.cli.compare import add_compare
-from bayesnq.cli.specs import GAMMA_MODES, SAMPLER_DEFAULTS
+from bayesnq.cli.specs import GAMMA_MODES, PRUNED_MODES, SAMPLER_DEFAULTS
 
 __all__ = ["build_parser", "COMMANDS"]
 
@@ -201,6 +201,10 @@ def _add_data_arguments(p):
                    help="with an Optuna storage URL as DATA (sqlite:///study.db): the study")
     p.add_argument("--objective", metavar="K",
                    help="the objective (index or name) of a multi-objective Optuna study")
+    p.add_argument("--pruned", choices=PRUNED_MODES,
+                   help="with an Optuna storage URL as DATA: pruned trials get the worst score "
+                   "like failed ones (worst, the default), are dropped (drop), or keep their "
+                   "last intermediate value (intermediate)")
 
 
 def _add_model_arguments(p):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["UserError", "Settings", "load_spec", "resolve_settings", "SPEC_KEYS",
-           "SAMPLER_DEFAULTS", "GAMMA_MODES", "BUILTIN_DEFAULT", "DEFAULT_SPEC"]
+           "SAMPLER_DEFAULTS", "GAMMA_MODES", "BUILTIN_DEFAULT", "DEFAULT_SPEC", "PRUNED_MODES"]
 
 DEFAULT_SPEC = Path("models") / "deberta-v3.toml"
 
@@ -41,9 +41,13 @@ SPEC_KEYS = {
     "search_space": dict,
     "study": str,
     "objective": str,
+    "pruned": str,
 }
 SAMPLER_DEFAULTS = {"chains": 4, "warmup": 1000, "samples": 1000, "seed": 0}
 GAMMA_MODES = ("continuous", "integer")
+# pruned Optuna trials: the choices of bayesnq.data.optuna_study.PRUNED_MODES (repeated here:
+# this module is standard library only; a test checks that the two agree)
+PRUNED_MODES = ("worst", "drop", "intermediate")
 
 # The paper's DeBERTaV3 scenario, used when no DATA is given and no default spec exists.
 BUILTIN_DEFAULT = {
@@ -57,10 +61,10 @@ BUILTIN_DEFAULT = {
 # settings a spec may give, and those of them a flag may override (bounds: below)
 _FROM_SPEC = ("score", "curve", "minimize", "threshold", "n_hyperparameters", "bounds",
               "gamma", "resolution", "chains", "warmup", "samples", "seed", "name", "out", "floor",
-              "search_space", "study", "objective")
+              "search_space", "study", "objective", "pruned")
 _FROM_FLAGS = ("score", "curve", "minimize", "threshold", "n_hyperparameters", "gamma",
                "resolution", "chains", "warmup", "samples", "seed", "out", "floor",
-               "objective")
+               "objective", "pruned")
 
 
 class UserError(ValueError):
@@ -96,6 +100,7 @@ class Settings:
     search_space: dict | None = None  # name -> {kind, low, high} or "KIND:LOW:HIGH" (issue 22)
     study: str | None = None  # an Optuna study in a storage URL given as DATA
     objective: str | int | None = None  # the objective of a multi-objective study
+    pruned: str | None = None  # pruned Optuna trials: PRUNED_MODES (None: "worst")
 
 
 def resolve_settings(args: argparse.Namespace) -> Settings:
@@ -182,6 +187,9 @@ def load_spec(path) -> dict:
         raise UserError(
             f"spec file {str(path)!r}: gamma must be one of {list(GAMMA_MODES)}, got {spec['gamma']!r}"
         )
+    if "pruned" in spec and spec["pruned"] not in PRUNED_MODES:
+        raise UserError(f"spec file {str(path)!r}: pruned must be one of {list(PRUNED_MODES)}, "
+                        f"got pruned={spec['pruned']!r}")
     return spec
 
 
