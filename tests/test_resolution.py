@@ -228,3 +228,143 @@ def test_ties_without_the_resolution_make_the_posterior_improper():
     draws = f.draws()
     assert np.median(draws["sigma"]) < 1e-6
     assert np.median(np.abs(draws["beta"] - y.max())) < 1e-6
+
+
+# ----------------------------------------------------------------------------- lattice simulator
+
+
+def test_lattice_simulator_scores_a_search_on_a_validation_set():
+    from bayesnq.calibration.lattice import heavy_tie_truth, simulate_lattice_search
+
+    for n, n_examples in [(48, 500), (1024, 10_000)]:
+        s = simulate_lattice_search(n, n_examples, seed=3)
+        assert s.n == n and s.scores.shape == (n,)
+        k = s.scores * n_examples  # correct counts
+        np.testing.assert_allclose(k, np.round(k), atol=1e-9)
+        # the threshold lies half-way between two scores, so none sits on it
+        assert abs(s.threshold * n_examples % 1 - 0.5) < 1e-9
+        assert detect_resolution(s.scores)[0] == pytest.approx(1 / n_examples, rel=1e-6)
+        assert s.truth == heavy_tie_truth(n, n_examples)
+        assert abs(s.tail.size / n - s.tail_fraction) < 4 * np.sqrt(0.25 / n)
+        assert 0.25 < s.tail_fraction < 0.45  # near the asked 0.35 after snapping
+    # heavy ties: over a few seeds the best score is shared, and the tail has few values
+    tops = [simulate_lattice_search(1024, 719, seed=i).ties_at_top for i in range(4)]
+    assert max(tops) >= 3
+    s = simulate_lattice_search(1024, 719, seed=0)
+    assert np.unique(s.tail).size < s.tail.size / 4
+    # the same seed gives the same search; another seed another one
+    np.testing.assert_array_equal(s.scores, simulate_lattice_search(1024, 719, seed=0).scores)
+    assert not np.array_equal(s.scores, simulate_lattice_search(1024, 719, seed=1).scores)
+
+
+def test_lattice_simulator_tail_follows_the_truth():
+    """Before rounding the tail is the noisy quadratic: compare the rounded tail's cdf with
+    the truth's cells (KS distance of the binned tail, loose for the lattice)."""
+    from bayesnq.calibration.lattice import simulate_lattice_search
+
+    s = simulate_lattice_search(4000, 2000, seed=5, tail_fraction=0.5)
+    d = NoisyQuadratic(**s.truth)
+    cells = np.unique(s.tail)
+    empirical = np.searchsorted(np.sort(s.tail), cells, side="right") / s.tail.size
+    f_tau = float(d.cdf(s.threshold))
+    model = (np.asarray(d.cdf(cells + 0.5 / s.n_examples)) - f_tau) / (1 - f_tau)
+    assert np.max(np.abs(empirical - model)) < 1.63 / np.sqrt(s.tail.size)  # KS 1%
+
+
+def test_lattice_simulator_retrains_with_the_seed_noise():
+    from bayesnq.calibration.lattice import simulate_lattice_search
+
+    truth = dict(alpha=0.6, beta=0.8, gamma=2.0, sigma=0.01)
+    s = simulate_lattice_search(64, 10_000, truth=truth, seed=2)
+    best = int(np.argmax(s.scores))
+    again = s.retrain(best, 4000, np.random.default_rng(0))
+    assert np.std(again) == pytest.approx(np.sqrt(0.01**2 + 1e-8 / 12), rel=0.05)
+    assert np.mean(again) == pytest.approx(s.quality[best], abs=5e-4)
+    b = simulate_lattice_search(64, 10_000, truth=truth, seed=2, counts="binomial")
+    again = b.retrain(best, 4000, np.random.default_rng(0))
+    p = b.quality[best]
+    assert np.std(again) == pytest.approx(np.sqrt(0.01**2 + p * (1 - p) / 10_000), rel=0.05)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(n=4), "n must be an integer >= 8"),
+    (dict(n_examples=1), "n_examples must be an integer >= 2"),
+    (dict(tail_fraction=1.0), r"tail_fraction must be a number in \(0, 1\)"),
+    (dict(counts="poisson"), "counts must be one of 'round', 'binomial'"),
+    (dict(truth=dict(alpha=0.9, beta=0.8, gamma=2.0, sigma=0.01)), "truth must be 0 <= alpha"),
+    (dict(truth=dict(beta=0.8)), "truth must be a mapping"),
+])
+def test_lattice_simulator_arguments_are_checked(kwargs, match):
+    from bayesnq.calibration.lattice import simulate_lattice_search
+
+    args = dict(n=48, n_examples=500) | kwargs
+    with pytest.raises(ValueError, match=match):
+        simulate_lattice_search(**args)
+
+
+def test_small_lattice_fit_is_sampled_and_recorded():
+    """Cheap fast-tier fit of a 48-run tied search: resolution found, record complete."""
+    from bayesnq.calibration.lattice import (fit_lattice_search, lattice_record,
+                                             simulate_lattice_search)
+
+    s = simulate_lattice_search(48, 500, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = fit_lattice_search(s, num_chains=1, num_warmup=150, num_samples=150)
+    assert f.resolution == pytest.approx(1 / 500)
+    rec = lattice_record(s, f)
+    assert rec["ties_at_top"] == s.ties_at_top and rec["tail"] == s.tail.size
+    for k in ("beta", "gamma", "sigma"):
+        assert 0 < rec[f"{k}_lo"] < rec[f"{k}_hi"]
+    assert rec["sigma_lo"] > 1e-5  # the tied top does not pull sigma to 0
+    assert rec["retrain_sd"] >= 0 and np.isfinite(rec["ess_beta"])
+
+
+def binomial_floor(n, level=0.9, alpha=0.01):
+    """Smallest hit count out of n that a one-sided test at ``alpha`` does not reject for
+    coverage ``level``: the alpha quantile of Binomial(n, level)."""
+    from scipy.stats import binom
+
+    return int(binom.ppf(alpha, n, level))
+
+
+def test_binomial_floor_is_the_lower_quantile():
+    from scipy.stats import binom
+
+    k = binomial_floor(20)
+    assert binom.cdf(k, 20, 0.9) >= 0.01 > binom.cdf(k - 1, 20, 0.9)
+
+
+LATTICE_SIZES = (128, 256, 512)
+LATTICE_EXAMPLES = (500, 1000, 2000, 5000, 10_000)
+
+
+@pytest.mark.slow
+def test_lattice_simulator_coverage_of_beta_gamma_and_sigma_over_20_seeds():
+    """Heavily tied searches of 128-512 runs on 500-10,000 validation examples, fixed
+    threshold, resolution='auto', 2 chains x (300 + 300): the 90% intervals of beta, gamma
+    and sigma (the simulator's seed noise) cover the truth at a rate the binomial(20, 0.9)
+    does not reject at 1% one-sided (binomial_floor: P(X <= 14) = 1.1%, so 14 of 20)."""
+    from bayesnq.calibration.lattice import (fit_lattice_search, lattice_record,
+                                             simulate_lattice_search)
+
+    seeds = range(20)
+    records = []
+    for seed in seeds:
+        s = simulate_lattice_search(LATTICE_SIZES[seed % 3], LATTICE_EXAMPLES[seed % 5],
+                                    seed=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = fit_lattice_search(s, seed=seed)
+        rec = lattice_record(s, f, seed=seed)
+        records.append(rec)
+        print("lattice seed", seed, {k: (round(v, 6) if isinstance(v, float) else v)
+                                     for k, v in rec.items()}, flush=True)
+    hits = {k: sum(r[f"{k}_covers"] for r in records) for k in ("beta", "gamma", "sigma")}
+    retrain = sum(r["sigma_covers_retrain"] for r in records)
+    floor = binomial_floor(len(records))
+    print("lattice coverage hits", hits, "of", len(records), "floor", floor,
+          "sigma covers the 10-seed re-training sd", retrain,
+          "max r-hat", max(r["max_r_hat"] for r in records),
+          "divergences", sum(r["divergences"] for r in records))
+    assert all(h >= floor for h in hits.values()), (hits, floor)
