@@ -24,7 +24,9 @@ grid evaluated with every seed), each size :math:`n` and replicate :math:`r`:
 5. **record the misfit signals** the search itself shows, for the regime check
    (:func:`misfit_signals`): the LOO-PIT Kolmogorov–Smirnov p-value of the tail runs, the
    largest Pareto :math:`\hat k` of its importance weights, the posterior predictive
-   p-value of the tail's best score, divergences, and the share of tied scores in the tail.
+   p-value of the tail's best score, divergences, the share of tied scores in the tail,
+   and the gap between the best run and the bound in tail widths
+   (:func:`~bayesnq.inference.regime.bound_gap`).
 
 With ``threshold="auto"`` (needs ``method="fit"``) each search's fit infers :math:`\tau`
 (:func:`bayesnq.fit`) and the record adds the threshold verdict
@@ -54,6 +56,7 @@ from bayesnq.calibration.engine import run_vectorized
 from bayesnq.calibration.statistics import simultaneous_band
 from bayesnq.calibration.streaming import EXECUTORS, Stream, digest, execute
 from bayesnq.distributions import NoisyQuadratic
+from bayesnq.inference.regime import bound_gap
 from bayesnq.modeling import PARAMETERS
 from bayesnq.validation import check_choice, check_int, check_levels, check_real, fail
 
@@ -246,6 +249,7 @@ def _bank_task(settings, landscapes, truth, batch):
                    tail_tied=float(1 - np.unique(tail).size / max(tail.size, 1)),
                    checked=[bool(c) for c in checked])
         rec.update(misfit_signals(d, search, tau, minimize[li], s["max_draws"]))
+        rec["bound_gap"] = bound_gap(search, tau, sl["best_bound"], minimize[li])
         best = d[direction.best_name(minimize[li])]
         per_draw = curves.tuning_curve(d, ks, minimize=minimize[li], q=0.5, ci=0.8,
                                        max_draws=s["max_draws"], seed=0).draws

@@ -16,6 +16,7 @@ import numpy as np
 
 from bayesnq.calibration.statistics import binomial_interval
 from bayesnq.calibration.streaming import read_study
+from bayesnq.inference.regime import REGIME_BOUND_GAP, regime_flags
 
 __all__ = ["BankResult", "SIGNALS"]
 
@@ -40,6 +41,13 @@ SIGNALS = {
     "tied tail >= 10%": ("10% or more of the tail runs tie", lambda r: r.get("tail_tied", 0) >= 0.1),
     "threshold undecided": ("threshold verdict flat or multimodal (tau inferred)",
                             lambda r: r.get("verdict") not in (None, "decided")),
+    "Pareto k > 0.8": ("largest Pareto k of the LOO weights above 0.8", _gt("pareto_k", 0.8)),
+    "bound gap < 0.01": ("best run within 1% of the tail's width of the bound",
+                         _lt("bound_gap", REGIME_BOUND_GAP)),
+    "regime check": ("Fit.check's regime check: LOO-PIT p < 0.01, Pareto k > 0.8 or bound "
+                     "gap < 0.01", lambda r: bool(regime_flags(
+                         r.get("pit_p"), r.get("pareto_k"), r.get("bound_gap"),
+                         r.get("n_tail")))),
 }
 #: The union of the signals that need no inferred threshold and no ties rule.
 ANY = ("LOO-PIT p < 0.01", "Pareto k > 0.7", "PPC best p < 0.05", "divergences")

@@ -107,7 +107,10 @@ class Fit:
         (:meth:`loo_pit`) must not reject uniformity at ``min_pit_p`` (a KS p-value this
         small means the noisy quadratic does not describe the tail: most often the wrong
         direction, e.g. ``minimize=True`` for an accuracy); warned separately, with what
-        to try.
+        to try. Regime: the regime check of the landscape-bank study
+        (:func:`bayesnq.inference.regime.regime_check`: LOO-PIT KS p < 0.01, largest Pareto
+        k > 0.8, or the best run within 1% of the tail's width of the bound) flags searches
+        whose bands missed far more often than nominal; warned separately, with what to try.
         """
         pit = self.loo_pit()
         misfit = []
@@ -119,6 +122,12 @@ class Fit:
                 f"{'higher' if self.minimize else 'lower'} scores are better, fit again with "
                 f"minimize={flip}; otherwise try a threshold deeper in the tail.",
                 DiagnosticsWarning, stacklevel=3)
+        from bayesnq.inference.regime import regime_check
+
+        regime = regime_check(self, include_pit=not misfit)  # a misfit is warned above
+        if regime["flags"]:
+            warnings.warn(regime["message"], DiagnosticsWarning, stacklevel=3)
+            misfit = misfit + [f"regime check: {f}" for f in regime["flags"]]
         diag = self.diagnostics()
         problems = []
         fixed_gamma = self.gamma_mode == "integer"

@@ -1,0 +1,113 @@
+r"""The regime check: does this search look like one where the bands hold?
+
+The landscape-bank study (issue 26, :mod:`bayesnq.calibration.bank`, docs/bank-results.md)
+fitted random searches on 15 real landscapes whose tuning curves are known exactly and
+recorded the misfit signals each search shows. The rule below was picked on half of the
+searches of 48 runs (even replicates) and reported on the other half; a search is
+**flagged** when any of
+
+- **LOO-PIT**: the Kolmogorov–Smirnov p-value of the tail runs' LOO-PIT
+  (:meth:`~bayesnq.inference.Fit.loo_pit`) is below :data:`REGIME_PIT_P` (0.01);
+- **Pareto k**: the largest Pareto :math:`\hat k` of the LOO importance weights is above
+  :data:`REGIME_PARETO_K` (0.8): one tail run dominates the posterior;
+- **bound gap**: with the best run :math:`y_{(1)}`, the threshold :math:`\tau` and the
+  bound on the best score :math:`B` (all in the maximize orientation),
+
+  .. math::
+
+      g = \frac{B - y_{(1)}}{y_{(1)} - \tau} < \text{REGIME\_BOUND\_GAP} = 0.01,
+
+  i.e. the best run lies within 1% of the tail's width of the bound: the scores pile up
+  against the bound (accuracy 1.0 reached, a loss a hair above 0), where the tail is
+  shaped by the bound rather than by a quadratic optimum. Without a bound :math:`g` is
+  NaN and never flags.
+
+holds. On the held-out half, flagged searches missed the 80% simultaneous band of the
+median tuning curve far more often than unflagged ones (the numbers are in
+docs/bank-results.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bayesnq import direction
+
+__all__ = ["regime_check", "bound_gap", "regime_flags", "REGIME_PIT_P", "REGIME_PARETO_K",
+           "REGIME_BOUND_GAP"]
+
+REGIME_PIT_P = 0.01  # LOO-PIT KS p-value below which the regime check flags a search
+REGIME_PARETO_K = 0.8  # largest Pareto k above which it flags
+REGIME_BOUND_GAP = 0.01  # (bound - best) / (best - tau) below which it flags
+
+
+def bound_gap(values, threshold, bound, minimize) -> float:
+    r"""Gap between the best run and the bound on the best score, in tail widths.
+
+    :math:`g = (B - y_{(1)}) / (y_{(1)} - \tau)` in the maximize orientation (for
+    minimize, :math:`(y_{(1)} - B) / (\tau - y_{(1)})`); NaN when ``bound`` is None or
+    infinite, or when no run lies beyond ``threshold``.
+    """
+    if bound is None or not np.isfinite(bound):
+        return math.nan
+    y = direction.orient(np.asarray(values, dtype=float), minimize)
+    t = direction.orient(float(threshold), minimize)
+    b = direction.orient(float(bound), minimize)
+    tail = y[np.isfinite(y) & (y > t)]
+    if tail.size == 0:
+        return math.nan
+    best = float(tail.max())
+    return float((b - best) / (best - t))
+
+
+def regime_flags(pit_p, pareto_k, gap, n_tail=None) -> list[str]:
+    """The regime check's flags, in words, from its three signals (NaN never flags)."""
+    flags = []
+    if pit_p is not None and pit_p < REGIME_PIT_P and (n_tail is None or n_tail >= 5):
+        flags.append(f"the tail's LOO-PIT rejects the noisy quadratic (KS p = {pit_p:.2g} "
+                     f"< {REGIME_PIT_P:g})")
+    if pareto_k is not None and pareto_k > REGIME_PARETO_K:
+        flags.append(f"one tail run dominates the leave-one-out check (largest Pareto k "
+                     f"{pareto_k:.2f} > {REGIME_PARETO_K:g})")
+    if gap is not None and gap < REGIME_BOUND_GAP:
+        flags.append(f"the best run lies {gap:.2g} tail widths from the bound on the best "
+                     f"score (< {REGIME_BOUND_GAP:g}): the scores pile up against the bound")
+    return flags
+
+
+def regime_check(fit, include_pit=True) -> dict:
+    r"""The regime check of a :class:`~bayesnq.inference.Fit` (see the module's rule).
+
+    ``include_pit=False`` leaves the LOO-PIT flag out (:meth:`Fit.check` does when its own
+    misfit warning, at a far smaller p, has already reported the LOO-PIT).
+
+    Returns
+    -------
+    dict
+        ``pit_p``, ``pareto_k``, ``bound_gap`` (the three signals), ``flags`` (list of
+        str, empty when the search passes), ``flagged`` (bool) and ``message``: one
+        sentence saying what failed and what to try ("" when the search passes).
+    """
+    pit = fit.loo_pit()
+    data = fit.data
+    bound = None if data.upper_bound is None else direction.to_user(data.upper_bound,
+                                                                   fit.minimize)
+    gap = bound_gap(direction.to_user(data.tail, fit.minimize), fit.threshold, bound,
+                    fit.minimize)
+    flags = regime_flags(pit["ks_p_value"] if include_pit else None, pit["pareto_k_max"],
+                         gap, pit["n"])
+    tries = []
+    if any("LOO-PIT" in f or "Pareto" in f for f in flags):
+        tries.append("a threshold deeper in the tail (or threshold='auto')")
+    if any("bound" in f for f in flags):
+        tries.append("scores on a scale where the bound is far (e.g. the log of a loss, "
+                     "the log of an error rate)")
+    message = ""
+    if flags:
+        message = ("regime check: the tuning-curve bands may be too narrow for this search ("
+                   + "; ".join(flags) + "); try " + " or ".join(tries)
+                   + ", or compare with distribution-free bands (opda).")
+    return {"pit_p": float(pit["ks_p_value"]), "pareto_k": float(pit["pareto_k_max"]),
+            "bound_gap": gap, "flags": flags, "flagged": bool(flags), "message": message}
