@@ -10,7 +10,8 @@ import pytest
 import bayesnq
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.inference.regime import (REGIME_BOUND_GAP, REGIME_PARETO_K, REGIME_PIT_P,
-                                      bound_gap, regime_check, regime_flags)
+                                      bound_gap, regime_check, regime_flags,
+                                      regime_line)
 
 TRUTH = dict(alpha=0.2, beta=0.8, gamma=2.0, sigma=0.01)
 
@@ -93,24 +94,44 @@ def _fake_fit(y, tau, bounds, truth=TRUTH):
                n_hyperparameters=None, bounds=bounds, idata=idata, data=data)
 
 
-def test_fit_check_warns_on_a_search_against_its_bound_not_on_a_well_specified_one():
-    """Fast tier: the posterior stands in (draws near the truth), the search is real."""
+@pytest.fixture(scope="module")
+def fake_fits():
+    """A well-specified search and the same search clipped at a bound, stand-in posteriors."""
     y, tau = _search(3, n=200)
     ok = _fake_fit(y, tau, (0.0, 1.0))
+    cap = float(np.quantile(y, 0.9))  # the best tenth of the runs piles up at the bound
+    bad = _fake_fit(np.minimum(y, cap), tau, (0.0, cap), dict(TRUTH, beta=cap))
+    return ok, bad
+
+
+def test_fit_check_warns_on_a_search_against_its_bound_not_on_a_well_specified_one(fake_fits):
+    """Fast tier: the posterior stands in (draws near the truth), the search is real."""
+    ok, bad = fake_fits
     r = regime_check(ok)
     assert not r["flagged"], r
     assert r["bound_gap"] > REGIME_BOUND_GAP and r["message"] == ""
     texts, problems = _regime_warnings(ok)
     assert texts == [] and problems == [], (texts, problems)
 
-    cap = float(np.quantile(y, 0.9))  # the best tenth of the runs piles up at the bound
-    bad = _fake_fit(np.minimum(y, cap), tau, (0.0, cap), dict(TRUTH, beta=cap))
     r = regime_check(bad)
     assert r["flagged"] and r["bound_gap"] == 0.0
     texts, problems = _regime_warnings(bad)
     assert len(texts) == 1, texts
     assert "bound" in texts[0] and "log" in texts[0] and "try" in texts[0]
     assert any(p.startswith("regime check") and "bound" in p for p in problems)
+
+
+def test_report_and_cli_line_show_the_regime_check(fake_fits):
+    from bayesnq.report.page import _regime
+
+    ok, bad = fake_fits
+    assert regime_line(regime_check(ok)).endswith(": passed")
+    assert "FLAGGED" in regime_line(regime_check(bad))
+    assert "bound gap 0 tail widths" in regime_line(regime_check(bad))
+    good_html, bad_html = _regime(ok), _regime(bad)
+    assert "regime check" in good_html and 'class="ok"' in good_html
+    assert 'class="warn"' in bad_html and "the scores pile up against the bound" in bad_html
+    assert 'class="warn"' not in good_html
 
 
 @pytest.mark.slow  # two NUTS fits (8 minutes on the loaded 2-core machine)

@@ -73,6 +73,9 @@ def run_fit(args) -> int:
     print(f"\nfit check (LOO-PIT of the {pit['n']} runs beyond the threshold): KS p = "
           f"{pit['ks_p_value']:.3g}, largest Pareto k {pit['pareto_k_max']:.2f}"
           f"{'' if pit['ks_p_value'] >= 1e-6 else '  <- the tail does not fit: see the warning'}")
+    from bayesnq.inference.regime import regime_check, regime_line
+
+    print(regime_line(regime_check(fit)))
     if fit.thresholds is not None:
         print(f"\n{table.attrs.get('threshold_note', '')}")
         print(fit.threshold_probabilities().to_string(float_format=lambda v: f"{v:.4g}"))

@@ -35,7 +35,7 @@ import numpy as np
 
 from bayesnq import direction
 
-__all__ = ["regime_check", "bound_gap", "regime_flags", "REGIME_PIT_P", "REGIME_PARETO_K",
+__all__ = ["regime_check", "regime_line", "bound_gap", "regime_flags", "REGIME_PIT_P", "REGIME_PARETO_K",
            "REGIME_BOUND_GAP"]
 
 REGIME_PIT_P = 0.01  # LOO-PIT KS p-value below which the regime check flags a search
@@ -111,3 +111,18 @@ def regime_check(fit, include_pit=True) -> dict:
                    + ", or compare with distribution-free bands (opda).")
     return {"pit_p": float(pit["ks_p_value"]), "pareto_k": float(pit["pareto_k_max"]),
             "bound_gap": gap, "flags": flags, "flagged": bool(flags), "message": message}
+
+
+def regime_line(result) -> str:
+    """One line for ``bayesnq fit``: the regime check's signals and its verdict.
+
+    ``result`` is :func:`regime_check`'s dict.
+    """
+    gap = result["bound_gap"]
+    gap_text = "no bound" if math.isnan(gap) else f"bound gap {gap:.3g} tail widths"
+    head = (f"regime check (LOO-PIT p < {REGIME_PIT_P:g}, Pareto k > {REGIME_PARETO_K:g}, "
+            f"bound gap < {REGIME_BOUND_GAP:g}): KS p = {result['pit_p']:.3g}, Pareto k "
+            f"{result['pareto_k']:.2f}, {gap_text}")
+    if not result["flagged"]:
+        return head + ": passed"
+    return head + ": FLAGGED, the bands may be too narrow (see the warning)"

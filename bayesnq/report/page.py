@@ -258,6 +258,7 @@ def _diagnostics(fit) -> str:
     parts.append(f"<p>LOO-PIT of the {pit['n']} runs beyond the threshold: KS p = "
                  f"{h.number(pit['ks_p_value'], 3)}, largest Pareto k "
                  f"{h.number(pit['pareto_k_max'], 3)}: {verdict}.</p>")
+    parts.append(_regime(fit))
     if getattr(fit, "thresholds", None) is not None:
         parts.append(f"<p>Threshold: {h.text(fit.threshold_verdict()['message'])}</p>")
     else:
@@ -270,6 +271,19 @@ def _diagnostics(fit) -> str:
                  '<p>Checks: <span class="ok">none failed</span> (r-hat &le; 1.01, bulk ESS '
                  "&ge; 400, no divergences, LOO-PIT KS p &ge; 1e-6).</p>")
     return "".join(parts)
+
+
+def _regime(fit) -> str:
+    """The regime check (issue 26): does the search look like one where the bands hold?"""
+    from bayesnq.inference.regime import regime_check, regime_line
+
+    r = regime_check(fit)
+    line = h.text(regime_line(r))
+    if not r["flagged"]:
+        return (f'<p>{line} <span class="ok">no sign that the bands are too narrow</span> '
+                "(on the landscape bank, unflagged searches missed the 80% band near its "
+                "nominal rate).</p>")
+    return f'<p>{line}</p><p class="warn">{h.text(r["message"])}</p>'
 
 
 def _settings(fit, extra) -> str:
