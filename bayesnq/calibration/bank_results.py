@@ -165,6 +165,11 @@ class BankResult:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def where(self, keep) -> "BankResult":
+        """The result restricted to the records for which ``keep(record)`` is true (e.g.
+        even replicates, to pick a rule on one half and report it on the other)."""
+        return BankResult([r for r in self.records if keep(r)], self.truth, self.settings)
+
     def flags(self, record):
         """Names of the :data:`SIGNALS` a record raises."""
         return [k for k, (_, f) in SIGNALS.items() if f(record)]
