@@ -141,6 +141,7 @@ def test_coverage_bookkeeping_of_a_known_miss(monkeypatch):
         assert not any(x for x in r["point_0.8"] if x is not None)
         assert r["simul_0.8"] is False and r["best_0.8"] is False
         assert len(r["opda_0.8"]) == 4 and set(r) >= {"pit_p", "pareto_k", "ppc_best_p"}
+        assert r["bound_gap"] > 0  # uniform scores on [0.3, 0.9] never reach the bound 1
     tab = res.table(by_landscape=False).set_index("check")
     assert tab.loc["curve, simultaneous", "failures"] == len(res.records)
     assert tab.loc["best score", "failure_rate"] == 1.0
@@ -162,6 +163,24 @@ def test_regime_table_counts_flagged_and_unflagged():
     assert t.loc["any", "flagged"] == 3
     with pytest.raises(ValueError, match="check must be"):
         res.regime_table(check="nope")
+
+
+def test_regime_check_signal_is_fit_checks_rule_and_halves_split():
+    base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 12,
+            "pit_p": 0.5, "pareto_k": 0.1, "bound_gap": 1.0, "divergences": 0}
+    recs = [dict(base, replicate=0, index=0, **{"simul_0.8": False}, bound_gap=0.0),
+            dict(base, replicate=1, index=1, **{"simul_0.8": False}, pareto_k=0.9),
+            dict(base, replicate=2, index=2, **{"simul_0.8": True}, pit_p=0.005),
+            dict(base, replicate=3, index=3, **{"simul_0.8": False}),  # a miss nothing flags
+            dict(base, replicate=4, index=4, **{"simul_0.8": True}, bound_gap=None),
+            dict(base, replicate=5, index=5, **{"simul_0.8": True}, pareto_k=0.8)]  # at the cut
+    res = BankResult(recs, {}, {"landscapes": ["a"], "sizes": [24], "levels": [0.8],
+                                "ks": [1], "opda": False})
+    row = res.regime_table(signals=["regime check"]).set_index("signal").loc["regime check"]
+    assert (row["flagged"], row["miss_flagged"], row["miss_unflagged"]) == (3, 2, 1)
+    even = res.where(lambda r: r["index"] % 2 == 0)
+    assert [r["index"] for r in even.records] == [0, 2, 4]
+    assert even.regime_table(signals=["bound gap < 0.01"])["flagged"].tolist() == [1]
 
 
 def test_resume_adds_only_missing_searches(monkeypatch, tmp_path):
