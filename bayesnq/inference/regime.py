@@ -35,8 +35,8 @@ import numpy as np
 
 from bayesnq import direction
 
-__all__ = ["regime_check", "regime_line", "bound_gap", "regime_flags", "REGIME_PIT_P", "REGIME_PARETO_K",
-           "REGIME_BOUND_GAP"]
+__all__ = ["regime_check", "regime_line", "bound_gap", "regime_flags", "REGIME_PIT_P",
+           "REGIME_PARETO_K", "REGIME_BOUND_GAP"]
 
 REGIME_PIT_P = 0.01  # LOO-PIT KS p-value below which the regime check flags a search
 REGIME_PARETO_K = 0.8  # largest Pareto k above which it flags
