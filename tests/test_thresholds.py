@@ -18,7 +18,7 @@ from bayesnq import NoisyQuadratic, cli, plots  # noqa: E402
 from bayesnq.inference import compare_thresholds, stacking_weights  # noqa: E402
 from bayesnq.modeling import default_thresholds  # noqa: E402
 from bayesnq.modeling import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
-from bayesnq.modeling.spliced import tilt_icdf, tilt_log_density, tilt_log_marginal  # noqa: E402
+from bayesnq.modeling.spliced import region_bins  # noqa: E402
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
 TAIL_SHARE = 0.4
@@ -103,12 +103,13 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
     for j, t in enumerate(data.thresholds):
         td = TailData.build(y, t, minimize=False)
         c = data.bin_counts[j]
-        # region against deep runs (uniform split), the deep bins' histogram, the tilt
+        # region against deep runs (uniform split), the deep bins' histogram, the region's
         body = (gammaln(c[-1] + 1) + gammaln(c[:-1].sum() + 1) - gammaln(c.sum() + 2)
                 + body_log_marginal(c[:-1], widths[:-1]))
-        r = data.region_start  # the region (r, tau_j]: the tilt's marginal
+        r, m = data.region_start, region_bins(y.size)  # the region (r, tau_j] in m bins
         u = (y[(y > r) & (y <= t)] - r) / (t - r)
-        body += tilt_log_marginal(u)[0] - u.size * np.log(t - r)
+        rc = np.bincount(np.clip(np.ceil(u * m).astype(int) - 1, 0, m - 1), minlength=m)
+        body += body_log_marginal(rc, np.full(m, (t - r) / m))
         direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body)
     direct = np.array(direct)
     expected = direct - np.logaddexp.reduce(direct)
@@ -361,37 +362,44 @@ def test_tau_coverage_over_seeds():
     assert recovered >= len(seeds) - 1
 
 
-# ----------------------------------------------------------------------------- the region's tilt
+# ----------------------------------------------------------------------------- the region's bins
 
 
-def test_tilt_density_integrates_to_one_and_inverts():
-    from scipy import integrate
+def test_region_bins_rule_and_body_weights():
+    from bayesnq.modeling.spliced import body_weights
 
-    for k in ([-50.0, 3.0], [0.0, 0.0], [3.0, -40.0], [60.0, 0.0], [0.0, 60.0]):
-        k = np.array(k)
-        total = integrate.quad(lambda u: np.exp(tilt_log_density(u, k)), 0, 1, epsabs=1e-13,
-                               limit=200)[0]
-        assert total == pytest.approx(1.0, abs=1e-10)
-        v = np.array([[0.1, 0.5, 0.9]])
-        x = tilt_icdf(v, k[None, :])[0]
-        got = [integrate.quad(lambda u: np.exp(tilt_log_density(u, k)), 0, xx)[0] for xx in x]
-        np.testing.assert_allclose(got, v[0], atol=2e-3)
+    assert [region_bins(n) for n in (24, 48, 128, 512, 1024, 10**6)] == [4, 4, 5, 8, 10, 10]
+    rng = np.random.default_rng(3)
+    y = np.concatenate([rng.random(300), 5.0 + rng.random(100)])
+    data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False)
+    m = region_bins(y.size)
+    assert data.region_counts.shape == (6, m)
+    # the region's bins hold exactly the region's runs of each candidate
+    np.testing.assert_array_equal(data.region_counts.sum(1), data.bin_counts[:, -1])
+    idx = np.repeat(np.arange(6), 2000)
+    w = body_weights(data, idx, np.random.default_rng(0))
+    assert w.shape == (idx.size, data.edges.size - 1 + m)
+    np.testing.assert_allclose(w.sum(1), 1.0, atol=1e-12)
+    # the region's share follows its Beta(1 + m_j, 1 + D_j) posterior
+    share = w[:, data.edges.size - 1:].sum(1).reshape(6, -1).mean(1)
+    c = data.bin_counts
+    np.testing.assert_allclose(share, (1 + c[:, -1]) / (2 + c.sum(1)), atol=0.02)
 
 
-@pytest.mark.parametrize("shape", [(4.0, 1.0, 40), (1.0, 1.0, 5), (12.0, 2.0, 300)])
-def test_tilt_marginal_laplace_matches_brute_force(shape):
-    """Laplace's method against a fine 2-D grid of the exact integrand."""
-    from bayesnq.modeling.spliced import TILT_PRIOR_SD
-
-    a, b, m = shape
-    u = np.random.default_rng(0).beta(a, b, m)
-    laplace, mode, cov = tilt_log_marginal(u)
-    g = np.linspace(-80, 80, 481)
-    k = np.stack(np.meshgrid(g, g, indexing="ij"), -1)
-    # the product over runs through its sufficient statistics (sum u, sum u^2)
-    log_z = -tilt_log_density(0.0, k)
-    ll = (k[..., 0] * u.sum() + k[..., 1] * (u**2).sum() - u.size * log_z
-          - 0.5 * (k**2).sum(-1) / TILT_PRIOR_SD**2 - np.log(2 * np.pi * TILT_PRIOR_SD**2))
-    brute = np.logaddexp.reduce(ll.ravel()) + 2 * np.log(g[1] - g[0])
-    assert laplace == pytest.approx(brute, abs=0.1)
-    assert np.all(np.linalg.eigvalsh(cov) > 0)
+def test_region_leaves_a_gap_empty():
+    """A cluster of diverged runs far below costs the body the same wherever tau is."""
+    rng = np.random.default_rng(5)
+    body = rng.random(300)
+    tail = 1.0 + 0.5 * rng.random(200)
+    cluster = 0.01 * rng.standard_normal(100)
+    near = np.concatenate([body, tail, -50.0 + cluster])
+    far = np.concatenate([body, tail, -5000.0 + cluster])
+    grid = np.quantile(near, [0.18, 0.4, 0.6])  # the lowest just above the cluster
+    d_near = SplicedData.build(near, grid, minimize=False)
+    d_far = SplicedData.build(far, grid, minimize=False)
+    # the change of B_j across candidates is what moves tau; a far gap must not tilt it
+    spread = np.ptp(np.diff(d_far.body_term) - np.diff(d_near.body_term))
+    assert spread < 1e-6
+    assert d_far.region_start <= grid[0]  # never above the lowest candidate
+    # and no default candidate lies in or below the cluster
+    assert default_thresholds(far).min() > body.min()

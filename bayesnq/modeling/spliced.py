@@ -16,48 +16,44 @@ with :math:`F_\theta, f_\theta` the noisy quadratic cdf and density and :math:`h
 :math:`1 - F_\theta(\tau)` (the threshold-mixture design of Behrens, Lopes & Gamerman 2004
 and MacDonald et al. 2011 with the noisy quadratic in place of the GPD).
 
-**Body: deep bins and a tilted region, the same complexity for every candidate.** The
-runs below the lowest candidate :math:`\tau_1` get fixed equal-count bins; the lowest
-:math:`K` of them are a histogram, and the top one, from its lower edge :math:`r` up to
-the candidate :math:`\tau_j`, is the *region*, inside which the density is a
-log-quadratic tilt of the uniform,
+**Body: deep bins and a region of equal-width bins, the same complexity for every
+candidate.** The runs below the lowest candidate :math:`\tau_1` get fixed equal-count bins;
+the lowest :math:`K` of them are a histogram, and the top one, from its lower edge
+:math:`r` up to the candidate :math:`\tau_j`, is the *region* (where a gap cuts off a
+cluster of runs far below, :func:`~bayesnq.modeling.thresholds.gap_top`, :math:`r` is the
+lowest run above the gap, so that the region never spans it), cut into :math:`M` bins of
+equal width :math:`\Delta_j = (\tau_j - r)/M` (:func:`region_bins`: :math:`M` depends on
+the number of runs only). The share of body runs in the region is
+:math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
+:math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest and the region bins'
+weights :math:`\rho \sim \mathrm{Dirichlet}(a, \dots, a)` within the region; all three
+integrate out (Beta–binomial and two Dirichlet–multinomials):
 
 .. math::
 
-    g_\kappa(u) = \frac{e^{\kappa_1 u + \kappa_2 u^2}}{Z(\kappa)}, \qquad
-    u = \frac{y - r}{\tau_j - r} \in (0, 1], \qquad
-    \kappa_1, \kappa_2 \sim \mathrm{Normal}(0, 10^2),
+    B_j = \log\frac{m_j!\, D!}{(m_j + D + 1)!} + H_K(c) + H_M(c^{(j)}) ,
+    \qquad
+    H_K(c) = \log\frac{\Gamma(K a)}{\Gamma(K a + D)}
+        + \sum_{k \le K} \Big[\log\frac{\Gamma(a + c_k)}{\Gamma(a)} - c_k \log \Delta_k\Big],
 
-which can rise toward :math:`\tau_j`, fall, or bulge. The share of body runs in the
-region is :math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
-:math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest; all three integrate out
-(Beta–binomial, Dirichlet–multinomial, and :math:`\kappa` by Laplace's method,
-:func:`tilt_log_marginal`):
+with :math:`m_j` runs in the region (:math:`c^{(j)}` per region bin, :math:`H_M` the same
+expression with the widths :math:`\Delta_j`) and :math:`D` in the deep bins (the deep
+terms are the same for every candidate).
 
-.. math::
-
-    B_j = \log\frac{m_j!\, D!}{(m_j + D + 1)!}
-        + \log\Gamma(K a) - \log\Gamma(K a + D)
-        + \sum_{k \le K} \big[\log\Gamma(a + c_k) - \log\Gamma(a) - c_k \log \Delta_k\big]
-        + \log \int p(\kappa) \prod_{i \in \text{region}} \frac{g_\kappa(u_i)}{\tau_j - r}
-          \, d\kappa ,
-
-with :math:`m_j` runs in the region and :math:`D` in the deep bins (the deep terms are
-the same for every candidate).
-
-Why not bins between the candidates (the first design): a body with one bin per candidate
-interval pays a Dirichlet–multinomial Occam factor of about :math:`\tfrac12\log N` per
-bin, while the noisy quadratic's four parameters are paid once for every candidate, so
-handing runs to the tail was almost free and the posterior put :math:`\tau` far too deep
-into the body (a search with 36% of its runs in the regime got a median of 75–80%, on
-flat and rising bodies alike, with :math:`\beta` or :math:`\gamma` missed:
-``docs/thresholds.md``). With the region's two tilt parameters the body has the same
-number of parameters at every candidate, so the choice of :math:`\tau` rests on the fit,
-not on how many bins it takes. The region's share has a uniform prior of its own: inside
-one Dirichlet(1, ..., 1) over all bins, a region holding most of the body would be
-charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins), which
-again favoured a deep tail. The body still cannot steal the tail: it has no
-support beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
+Why this body. With one bin per candidate interval (the first design) the body paid a
+Dirichlet–multinomial Occam factor of about :math:`\tfrac12\log N` per bin, while the noisy
+quadratic's four parameters are paid once for every candidate, so handing runs to the tail
+was almost free and the posterior put :math:`\tau` far too deep into the body (a search
+with 36% of its runs in the regime got a median of 75–80%, ``docs/thresholds.md``). A
+body with the same number of parameters at every candidate removes that pull. The second
+design gave the region a smooth log-quadratic density; it could not follow a gap (a cluster
+of diverged runs far below, which the region then spans) or a second mode, and the tail
+took the body again (80% of runs for 35% true). Equal-width bins leave a gap empty and
+follow a bump at the region's resolution. The region's share has a uniform prior of its
+own: inside one Dirichlet(1, ..., 1) over all bins, a region holding most of the body
+would be charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins),
+which again favoured a deep tail. The body still cannot steal the tail: it has no support
+beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
 
 Given :math:`\tau_j` the body factor does not involve :math:`\theta`, so the posterior of
 :math:`\theta` at a fixed :math:`\tau` is exactly the censored fit above.
@@ -104,10 +100,11 @@ from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_beyond
 from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
 from bayesnq.modeling.tail import TailData, record_parameters
+from bayesnq.modeling.thresholds import gap_top
 
-__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights", "body_tilts",
-           "tilt_log_density", "tilt_log_marginal", "tilt_icdf", "pointwise_loglik",
-           "predictive", "BODY_DIRICHLET", "TILT_PRIOR_SD"]
+__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights", "region_bins",
+           "pointwise_loglik",
+           "predictive", "BODY_DIRICHLET"]
 
 BODY_DIRICHLET = 1.0  # Dirichlet concentration a of each body-histogram bin
 
@@ -128,94 +125,22 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
     if c.size == 0:
         return 0.0
     k, total = float(c.size), float(c.sum())
-    return float(
-        _gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * np.log(dw))
-    )
+    with np.errstate(divide="ignore"):  # an empty bin of zero width adds nothing
+        log_dw = np.where(c > 0, np.log(np.where(c > 0, dw, 1.0)), 0.0)
+    return float(_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * log_dw))
 
 
-TILT_PRIOR_SD = 10.0  # prior sd of each coefficient of the region's log-quadratic tilt
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(128)
-_GL_X, _GL_LOGW = 0.5 * (_GL_X + 1.0), np.log(0.5 * _GL_W)  # nodes and log weights on [0, 1]
+def region_bins(n: int) -> int:
+    r"""Number :math:`M` of equal-width bins of the body's region for a search of ``n``
+    runs: :math:`\mathrm{round}(n^{1/3})` within [4, 10], the same for every candidate."""
+    return int(np.clip(round(float(n) ** (1.0 / 3.0)), 4, 10))
 
 
-def _tilt_moments(kappa):
-    r""":math:`\log Z(\kappa)` and the first four moments of :math:`u` under
-    :math:`g_\kappa(u) \propto e^{\kappa_1 u + \kappa_2 u^2}` on :math:`[0, 1]`
-    (Gauss–Legendre, 128 nodes, in log space)."""
-    k = np.asarray(kappa, dtype=float)
-    lw = k[..., :1] * _GL_X + k[..., 1:] * _GL_X**2 + _GL_LOGW
-    log_z = np.logaddexp.reduce(lw, axis=-1)
-    p = np.exp(lw - log_z[..., None])
-    return log_z, [np.sum(p * _GL_X**r, axis=-1) for r in (1, 2, 3, 4)]
-
-
-def tilt_log_density(u, kappa):
-    r"""Log density of the log-quadratic tilt on :math:`[0, 1]`,
-    :math:`\log g_\kappa(u) = \kappa_1 u + \kappa_2 u^2 - \log Z(\kappa)`;
-    ``kappa`` has a last axis of 2 and broadcasts against ``u``."""
-    k = np.asarray(kappa, dtype=float)
-    log_z, _ = _tilt_moments(k)
-    return k[..., 0] * u + k[..., 1] * np.asarray(u) ** 2 - log_z
-
-
-def tilt_log_marginal(u, prior_sd=TILT_PRIOR_SD):
-    r"""Log marginal density of region runs ``u`` in :math:`[0, 1]` under the log-quadratic
-    tilt with :math:`\kappa_1, \kappa_2 \sim \mathrm{Normal}(0, s^2)`, by Laplace's method
-    (exact for a Gaussian posterior; the likelihood is an exponential family in
-    :math:`\kappa`, so its log is concave and the posterior nearly Gaussian):
-
-    .. math::
-
-        \log \int p(\kappa) \prod_i g_\kappa(u_i)\, d\kappa \approx
-        L(\hat\kappa) - 2 \log s - \tfrac12 \log\det(-\nabla^2 L(\hat\kappa)),
-        \quad L(\kappa) = \kappa \cdot T - m \log Z(\kappa) - \frac{|\kappa|^2}{2s^2},
-
-    with :math:`T = (\sum u_i, \sum u_i^2)`. Returns the log marginal, the mode
-    :math:`\hat\kappa` and the Laplace covariance (the posterior used per draw).
-    """
-    u = np.asarray(u, dtype=float)
-    m, stat = u.size, np.array([u.sum(), (u**2).sum()])
-    prec = 1.0 / prior_sd**2
-
-    def objective(k):
-        log_z, mom = _tilt_moments(k)
-        val = k @ stat - m * log_z - 0.5 * prec * k @ k
-        grad = stat - m * np.array([mom[0], mom[1]]) - prec * k
-        cov = np.array([[mom[1] - mom[0]**2, mom[2] - mom[0] * mom[1]],
-                        [mom[2] - mom[0] * mom[1], mom[3] - mom[1]**2]])
-        return val, grad, -(m * cov + prec * np.eye(2))
-
-    k = np.zeros(2)
-    val, grad, hess = objective(k)
-    for _ in range(100):
-        step = np.linalg.solve(hess, -grad)
-        t = 1.0
-        while t > 1e-8:
-            k_new = np.clip(k + t * step, -1e3, 1e3)
-            v_new, g_new, h_new = objective(k_new)
-            if v_new >= val - 1e-12:
-                break
-            t *= 0.5
-        done = abs(v_new - val) < 1e-11 * max(1.0, abs(val))
-        k, val, grad, hess = k_new, v_new, g_new, h_new
-        if done:
-            break
-    neg = -hess
-    total = float(val - 2.0 * np.log(prior_sd) - 0.5 * np.log(np.linalg.det(neg)))
-    return total, k, np.linalg.inv(neg)
-
-
-def tilt_icdf(v, kappa, points=4096):
-    r"""Inverse cdf of the log-quadratic tilt, per row of ``kappa`` (shape (S, 2)), at
-    ``v`` (shape (S, m)): the cdf is tabulated on ``points`` cells and inverted linearly."""
-    k = np.asarray(kappa, dtype=float)
-    grid = (np.arange(points) + 0.5) / points
-    logd = k[:, :1] * grid + k[:, 1:] * grid**2
-    dens = np.exp(logd - logd.max(-1, keepdims=True))
-    cdf = np.concatenate([np.zeros((k.shape[0], 1)), np.cumsum(dens, -1)], -1)
-    cdf /= cdf[:, -1:]
-    edges = np.linspace(0.0, 1.0, points + 1)
-    return np.stack([np.interp(vv, c, edges) for vv, c in zip(np.asarray(v), cdf)])
+def _region_bin(y, start, tau, m):
+    """Region bin (0..m-1) of oriented scores ``y`` in the region (start, tau]."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty region of zero width
+        u = np.nan_to_num((np.asarray(y, dtype=float) - start) / (tau - start))
+    return np.clip(np.ceil(u * m).astype(int) - 1, 0, m - 1)
 
 
 @dataclass(frozen=True)
@@ -234,8 +159,7 @@ class SplicedData:
     edges: np.ndarray  # deep-bin edges (oriented, ascending); the last starts the region
     bin_of: np.ndarray  # body bin of each run (the last: the region; meaningful in a body)
     bin_counts: np.ndarray  # (T, K + 1) counts of body runs per deep bin and the region
-    tilt_mode: np.ndarray  # (T, 2) posterior mode of the region's tilt per candidate
-    tilt_cov: np.ndarray  # (T, 2, 2) its Laplace covariance
+    region_counts: np.ndarray  # (T, M) counts of body runs per region bin, per candidate
     reference: TailData  # data at the reference candidate (for priors and parameterization)
     reference_index: int
     minimize: bool
@@ -278,6 +202,11 @@ class SplicedData:
             edges = np.concatenate([[below_first[0] - pad], inner])
         else:
             edges = np.array([t[0] - 1e-3 * max(1.0, abs(t[0]))])
+        # a cluster cut off far below (gap_top) stays in the deep bins: the region starts
+        # above the gap, never above the lowest candidate
+        top = gap_top(y)
+        if top is not None and edges[-1] < top <= t[0]:
+            edges = np.append(edges[edges < top], top)
         start = edges[-1]  # the region is (start, tau_j]
         widths = np.diff(edges)
         n_deep = widths.size
@@ -285,7 +214,8 @@ class SplicedData:
         bin_of = np.where(y > start, n_deep, bin_of)
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
-        tilt_mode, tilt_cov = np.zeros((t.size, 2)), np.tile(np.eye(2), (t.size, 1, 1))
+        m_bins = region_bins(n)
+        region_counts = np.zeros((t.size, m_bins))
         for j, tj in enumerate(t):
             in_body = y <= tj
             c = np.bincount(bin_of[in_body], minlength=n_deep + 1)[:n_deep + 1].astype(float)
@@ -295,10 +225,12 @@ class SplicedData:
             m_j, deep_n = c[-1], c[:-1].sum()
             body_term[j] = (float(_gl(m_j + 1) + _gl(deep_n + 1) - _gl(m_j + deep_n + 2))
                             + body_log_marginal(c[:-1], widths, dirichlet))
-            # the region's runs: a tilted density on (start, tau_j]
-            u = (y[in_body & (y > start)] - start) / (tj - start)
-            lm, tilt_mode[j], tilt_cov[j] = tilt_log_marginal(u)
-            body_term[j] += lm - u.size * np.log(tj - start)
+            # the region's runs: a histogram of m_bins equal-width bins on (start, tau_j]
+            rc = np.bincount(_region_bin(y[in_body & (y > start)], start, tj, m_bins),
+                             minlength=m_bins).astype(float)
+            region_counts[j] = rc
+            body_term[j] += body_log_marginal(rc, np.full(m_bins, (tj - start) / m_bins),
+                                              dirichlet)
             if resolution is not None:  # a body run's cell: density times its width h
                 body_term[j] += in_body.sum() * np.log(resolution)
         ref = t.size // 2
@@ -313,8 +245,7 @@ class SplicedData:
             edges=edges,
             bin_of=bin_of,
             bin_counts=counts,
-            tilt_mode=tilt_mode,
-            tilt_cov=tilt_cov,
+            region_counts=region_counts,
             reference=reference,
             reference_index=int(ref),
             minimize=bool(minimize),
@@ -384,38 +315,38 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
 
 
 def body_weights(data: SplicedData, tau_index, rng):
-    """Per draw, body-bin weights (deep bins, then the region) from their Dirichlet
-    posterior; 0 for bins outside the draw's body."""
+    """Per draw, body-bin weights, shape (S, K + M): the deep bins, then the region's
+    bins, from their Dirichlet (and the region's Beta) posterior given the draw's
+    candidate; 0 for bins outside the draw's body."""
     counts = data.bin_counts[tau_index]
     region = rng.beta(1.0 + counts[:, -1], 1.0 + counts[:, :-1].sum(-1))
-    g = rng.standard_gamma(data.dirichlet + counts[:, :-1])
-    total = g.sum(-1, keepdims=True)
-    deep = np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
-    return np.concatenate([deep * (1.0 - region)[:, None], region[:, None]], axis=-1)
 
+    def dirichlet(c):
+        g = rng.standard_gamma(data.dirichlet + c)
+        total = g.sum(-1, keepdims=True)
+        return np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
 
-def body_tilts(data: SplicedData, tau_index, rng):
-    """Per draw, the region's tilt :math:`\\kappa` (shape (S, 2)) from its Laplace
-    posterior."""
-    idx = np.asarray(tau_index)
-    chol = np.linalg.cholesky(data.tilt_cov[idx])
-    z = rng.standard_normal((idx.size, 2))
-    return data.tilt_mode[idx] + np.einsum("sij,sj->si", chol, z)
+    deep = dirichlet(counts[:, :-1]) * (1.0 - region)[:, None]
+    inside = dirichlet(data.region_counts[tau_index]) * region[:, None]
+    return np.concatenate([deep, inside], axis=-1)
 
 
 def _body_log_density(data: SplicedData, tau_index, rng):
-    """Per draw and run, the log body density (including the bin's weight), shape (S, n)."""
+    """Per draw and run, the log body density (the bin's weight over its width), shape
+    (S, n); meaningful for runs in the draw's body."""
     w = body_weights(data, tau_index, rng)
-    kappa = body_tilts(data, tau_index, rng)
     n_deep = data.edges.size - 1
-    widths = np.append(np.diff(data.edges), 1.0)
-    bins = np.clip(data.bin_of, 0, n_deep)
-    span = data.thresholds[tau_index] - data.region_start
-    u = np.clip((data.values[None, :] - data.region_start) / span[:, None], 0.0, 1.0)
-    region = tilt_log_density(u, kappa[:, None, :]) - np.log(span)[:, None]
-    deep = -np.log(widths[bins])[None, :]
+    m_bins = data.region_counts.shape[1]
+    deep = np.clip(data.bin_of, 0, max(n_deep - 1, 0))
+    tau = data.thresholds[np.asarray(tau_index)][:, None]
+    width = np.maximum(tau - data.region_start, np.finfo(float).tiny) / m_bins  # (S, 1)
+    in_region = data.bin_of[None, :] == n_deep
+    rbin = _region_bin(np.minimum(data.values[None, :], tau), data.region_start, tau, m_bins)
+    col = np.where(in_region, n_deep + rbin, deep[None, :])
+    deep_width = np.diff(data.edges)[deep] if n_deep else np.ones(data.n)
+    log_width = np.where(in_region, np.log(width), np.log(deep_width)[None, :])
     with np.errstate(divide="ignore"):
-        return np.log(w[:, bins]) + np.where(bins[None, :] == n_deep, region, deep)
+        return np.log(np.take_along_axis(w, col, axis=1)) - log_width
 
 
 @jax.jit
@@ -480,17 +411,17 @@ def predictive(data: SplicedData, draws, tau_index, rng, max_values=16_000_000):
                     0, -1)
     tau = data.thresholds[tau_index][:, None]
     w = body_weights(data, tau_index, rng)
-    kappa = body_tilts(data, tau_index, rng)
     cum = np.cumsum(w, axis=-1)
     u = rng.random((s_count, n)) * cum[:, -1:]
     bins = np.minimum(np.array([np.searchsorted(c, uu) for c, uu in zip(cum, u)]),
                       w.shape[-1] - 1)
     n_deep = data.edges.size - 1
-    padded = np.append(data.edges, data.edges[-1])  # (the region's entry is not used)
-    deep = np.minimum(bins, n_deep)
-    lo, hi = padded[deep], padded[deep + 1]
-    body = lo + (hi - lo) * rng.random((s_count, n))
+    m_bins = data.region_counts.shape[1]
     r = data.region_start
-    region = r + (tau - r) * tilt_icdf(rng.random((s_count, n)), kappa)
-    body = np.where(bins == n_deep, region, body)
+    # deep bin k spans edges[k]..edges[k+1]; region bin b spans r + b*width..r + (b+1)*width
+    width = (tau - r) / m_bins
+    deep = np.minimum(bins, max(n_deep - 1, 0))
+    lo = np.where(bins < n_deep, data.edges[deep], r + (bins - n_deep) * width)
+    hi = np.where(bins < n_deep, data.edges[np.minimum(deep + 1, n_deep)], lo + width)
+    body = lo + (hi - lo) * rng.random((s_count, n))
     return direction.to_user(np.where(y <= tau, body, y), data.minimize)

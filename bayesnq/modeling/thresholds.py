@@ -17,7 +17,7 @@ from bayesnq import direction
 from bayesnq.data import Scores, check_tail
 from bayesnq.validation import check_int, fail
 
-__all__ = ["parse_threshold", "default_thresholds", "DEFAULT_TAIL_FRACTIONS", "FORMS"]
+__all__ = ["parse_threshold", "default_thresholds", "gap_top", "DEFAULT_TAIL_FRACTIONS", "FORMS"]
 
 DEFAULT_TAIL_FRACTIONS = (0.05, 0.80)
 FORMS = ("number", "auto", "grid")
@@ -76,6 +76,25 @@ def parse_threshold(threshold, values, *, minimize, forms=FORMS, name="threshold
     return grid
 
 
+def gap_top(oriented) -> float | None:
+    r"""The lowest score above a *gap* in the worse half of a search, or None.
+
+    A gap is a spacing between consecutive sorted scores (maximize orientation) below the
+    median that is wider than the spread of the better half, :math:`y_{(0.95)} -
+    y_{(0.5)}`: a cluster of runs cut off far below (diverged runs at chance level). A
+    quadratic regime cannot span it, so no default candidate lies below it and the
+    threshold model's body starts its region above it. With several gaps, the highest.
+    """
+    s = np.sort(np.asarray(oriented, dtype=float))
+    s = s[np.isfinite(s)]
+    if s.size < 8:
+        return None
+    spread = np.quantile(s, 0.95) - np.quantile(s, 0.5)
+    half = s[: s.size // 2 + 1]
+    wide = np.flatnonzero(np.diff(half) > spread) if spread > 0 else np.array([], int)
+    return float(half[wide[-1] + 1]) if wide.size else None
+
+
 def default_thresholds(values, *, minimize=False, n=16, tail_fractions=DEFAULT_TAIL_FRACTIONS,
                        min_tail=5) -> np.ndarray:
     r"""Candidate thresholds leaving evenly spaced tail fractions of the runs beyond them.
@@ -83,7 +102,10 @@ def default_thresholds(values, *, minimize=False, n=16, tail_fractions=DEFAULT_T
     For each fraction :math:`p` in ``linspace(*tail_fractions, n)``, with
     :math:`m = \max(\text{min\_tail}, \operatorname{round}(pN))`, the candidate is the
     midpoint between the :math:`m`-th and :math:`(m+1)`-th best scores, so that exactly
-    :math:`m` runs lie strictly beyond it (fewer where scores tie).
+    :math:`m` runs lie strictly beyond it (fewer where scores tie). Where a gap cuts off a
+    cluster of runs far below (:func:`gap_top`), the deepest candidate stays above it: the
+    largest tail fraction is lowered to leave the cluster, the gap and the lowest run above
+    it below every candidate.
 
     Parameters
     ----------
@@ -119,6 +141,10 @@ def default_thresholds(values, *, minimize=False, n=16, tail_fractions=DEFAULT_T
         raise fail("tail_fractions", "a pair (low, high) with 0 < low < high < 1", tail_fractions)
     s = np.sort(direction.orient(y, minimize))
     size = s.size
+    top = gap_top(s)
+    if top is not None:  # keep the lowest run above the gap below every candidate
+        cap = (size - int(np.searchsorted(s, top, side="right")) - 1) / size
+        hi = cap if cap > lo else hi
     out = []
     for p in np.linspace(lo, hi, n):
         m = int(min(size - 1, max(min_tail, round(p * size))))
