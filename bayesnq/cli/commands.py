@@ -126,7 +126,8 @@ def run_fit(args) -> int:
     files = ["summary.csv", "summary.json", "posterior.nc", "tuning_curve.csv",
              *(os.path.basename(p) for p in written.values())]
     fit.report(out_dir / "report.html", m=more_m, deltas=tuple(dict.fromkeys((0.0, delta))),
-               source=outputs.dataset_identity(settings, scores, "fit")["source"])
+               source=outputs.dataset_identity(settings, scores, "fit")["source"],
+               images=written)  # the PNGs just written, not drawn again
     files.append("report.html")
     print(f"\nwrote {', '.join(files)} to {out_dir}")
     return 0

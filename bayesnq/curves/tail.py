@@ -21,29 +21,19 @@ observed empirical cdf should lie.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bayesnq.curves.draws import MIN_DRAWS, PARAMETERS, as_draws, pad, pow2_at_least, thin
+from bayesnq.curves.draws import PARAMETERS, as_draws, thin
+from bayesnq.curves.pointwise import outer_logs
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.validation import check_bool, check_int, check_level, check_real
 
 __all__ = ["TailBands", "tail_cdf", "replicate_tails", "empirical_cdf", "tail_cdf_bands"]
 
 MAX_VALUES = 4_000_000  # scores drawn per round of replicate_tails (all draws together)
-
-
-@partial(jax.jit, static_argnames=("minimize",))
-def _truncated_cdf(params, y, threshold, minimize):
-    """Per draw (rows of ``params``' columns), :math:`G_\\theta` on the grid ``y``."""
-    d = NoisyQuadratic(params[0][:, None], params[1][:, None], params[2][:, None],
-                       params[3][:, None], minimize=minimize)
-    if minimize:  # F(y) / F(tau), capped at 1
-        return jnp.exp(jnp.minimum(d.log_cdf(y[None, :]) - d.log_cdf(threshold), 0.0))
-    return -jnp.expm1(jnp.minimum(d.log_sf(y[None, :]) - d.log_sf(threshold), 0.0))
 
 
 def tail_cdf(draws, y, threshold: float, *, minimize: bool) -> np.ndarray:
@@ -62,13 +52,12 @@ def tail_cdf(draws, y, threshold: float, *, minimize: bool) -> np.ndarray:
     minimize = check_bool("minimize", minimize)
     threshold = check_real("threshold", threshold)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
-    params = np.stack([d[k] for k in PARAMETERS])
-    # padded (draws and grid to powers of two, >= 64): few compiled shapes serve every call
-    size, points = params.shape[1], y.size
-    params = pad(params, pow2_at_least(max(size, MIN_DRAWS)))
-    grid = pad(y, pow2_at_least(max(points, MIN_DRAWS)))
-    g = _truncated_cdf(jnp.asarray(params), jnp.asarray(grid), threshold, minimize)
-    return np.asarray(g)[:size, :points]
+    # one compiled per-draw, per-point kernel serves every number of draws and points
+    _, lc, ls = outer_logs(*(d[k] for k in PARAMETERS), np.append(y, threshold),
+                           minimize=minimize)
+    if minimize:  # F(y) / F(tau), capped at 1
+        return np.exp(np.minimum(lc[:, :-1] - lc[:, -1:], 0.0))
+    return -np.expm1(np.minimum(ls[:, :-1] - ls[:, -1:], 0.0))
 
 
 def replicate_tails(draws, size: int, threshold: float, *, minimize: bool, seed: int = 0,
@@ -94,8 +83,8 @@ def replicate_tails(draws, size: int, threshold: float, *, minimize: bool, seed:
     threshold = check_real("threshold", threshold)
     params = [d[k] for k in PARAMETERS]
     n_draws = params[0].size
-    dist = NoisyQuadratic(*(jnp.asarray(p) for p in params), minimize=minimize)
-    log_mass = np.asarray(dist.log_cdf(threshold) if minimize else dist.log_sf(threshold))
+    _, lc, ls = outer_logs(*params, [threshold], minimize=minimize)
+    log_mass = (lc if minimize else ls)[:, 0]
     mass = np.clip(np.exp(log_mass), 1e-12, 1.0)
     out = np.full((n_draws, size), np.nan)
     have = np.zeros(n_draws, dtype=int)

@@ -66,7 +66,8 @@ def write_report(fit, path, **kwargs) -> Path:
 
 
 def render_report(fit, *, m: int = DEFAULT_M, deltas=None, ci: float = 0.9, source=None,
-                  settings: dict | None = None, figures=tuple(FIGURES), dpi: int = 110) -> str:
+                  settings: dict | None = None, figures=tuple(FIGURES), dpi: int = 110,
+                  images: dict | None = None) -> str:
     r"""The report of ``fit`` as one self-contained HTML page (a string).
 
     Parameters
@@ -86,10 +87,15 @@ def render_report(fit, *, m: int = DEFAULT_M, deltas=None, ci: float = 0.9, sour
     figures : sequence of str
         Which of :data:`FIGURES` to embed.
     dpi : int, default 110
+    images : dict, optional
+        Figures already drawn, name to a PNG file's path (or the PNG's bytes), e.g. what
+        :func:`bayesnq.plots.save_all` returns: embedded as they are instead of being
+        drawn again (the main job draws each figure once).
     """
     m = check_int("m", m, minimum=1)
     ci = check_level("ci", ci)
     dpi = check_int("dpi", dpi, minimum=10)
+    images = _check_images(images)
     unknown = [f for f in figures if f not in FIGURES]
     if unknown:
         raise ValueError(f"figures must be names among {list(FIGURES)}, got figures={unknown!r}")
@@ -102,13 +108,13 @@ def render_report(fit, *, m: int = DEFAULT_M, deltas=None, ci: float = 0.9, sour
     mcmc = [f for f in figures if f not in main]
     body = [
         h.section("answers", "In short", _headline(fit, m, deltas, ci)),
-        h.section("figures", "Tuning curve and tail", _figures(fit, main, dpi)),
+        h.section("figures", "Tuning curve and tail", _figures(fit, main, dpi, images)),
         h.section("summary", "Posterior summary", _summary(fit, ci)),
         h.section("more-runs", f"{m} more runs, on top of the {made} made",
                   _more_runs(fit, m, deltas, ci)),
         h.section("fresh", "Tuning curve of a fresh search", _fresh_curve(fit, ci)),
         h.section("diagnostics", "Diagnostics: can the fit be trusted?",
-                  _diagnostics(fit) + _figures(fit, mcmc, dpi)),
+                  _diagnostics(fit) + _figures(fit, mcmc, dpi, images)),
         h.section("settings", "Settings", _settings(fit, settings)),
         h.section("provenance", "Data and provenance", _provenance(fit, source)),
     ]
@@ -228,7 +234,28 @@ def _fresh_curve(fit, ci) -> str:
             + h.table(["n", "lower", "median", "upper", "predictive"], rows))
 
 
-def _figures(fit, names, dpi) -> str:
+def _check_images(images) -> dict:
+    """``images`` as name -> PNG bytes (files read now), names among :data:`FIGURES`."""
+    if images is None:
+        return {}
+    if not isinstance(images, dict):
+        raise ValueError(f"images must be a dict of figure name to PNG path or bytes, got "
+                         f"images={images!r}")
+    out = {}
+    for name, value in images.items():
+        if name not in FIGURES:
+            continue  # a figure this page does not show
+        if isinstance(value, bytes | bytearray):
+            out[name] = bytes(value)
+        elif isinstance(value, str | os.PathLike) and os.path.isfile(value):
+            out[name] = Path(value).read_bytes()
+        else:
+            raise ValueError(f"images must map figure names to PNG paths or bytes, got "
+                             f"images[{name!r}]={value!r}")
+    return out
+
+
+def _figures(fit, names, dpi, images=None) -> str:
     import matplotlib.pyplot as plt
 
     from bayesnq import plots
@@ -236,13 +263,16 @@ def _figures(fit, names, dpi) -> str:
     out = []
     for name in names:
         maker, caption = FIGURES[name]
-        fig = getattr(plots, maker)(fit)
-        buf = io.BytesIO()
-        try:
-            fig.savefig(buf, format="png", dpi=dpi)
-        finally:
-            plt.close(fig)
-        out.append(h.figure(buf.getvalue(), alt=name.replace("_", " "), caption=caption))
+        png = (images or {}).get(name)
+        if png is None:  # not drawn yet: draw it here
+            fig = getattr(plots, maker)(fit)
+            buf = io.BytesIO()
+            try:
+                fig.savefig(buf, format="png", dpi=dpi)
+            finally:
+                plt.close(fig)
+            png = buf.getvalue()
+        out.append(h.figure(png, alt=name.replace("_", " "), caption=caption))
     return '<div class="figs">' + "".join(out) + "</div>"
 
 
