@@ -46,7 +46,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtr
 
-from bayesnq.inference import fit
+from bayesnq.data import as_scores
+from bayesnq.inference import TARGET_ACCEPT_PROB
+from bayesnq.inference.fit import check_settings, fit_at_threshold
+from bayesnq.modeling import Priors, parse_resolution
 from bayesnq.validation import check_choice, check_int, check_real, fail
 
 __all__ = ["LatticeSearch", "heavy_tie_truth", "simulate_lattice_search", "ties_at_top",
@@ -198,18 +201,31 @@ def _quantile(a, b, g, s, p):
 
 
 def fit_lattice_search(search: LatticeSearch, *, num_chains=2, num_warmup=300, num_samples=300,
-                       resolution="auto", seed=0, **kwargs):
+                       resolution="auto", seed=0, n_hyperparameters=6, tail_size=None,
+                       target_accept_prob=TARGET_ACCEPT_PROB):
     """Fit a simulated search at its fixed threshold (``resolution="auto"`` by default).
 
-    ``n_hyperparameters`` defaults to 6 (the prior's cap on :math:`\\gamma` at log 6 sits
-    well above the truth's 2); other keywords go to :func:`bayesnq.fit`.
+    What :func:`bayesnq.fit` does with the same arguments (``check=False``, no progress
+    bar), with one addition for studies: ``tail_size`` pads the distinct tail scores to that
+    many entries, so searches of one size share one compiled sampler (compilation, not
+    sampling, dominates a small fit). ``n_hyperparameters`` defaults to 6 (the prior's cap
+    on :math:`\\gamma` sits well above the truth's 2).
     """
-    kwargs.setdefault("n_hyperparameters", 6)
-    kwargs.setdefault("progress_bar", False)
-    kwargs.setdefault("check", False)
-    return fit(search.scores, threshold=search.threshold, resolution=resolution,
-               num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
-               seed=seed, **kwargs)
+    scores = as_scores(search.scores, minimize=False, n_hyperparameters=n_hyperparameters)
+    values = np.asarray(scores.values, dtype=float)
+    h, note = parse_resolution(resolution, values)
+    if tail_size is not None:
+        tail_size = check_int("tail_size", tail_size, int(np.unique(search.tail).size))
+    check_settings(gamma="continuous", n_hyperparameters=n_hyperparameters,
+                   num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
+                   seed=seed, target_accept_prob=target_accept_prob)
+    return fit_at_threshold(scores, values, search.threshold, minimize=False,
+                            n_hyperparameters=n_hyperparameters, bounds=None,
+                            gamma="continuous", priors=Priors(), num_chains=num_chains,
+                            num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                            progress_bar=False, target_accept_prob=target_accept_prob,
+                            check=False, tail_size=tail_size, resolution=h,
+                            resolution_note=note)
 
 
 def lattice_record(search: LatticeSearch, result, *, level=0.9, retrain_seeds=10,
