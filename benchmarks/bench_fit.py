@@ -26,8 +26,6 @@ from jax import monitoring
 import bayesnq
 from bayesnq import arviz_compat
 
-bayesnq.configure()  # parallel chains and the compilation cache, as the CLI sets them
-
 CASES = [("deberta-v3", 0.89, 5), ("alexnet", 0.50, 7)]
 
 _COMPILES = []  # (event, seconds) of every XLA compilation in this process
@@ -55,8 +53,13 @@ def main():
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--cases", nargs="*", default=[c[0] for c in CASES])
     a = p.parse_args()
-    # an empty compilation cache, so that the first call pays for compilation
+    # an empty compilation cache, so that the first call pays for compilation: the folder
+    # is set before configure() reads it (configure at import time turned on the user's
+    # cache folder, which may hold this benchmark's programs from an earlier run)
     os.environ["BAYESNQ_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench_fit_cache_")
+    applied = bayesnq.configure()  # parallel chains and the compilation cache, as the CLI
+    assert applied["compilation_cache"] == os.environ["BAYESNQ_CACHE_DIR"], applied
+    assert not os.listdir(applied["compilation_cache"]), "the compilation cache is not empty"
     rows, parts = [], []
     for name, tau, k in [c for c in CASES if c[0] in a.cases]:
         s = bayesnq.datasets.load(name)

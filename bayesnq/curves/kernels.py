@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bayesnq.curves.draws import BLOCK, MIN_DRAWS, N_CHUNK, pad, pow2_at_least, pow2_at_most, stack
+from bayesnq.curves.pointwise import outer_logs
 from bayesnq.distributions import NoisyQuadratic
 
 __all__ = ["noisy_quadratic", "logs_best", "per_draw", "log_tail_of"]
@@ -85,18 +86,17 @@ def per_draw(kind: str, d: dict, n: np.ndarray, q: float, minimize: bool) -> np.
     return out
 
 
-@partial(jax.jit, static_argnames=("minimize",))
-def _log_tail(params, target, minimize):
-    """log P(Y <= t) (maximize) or log P(Y >= t) (minimize), per draw."""
-    d = noisy_quadratic(params, minimize)
-    _, log_f, log_s = logs_best(d, target)
-    return log_s if minimize else log_f
-
-
 def log_tail_of(d: dict, target: float, minimize: bool) -> np.ndarray:
     """Per draw, log P(Y <= t) (maximize) or log P(Y >= t) (minimize): the chance that one
-    run does *not* reach ``target``."""
-    params = stack(d)
-    s = params.shape[1]
-    padded = jnp.asarray(pad(params, max(MIN_DRAWS, pow2_at_least(s))))
-    return np.asarray(_log_tail(padded, jnp.asarray(target), minimize))[:s]
+    run does *not* reach ``target``.
+
+    Through the shared per-draw, per-point kernel (:func:`bayesnq.curves.pointwise.outer_logs`:
+    no compile of its own), each taken as :func:`logs_best` takes it: the complement of the
+    other tail where that one is below 1/2, so that it stays accurate near 0.
+    """
+    _, log_cdf, log_sf = outer_logs(*stack(d), [float(target)], minimize=minimize)
+    log_cdf, log_sf = log_cdf[:, 0], log_sf[:, 0]
+    with np.errstate(divide="ignore"):
+        if minimize:
+            return np.where(log_cdf < _LOG_HALF, np.log1p(-np.exp(log_cdf)), log_sf)
+        return np.where(log_sf < _LOG_HALF, np.log1p(-np.exp(log_sf)), log_cdf)

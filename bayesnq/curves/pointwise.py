@@ -10,15 +10,16 @@ cdf on a grid). :func:`outer_logs` evaluates
     \big(\log f_{\theta_s}(y_j),\; \log F_{\theta_s}(y_j),\; \log(1 - F_{\theta_s}(y_j))\big)
     \quad\text{for all } s \le S,\ j \le m,
 
-in fixed blocks of :data:`DRAW_BLOCK` draws by :data:`POINT_BLOCK` points (the last ones
-padded by repeating an entry), with one compiled program whatever ``S`` and ``m`` are
+point by point in fixed chunks of :data:`CHUNK` evaluations (the last one padded by
+repeating a point), with one compiled program whatever ``S`` and ``m`` are
 (issue 25: every new shape of an eagerly evaluated quadrature was compiled anew, which
 made compilation most of the time of a fit's first summary). The minimize form is
 evaluated through the maximize one on negated scores and ends
 (:math:`F_{\min}(y; \alpha, \beta) = 1 - F_{\max}(-y; -\beta, -\alpha)`), which is the same
 arithmetic: the standardized point :math:`v` and its complement are the same numbers.
-Memory is bounded by the block (the quadrature adds ~100 nodes per point) and by the
-three ``(S, m)`` outputs, never by ``S x m x nodes``.
+Memory is bounded by the chunk (the quadrature adds ~100 nodes per point) and by the
+three ``(S, m)`` outputs, never by ``S x m x nodes``. :func:`flat_logs` is the same with
+one parameter set per point (per-draw targets, as in :func:`bayesnq.curves.more_runs`).
 """
 
 from __future__ import annotations
@@ -29,26 +30,53 @@ import numpy as np
 
 from bayesnq.distributions import NoisyQuadratic
 
-__all__ = ["outer_logs", "DRAW_BLOCK", "POINT_BLOCK"]
+__all__ = ["outer_logs", "flat_logs", "CHUNK"]
 
-DRAW_BLOCK = 256  # draws per compiled call
-POINT_BLOCK = 64  # points per compiled call (16,384 evaluations, ~40 MB of intermediates)
+CHUNK = 1 << 14  # evaluations per compiled call (~40 MB of quadrature intermediates)
 
 
 @jax.jit
-def _block(params, y):
-    """(log f, log F, log(1 - F)) of the maximize-form draws ``params`` (4, D) at ``y`` (M,)."""
-    d = NoisyQuadratic(params[0][:, None], params[1][:, None], params[2][:, None],
-                       params[3][:, None], validate_args=False)
-    y = y[None, :]
+def _chunk(params, y):
+    """(log f, log F, log(1 - F)) of maximize-form parameters ``params`` (4, CHUNK) at ``y``
+    (CHUNK,), point by point."""
+    d = NoisyQuadratic(params[0], params[1], params[2], params[3], validate_args=False)
     return d.log_prob(y), d.log_cdf(y), d.log_sf(y)
 
 
-def _padded(a, size):
-    missing = size - a.shape[-1]
-    if missing <= 0:
-        return a
-    return np.concatenate([a, np.repeat(a[..., -1:], missing, axis=-1)], axis=-1)
+def _evaluate(total, inputs, minimize):
+    """Run the compiled chunk over ``total`` points; ``inputs(lo, hi)`` gives the parameters
+    (4, hi - lo) and points (hi - lo,) of points lo..hi in the user's orientation."""
+    out = [np.empty(total) for _ in range(3)]
+    pending = []
+    for lo in range(0, total, CHUNK):
+        hi = min(total, lo + CHUNK)
+        params, y = inputs(lo, hi)
+        if minimize:  # F_min(y; a, b) = S_max(-y; -b, -a): the same standardized arithmetic
+            params = np.stack([-params[1], -params[0], params[2], params[3]])
+            y = -y
+        if hi - lo < CHUNK:  # pad by repeating the last point
+            params = np.concatenate([params, np.repeat(params[:, -1:], CHUNK - (hi - lo), 1)], 1)
+            y = np.concatenate([y, np.repeat(y[-1:], CHUNK - (hi - lo))])
+        pending.append((lo, hi, _chunk(jnp.asarray(params), jnp.asarray(y))))  # async
+        if len(pending) >= 8:
+            _collect(pending, out)
+    _collect(pending, out)
+    log_pdf, log_cdf, log_sf = out
+    if minimize:
+        log_cdf, log_sf = log_sf, log_cdf
+    return log_pdf, log_cdf, log_sf
+
+
+def _collect(pending, out):
+    for lo, hi, res in pending:
+        for target, value in zip(out, res):
+            target[lo:hi] = np.asarray(value)[:hi - lo]
+    pending.clear()
+
+
+def _as_params(alpha, beta, gamma, sigma):
+    return np.stack([np.asarray(x, dtype=np.float64).reshape(-1)
+                     for x in (alpha, beta, gamma, sigma)])
 
 
 def outer_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
@@ -70,28 +98,27 @@ def outer_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
         :math:`\log f_{\theta_s}(y_j)`, :math:`\log P_{\theta_s}(Y \le y_j)` and
         :math:`\log P_{\theta_s}(Y > y_j)`, float64.
     """
-    params = np.stack([np.asarray(x, dtype=np.float64).reshape(-1)
-                       for x in (alpha, beta, gamma, sigma)])
+    params = _as_params(alpha, beta, gamma, sigma)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
-    if minimize:  # F_min(y; a, b) = S_max(-y; -b, -a): the same standardized arithmetic
-        params = np.stack([-params[1], -params[0], params[2], params[3]])
-        y = -y
     s, m = params.shape[1], y.size
-    out = [np.empty((s, m)) for _ in range(3)]
-    if s == 0 or m == 0:
-        return tuple(out)
-    pending = []
-    for i in range(0, s, DRAW_BLOCK):
-        block = jnp.asarray(_padded(params[:, i:i + DRAW_BLOCK], DRAW_BLOCK))
-        for j in range(0, m, POINT_BLOCK):
-            pts = jnp.asarray(_padded(y[j:j + POINT_BLOCK], POINT_BLOCK))
-            pending.append((i, j, _block(block, pts)))  # dispatched asynchronously
-        for i0, j0, res in pending:
-            rows, cols = min(DRAW_BLOCK, s - i0), min(POINT_BLOCK, m - j0)
-            for target, value in zip(out, res):
-                target[i0:i0 + rows, j0:j0 + cols] = np.asarray(value)[:rows, :cols]
-        pending.clear()
-    log_pdf, log_cdf, log_sf = out
-    if minimize:
-        log_cdf, log_sf = log_sf, log_cdf
-    return log_pdf, log_cdf, log_sf
+
+    def inputs(lo, hi):
+        idx = np.arange(lo, hi)
+        return params[:, idx // m], y[idx % m]
+
+    return tuple(a.reshape(s, m) for a in _evaluate(s * m, inputs, minimize))
+
+
+def flat_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
+    """:func:`outer_logs` point by point: parameters and points of one shape (broadcast),
+    each point with its own parameters; returns three arrays of that shape."""
+    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64)
+                                   for x in (alpha, beta, gamma, sigma, y)))
+    shape = arrays[0].shape
+    params = _as_params(*arrays[:4])
+    y = arrays[4].reshape(-1)
+
+    def inputs(lo, hi):
+        return params[:, lo:hi], y[lo:hi]
+
+    return tuple(a.reshape(shape) for a in _evaluate(y.size, inputs, minimize))

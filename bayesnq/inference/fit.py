@@ -15,16 +15,23 @@ from bayesnq.data import as_scores
 from bayesnq.inference.idata import build_idata, posterior_names
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
 from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
-                                         pointwise_loglik, posterior_predictive)
+                                         pointwise_loglik_distinct, posterior_predictive)
 from bayesnq.inference.result import Fit
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
                               parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
                               predictive as spliced_predictive, tail_model, threshold_model)
 from bayesnq.validation import check_bool, check_choice, check_int, check_real
 
-__all__ = ["fit", "check_settings", "check_best_finite"]
+__all__ = ["fit", "check_settings", "check_best_finite", "MAX_PER_RUN_RUNS"]
 
 GAMMA_MODES = ("continuous", "integer")
+
+#: Searches of more runs than this keep their pointwise quantities per distinct score
+#: (``Fit.log_likelihood_distinct``: columns with counts) and hold no (chain, draw, run)
+#: array: no per-run ``log_likelihood`` group and no ``posterior_predictive`` group in
+#: ``Fit.idata`` (``Fit.pointwise_log_likelihood()`` and ``Fit.loo()`` work from the
+#: columns; issue 25: 100,000 runs took 3.8 GB). Smaller searches get both groups.
+MAX_PER_RUN_RUNS = 10_000
 
 
 def fit(
@@ -186,12 +193,17 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
         samples = integer_gamma_draws(samples, data, seed)
     names = posterior_names(gamma)
     post = {k: np.asarray(samples[k]) for k in names}
-    idata = build_idata(mcmc, samples, names, log_likelihood=pointwise_loglik(samples, data),
+    distinct, column, count = pointwise_loglik_distinct(samples, data)
+    per_run = data.n <= MAX_PER_RUN_RUNS
+    idata = build_idata(mcmc, samples, names,
+                        log_likelihood=distinct[..., column] if per_run else None,
                         observed=data.observed(),
-                        predictive=posterior_predictive(post, data, seed))
+                        predictive=posterior_predictive(post, data, seed) if per_run else None)
     result = Fit(scores=data_obj, minimize=minimize, threshold=threshold, gamma_mode=gamma,
                  n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata, data=data,
                  resolution_note=resolution_note)
+    if not per_run:
+        result.log_likelihood_distinct = {"y": distinct, "column": column, "count": count}
     if check:
         result.check()
     return result

@@ -66,7 +66,9 @@ def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, c
         Which of ``samples`` to report, besides the sampler's coordinates.
     log_likelihood, observed, predictive : arrays
         Per run (chain, draw, run); observed (run,); replicated searches
-        (chain, draw, replicate_run).
+        (chain, draw, replicate_run). ``log_likelihood`` or ``predictive`` None: the
+        group is left out (a large search keeps them per distinct score, see
+        :data:`bayesnq.inference.fit.MAX_PER_RUN_RUNS`).
     coords, dims : dict
         Extra coordinates and dimensions (``run`` and the ``y`` dimension are added).
     """
@@ -81,13 +83,14 @@ def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, c
     if "gamma_logp" in post:
         coords["gamma_value"] = np.arange(1, post["gamma_logp"].shape[-1] + 1)
         dims["gamma_logp"] = ["gamma_value"]
-    thinned = predictive.shape[-1] != n  # replicate searches shorter than the data
+    # replicate searches shorter than the data
+    thinned = predictive is not None and predictive.shape[-1] != n
     idata = arviz_compat.from_dict(
         posterior=post,
         sample_stats=sample_stats,
-        log_likelihood={"y": log_likelihood},
+        log_likelihood=None if log_likelihood is None else {"y": log_likelihood},
         observed_data={"y": observed},
-        posterior_predictive=None if thinned else {"y": predictive},
+        posterior_predictive=None if thinned or predictive is None else {"y": predictive},
         coords=coords,
         dims=dims,
     )

@@ -66,7 +66,8 @@ COMPRESSION = {"zlib": True, "complevel": 4, "shuffle": True}
 COMPACT_GROUP = "log_likelihood_distinct"
 SCORES_GROUP = "bayesnq_scores"
 _SCORE_ARRAYS = ("values", "failed", "configs", "learning_curves")
-_FIT_OBJECTS = ("scores", "idata", "data", "spliced", "settings", "_cache")
+_FIT_OBJECTS = ("scores", "idata", "data", "spliced", "settings", "_cache",
+                "log_likelihood_distinct")
 
 
 # ----------------------------------------------------------------------------- log-likelihood
@@ -194,6 +195,11 @@ def save_fit(fit: Fit, path, *, overwrite=False, predictive=False,
         groups.pop("posterior_predictive", None)
     if log_likelihood == "distinct" and "log_likelihood" in groups:
         groups[COMPACT_GROUP] = _compact_group(groups.pop("log_likelihood"))
+    compact = getattr(fit, "log_likelihood_distinct", None)
+    if compact is not None and "log_likelihood" not in groups:  # a large search's columns
+        ds = _held_group(compact, fit.idata)
+        groups[COMPACT_GROUP if log_likelihood == "distinct" else "log_likelihood"] = (
+            ds if log_likelihood == "distinct" else _expand_group(ds))
     groups[SCORES_GROUP] = _scores_group(fit.scores)
     attrs = {
         "format": FORMAT,
@@ -241,6 +247,22 @@ def _compact_group(ds):
                                              coords={run_dim: ds[run_dim].values})
         out[f"{name}_count"] = xr.DataArray(count, dims=(d_dim,))
     return out
+
+
+def _held_group(compact, idata):
+    """The compact group of a fit that holds its log-likelihood per distinct score."""
+    import xarray as xr
+
+    post = arviz_compat.group_datasets(idata)["posterior"]
+    y = np.asarray(compact["y"])
+    column = np.asarray(compact["column"], dtype=np.int64)
+    return xr.Dataset({
+        "y": xr.DataArray(y, dims=("chain", "draw", "y_distinct"),
+                          coords={"chain": post.chain.values, "draw": post.draw.values}),
+        "y_column": xr.DataArray(column, dims=("run",), coords={"run": np.arange(column.size)}),
+        "y_count": xr.DataArray(np.asarray(compact["count"], dtype=np.int64),
+                                dims=("y_distinct",)),
+    })
 
 
 def _expand_group(ds):
@@ -345,8 +367,15 @@ def load_fit(path) -> Fit:
         with xr.open_dataset(path, group=name, engine=ENGINE) as ds:
             groups[name] = ds.load()
     scores = _scores_from(groups.pop(SCORES_GROUP))
+    held = None
     if COMPACT_GROUP in groups:
-        groups["log_likelihood"] = _expand_group(groups.pop(COMPACT_GROUP))
+        ds = groups.pop(COMPACT_GROUP)
+        if "y_column" in ds and ds["y_column"].size > _max_per_run_runs():
+            # a large search stays compact in memory (Fit.pointwise_log_likelihood expands)
+            held = {"y": ds["y"].values, "column": ds["y_column"].values,
+                    "count": ds["y_count"].values}
+        else:
+            groups["log_likelihood"] = _expand_group(ds)
     order = ("posterior", "posterior_predictive", "log_likelihood", "sample_stats",
              "observed_data")
     groups = {k: groups[k] for k in sorted(groups, key=lambda g: (g not in order,
@@ -357,7 +386,16 @@ def load_fit(path) -> Fit:
     settings = _loads(attrs.get("settings", "{}"))
     if isinstance(settings.get("priors"), dict):
         settings["priors"] = Priors(**settings["priors"])
-    return _rebuild(scores, idata, fields, settings)
+    fit = _rebuild(scores, idata, fields, settings)
+    if held is not None:
+        fit.log_likelihood_distinct = held
+    return fit
+
+
+def _max_per_run_runs() -> int:
+    from bayesnq.inference.fit import MAX_PER_RUN_RUNS
+
+    return MAX_PER_RUN_RUNS
 
 
 def _rebuild(scores, idata, fields, settings) -> Fit:

@@ -14,11 +14,12 @@ import numpy as np
 from scipy.special import logsumexp
 
 from bayesnq import direction
+from bayesnq.curves.pointwise import outer_logs
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling import SplicedData, TailData, derive_alpha, loglik_draws
 
-__all__ = ["integer_gamma_draws", "pointwise_loglik", "posterior_predictive", "draw_tau",
-           "on_lattice"]
+__all__ = ["integer_gamma_draws", "pointwise_loglik", "pointwise_loglik_distinct",
+           "posterior_predictive", "draw_tau", "on_lattice"]
 
 
 def integer_gamma_draws(samples, data: TailData, seed):
@@ -32,12 +33,56 @@ def integer_gamma_draws(samples, data: TailData, seed):
     sigma = jnp.asarray(samples["sigma"])
     q = jnp.asarray(samples["q"])
     alpha_o = derive_alpha(beta_o, gamma, q, data.threshold)
-    d = NoisyQuadratic(alpha_o, beta_o, gamma, sigma)
     out = dict(samples)
     out["gamma"] = gamma
     out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
-    out["tail_mass"] = jnp.exp(d.log_sf(data.threshold))
+    # the tail mass through the shared compiled kernel (no compile for this shape)
+    _, _, log_sf = outer_logs(alpha_o.reshape(-1), beta_o.reshape(-1), gamma.reshape(-1),
+                              sigma.reshape(-1), [data.threshold])
+    out["tail_mass"] = jnp.asarray(np.exp(log_sf[:, 0]).reshape(gamma.shape))
     return out
+
+
+def pointwise_loglik_distinct(samples, data: TailData):
+    r"""The pointwise log-likelihood once per distinct score, with counts.
+
+    Runs with the same score have the same log-likelihood column draw for draw (a tail run
+    :math:`\log f_\theta(y)` or, with a resolution, the log-probability of its cell; a
+    censored run :math:`\log F_\theta(\tau)`), so the per-run array
+    :math:`(\text{chain}, \text{draw}, n)` is ``distinct[..., column]`` and never needs to
+    be held: PSIS-LOO over runs is :math:`\sum_d c_d\,\mathrm{elpd}_d`
+    (:func:`bayesnq.inference.persist.compact_loo`).
+
+    Returns
+    -------
+    distinct : np.ndarray, shape (chain, draw, k + 1)
+        Columns of the ``k`` distinct tail scores (ascending, oriented), then the censored
+        runs' column.
+    column : np.ndarray of int64, shape (n,)
+        Each run's column.
+    count : np.ndarray of int64, shape (k + 1,)
+        Runs per column (the censored column may count 0).
+    """
+    alpha, beta = direction.orient_ends(np.asarray(samples["alpha"], dtype=float),
+                                        np.asarray(samples["beta"], dtype=float),
+                                        data.minimize)
+    gamma = np.asarray(samples["gamma"], dtype=float)
+    sigma = np.asarray(samples["sigma"], dtype=float)
+    arrays = data.arrays()
+    values = np.asarray(arrays["values"])
+    column = np.asarray(arrays["run_index"], dtype=np.int64)
+    k = values.size
+    flat = tuple(x.reshape(-1) for x in (alpha, beta, gamma, sigma))
+    if data.resolution is None:
+        # one shared compiled kernel for every shape: log f at the distinct scores and
+        # log F at the threshold (oriented, maximize form)
+        log_pdf, log_cdf, _ = outer_logs(*flat, np.append(values, data.threshold))
+        ll = np.concatenate([log_pdf[:, :k], log_cdf[:, k:]], axis=1)
+    else:  # cell probabilities: the likelihood's own terms, one column per distinct score
+        ll = np.asarray(loglik_draws(flat, values, np.arange(k + 1, dtype=np.int32),
+                                     data.threshold, data.resolution))
+    count = np.bincount(column, minlength=k + 1).astype(np.int64)
+    return ll.reshape(alpha.shape + (k + 1,)), column, count
 
 
 def pointwise_loglik(samples, data: TailData):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-import jax.numpy as jnp
 import numpy as np
 
 from bayesnq import arviz_compat, curves, direction
 from bayesnq.data import Scores
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.curves import DEFAULT_CI
-from bayesnq.modeling import PARAMETERS, TailData, log_interval_prob
+from bayesnq.modeling import PARAMETERS, TailData
 
 __all__ = ["Fit", "DiagnosticsWarning"]
 
@@ -62,6 +61,9 @@ class Fit:
     spliced: object = None  # the SplicedData of an inferred-threshold fit
     resolution_note: str = ""  # how the scores' resolution was set (fit's ``resolution``)
     settings: dict = field(default_factory=dict)  # fit()'s arguments: priors, sampler, metric
+    # a large search's pointwise log-likelihood per distinct score: {"y": (chain, draw, k),
+    # "column": each run's column, "count": runs per column}; None: idata holds it per run
+    log_likelihood_distinct: dict | None = field(default=None, repr=False, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -242,31 +244,40 @@ class Fit:
     def _loo_pit(self, max_draws):
         from scipy import stats
 
+        from bayesnq.curves.pointwise import outer_logs
+
         d = self.draws()
         total = d["alpha"].size
         idx = np.unique(np.linspace(0, total - 1, min(total, int(max_draws))).round().astype(int))
-        p = [jnp.asarray(d[k][idx])[:, None] for k in PARAMETERS]
-        y = jnp.asarray(direction.to_user(self.data.tail, self.minimize))[None, :]
-        nq = NoisyQuadratic(*p, minimize=self.minimize)
-        h = self.resolution
+        p = [d[k][idx] for k in PARAMETERS]
+        # each distinct tail score once (tied runs share their column), through the one
+        # compiled per-draw, per-point kernel (no compile for a new number of draws or runs)
+        y_runs = direction.to_user(self.data.tail, self.minimize)
+        y, inv = np.unique(y_runs, return_inverse=True)
+        inv = inv.reshape(-1)
+        k, h = y.size, self.resolution
         if h is None:
-            log_f = np.asarray(nq.log_prob(y))
-            cond = self._tail_cdf(nq, y)
+            lp, lc, ls = outer_logs(*p, np.append(y, self.threshold), minimize=self.minimize)
+            log_f = lp[:, :k]
+            cond = self._tail_cdf_logs(lc, ls)[:, inv]
         else:  # discrete scores: randomized PIT, uniform within each score's cell
             half = 0.5 * h
             lower, upper = y - half, y + half
             if self.minimize:
-                upper = jnp.minimum(upper, self.threshold)
+                upper = np.minimum(upper, self.threshold)
             else:
-                lower = jnp.maximum(lower, self.threshold)
-            log_f = np.asarray(log_interval_prob(nq, lower, upper))
-            c_lo, c_hi = self._tail_cdf(nq, lower), self._tail_cdf(nq, upper)
+                lower = np.maximum(lower, self.threshold)
+            _, lc, ls = outer_logs(*p, np.concatenate([lower, upper, [self.threshold]]),
+                                   minimize=self.minimize)
+            log_f = _log_interval(lc[:, :k], lc[:, k:2 * k], ls[:, :k], ls[:, k:2 * k])
+            cond_all = self._tail_cdf_logs(lc, ls)
+            c_lo, c_hi = cond_all[:, :k][:, inv], cond_all[:, k:2 * k][:, inv]
             v = np.random.default_rng(0).random(c_lo.shape[-1])[None, :]
             cond = c_lo + v * (c_hi - c_lo)
         log_w, k_hat = arviz_compat.psislw(-log_f.T)
-        pit = np.clip((np.exp(np.asarray(log_w)) * cond.T).sum(-1), 0.0, 1.0)
+        pit = np.clip((np.exp(np.asarray(log_w))[inv] * cond.T).sum(-1), 0.0, 1.0)
         ks = stats.kstest(pit, "uniform") if pit.size else None
-        k_hat = np.asarray(k_hat)
+        k_hat = np.asarray(k_hat).reshape(-1)[inv] if k else np.asarray(k_hat)
         return {
             "pit": pit,
             "ks_statistic": float(ks.statistic) if ks else float("nan"),
@@ -275,6 +286,13 @@ class Fit:
             "pareto_k_max": float(k_hat.max()) if k_hat.size else float("nan"),
             "n": int(pit.size),
         }
+
+    def _tail_cdf_logs(self, lc, ls):
+        """The tail's conditional cdf from log cdf / log sf columns, the last column at the
+        threshold (see :meth:`_tail_cdf`)."""
+        if self.minimize:
+            return np.exp(lc[:, :-1] - lc[:, -1:])
+        return -np.expm1(ls[:, :-1] - ls[:, -1:])
 
     def _tail_cdf(self, nq, y):
         """The tail's conditional cdf at ``y``: P(Y <= y | Y <= tau) when minimizing,
@@ -396,6 +414,40 @@ class Fit:
         ``score`` (not more runs on top of those made: for that, :meth:`more_runs`)."""
         return curves.runs_to_reach(self.draws(), score, minimize=self.minimize, q=q, ci=ci)
 
+    # ------------------------------------------------------------ pointwise
+    def pointwise_log_likelihood(self) -> np.ndarray:
+        """The pointwise log-likelihood per run, shape (chain, draw, run).
+
+        From ``idata.log_likelihood`` where the fit holds it; a large search
+        (``log_likelihood_distinct`` set) materializes it here from its distinct columns,
+        on request (``distinct[..., column]``, exact).
+        """
+        compact = self.log_likelihood_distinct
+        if compact is not None:
+            return np.asarray(compact["y"])[..., np.asarray(compact["column"], dtype=np.intp)]
+        return np.asarray(self.idata.log_likelihood["y"])
+
+    def loo(self) -> dict:
+        r"""PSIS-LOO over the runs, from the distinct log-likelihood columns with counts.
+
+        :math:`\mathrm{elpd}_{loo} = \sum_d c_d\,\mathrm{elpd}_d` over distinct columns
+        :math:`d` (runs with identical columns have identical terms; see
+        :func:`bayesnq.inference.persist.compact_loo`), the same number as ArviZ's
+        ``loo`` on the per-run group, without holding a (chain, draw, run) array.
+        Returns ``elpd_loo``, ``p_loo``, ``se``, ``n_data_points`` and ``pareto_k`` (per
+        distinct column).
+        """
+        from bayesnq.inference.persist import compact_log_likelihood, compact_loo
+
+        compact = self.log_likelihood_distinct
+        if compact is None:
+            distinct, _, count = compact_log_likelihood(self.idata.log_likelihood["y"].values)
+        else:
+            distinct, count = np.asarray(compact["y"]), np.asarray(compact["count"])
+            keep = count > 0  # a column no run uses (no censored runs) adds nothing
+            distinct, count = distinct[..., keep], count[keep]
+        return compact_loo(self.idata, distinct, count)
+
     # ------------------------------------------------------------ saving
     def save(self, path, *, overwrite=False, predictive=False, log_likelihood="distinct"):
         """Write this fit to one netCDF file; :func:`bayesnq.load_fit` reads it back.
@@ -430,3 +482,18 @@ class Fit:
             f"{self.best_name} {np.median(b):.4g} [{np.quantile(b, 0.05):.4g}, "
             f"{np.quantile(b, 0.95):.4g}], gamma {np.median(d['gamma']):.3g}>"
         )
+
+
+def _log_interval(lc_lo, lc_hi, ls_lo, ls_hi):
+    r""":math:`\log P(lo < Y \le hi)` from the log cdf and log sf at both ends, exact in
+    both tails (the arithmetic of :func:`bayesnq.modeling.log_interval_prob`)."""
+    def log1mexp(x):
+        x = np.minimum(x, -1e-300)
+        near = x > -0.6931471805599453
+        return np.where(near, np.log(-np.expm1(np.where(near, x, -1.0))),
+                        np.log1p(-np.exp(np.where(near, -1.0, x))))
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        via_cdf = lc_hi + log1mexp(lc_lo - lc_hi)
+        via_sf = ls_lo + log1mexp(ls_hi - ls_lo)
+    return np.where(lc_hi <= ls_lo, via_cdf, via_sf)
