@@ -15,7 +15,7 @@ import pytest
 
 import bayesnq
 from bayesnq import arviz_compat
-from bayesnq.curves.pointwise import DRAW_BLOCK, POINT_BLOCK, outer_logs
+from bayesnq.curves.pointwise import CHUNK, flat_logs, outer_logs
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.inference.persist import load_fit
 
@@ -103,7 +103,8 @@ def test_compact_loo_equals_arviz_on_the_runs(monkeypatch):
 @pytest.mark.parametrize("minimize", [False, True])
 def test_outer_logs_agree_with_the_distribution(minimize):
     rng = np.random.default_rng(7)
-    s, m = DRAW_BLOCK + 3, POINT_BLOCK + 5  # padded blocks on both axes
+    s, m = 131, 127  # more than one chunk, the last one padded
+    assert CHUNK < s * m < 2 * CHUNK
     alpha = rng.uniform(0.0, 0.5, s)
     beta = alpha + rng.uniform(0.1, 1.0, s)
     gamma = rng.uniform(0.5, 6.0, s)
@@ -112,9 +113,14 @@ def test_outer_logs_agree_with_the_distribution(minimize):
     lp, lc, ls = outer_logs(alpha, beta, gamma, sigma, y, minimize=minimize)
     d = NoisyQuadratic(alpha[:, None], beta[:, None], gamma[:, None], sigma[:, None],
                        minimize=minimize)
-    for got, want in zip((lp, lc, ls), (d.log_prob(y), d.log_cdf(y), d.log_sf(y))):
+    want = [np.asarray(x) for x in (d.log_prob(y), d.log_cdf(y), d.log_sf(y))]
+    for got, ref in zip((lp, lc, ls), want):
         assert got.shape == (s, m)
-        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
+    # point by point: each draw at its own point (the diagonal of the outer product)
+    flat = flat_logs(alpha[:m], beta[:m], gamma[:m], sigma[:m], y, minimize=minimize)
+    for got, ref in zip(flat, want):
+        np.testing.assert_allclose(got, np.diagonal(ref[:m]), rtol=1e-12, atol=1e-12)
 
 
 def test_report_embeds_figures_already_drawn():
