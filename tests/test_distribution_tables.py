@@ -151,6 +151,9 @@ def test_tabulated_cdf_is_monotone(p):
     a, b, c, o, minimize, _ = p
     pad = 12 * o + min(0.1 * (b - a), 5e3 * o)  # within _TABLE_FAR sds of the support
     y = jnp.linspace(a - pad, b + pad, M)
+    # float64 arrays, not Python floats (weakly typed: a compiled program of their own), so
+    # that _used and _logs reuse the programs of the other fast tests of M points
+    a, b, c, o = (jnp.float64(x) for x in (a, b, c, o))
     assert bool(jnp.all(_used(a, b, c, o, y, minimize)))
     lp, lc, ls = (np.asarray(x) for x in _logs(a, b, c, o, y, minimize))
     assert not np.any(np.isnan(lp) | np.isnan(lc) | np.isnan(ls))
@@ -216,6 +219,7 @@ def test_quadrature_takes_over_where_the_table_does_not_apply(case):
         c, o = {"tiny s": (c, 1e-13), "huge s": (c, 500.0), "tiny k": (0.04, o),
                 "huge k": (120.0, o)}[case]
     y = jnp.asarray(y)
+    a, b, c, o = (jnp.float64(x) for x in (a, b, c, o))  # the programs of the other tests
     assert not bool(jnp.any(_used(a, b, c, o, y, False)))
     for t, r in zip(_logs(a, b, c, o, y, False), _pointwise_logs(a, b, c, o, y, False)):
         np.testing.assert_allclose(np.asarray(t), np.asarray(r), rtol=1e-13, atol=1e-15)
@@ -266,7 +270,8 @@ def test_benchmark_grid_is_tabulated():
     for c in (1, 2, 5, 10):
         for s in (1e-3, 0.05, 0.5):
             y = jnp.linspace(-3 * s, 1 + 3 * s, M)
-            assert bool(jnp.all(_used(0.0, 1.0, float(c), s, y, False))), (c, s)
+            p = tuple(jnp.float64(x) for x in (0.0, 1.0, c, s))  # the other tests' programs
+            assert bool(jnp.all(_used(*p, y, False))), (c, s)
 
 
 def test_icdf_of_one_distribution_is_tabulated_and_exact():
