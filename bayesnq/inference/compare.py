@@ -277,7 +277,7 @@ def compare_thresholds(
         elpd_i = np.asarray(loo.loo_i)
         k_i = np.asarray(loo.pareto_k)
         # validation route: the fit's draws scored by the censored likelihood at v
-        ll_fit = np.asarray(f.idata.log_likelihood["y"]).reshape(-1, y.size)
+        ll_fit = f.pointwise_log_likelihood().reshape(-1, y.size)  # per run, on request
         ll_v = pointwise_loglik({k: np.asarray(f.idata.posterior[k]) for k in PARAMETERS},
                                 at_v).reshape(-1, y.size)
         val_i, val_k = _psis_elpd(ll_fit, ll_v)
