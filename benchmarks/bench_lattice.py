@@ -12,6 +12,10 @@ With ``--ties 2,3,5,10,20`` it instead fits one 48-run search (N = 500, half the
 the tail) whose best m runs are set to the best score, for each m, with the tails padded
 to one compiled sampler, and prints r-hat, divergences and sigma's 5% quantile and median
 (a posterior that collapses has sigma piled at 0).
+With ``--coverage 19,18,...`` it runs those seeds of the slow coverage test
+(tests/test_resolution.py: the same searches, settings and records) and appends their
+records to ``--json``: a second process can share the test's work (set
+``BAYESNQ_CACHE_DIR`` to the test's folder to reuse its compiled samplers).
 """
 
 import argparse
@@ -35,12 +39,16 @@ def main():
     p.add_argument("--warmup", type=int, default=1000)
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--target", type=float, default=0.9, help="target acceptance (--ties)")
     p.add_argument("--sizes", default=DEFAULT_SIZES, help="runs:examples pairs, comma-separated")
     p.add_argument("--json", help="also append one JSON record per search to this file")
+    p.add_argument("--coverage", help="seeds, comma-separated: the coverage test's searches")
     p.add_argument("--ties", help="m values, comma-separated: the tied-top study instead")
     a = p.parse_args()
     if a.ties:
         return ties(a)
+    if a.coverage:
+        return coverage(a)
     print("| runs | N | tail runs | distinct tail | tied at top | max r-hat | divergences "
           "| ESS(beta) | time (s) | beta, gamma, sigma covered | re-train sd in sigma's 90% |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -82,7 +90,8 @@ def ties(a):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             f = fit_lattice_search(s, num_chains=a.chains, num_warmup=a.warmup,
-                                   num_samples=a.samples, seed=a.seed, tail_size=32)
+                                   num_samples=a.samples, seed=a.seed, tail_size=32,
+                                   target_accept_prob=a.target)
         wall = time.perf_counter() - t
         d = f.diagnostics()
         sig = f.draws()["sigma"]
@@ -90,6 +99,26 @@ def ties(a):
         print(f"| {s.ties_at_top} | {np.unique(s.tail).size} | {max(d['r_hat'].values()):.4f} "
               f"| {d['divergences']} | {np.quantile(sig, 0.05):.2e} | {np.median(sig):.2e} "
               f"| {lo:.4f}-{hi:.4f} | {wall:.0f} |", flush=True)
+
+
+COVERAGE_SIZES = (128, 256, 512)  # as in tests/test_resolution.py
+COVERAGE_EXAMPLES = (500, 1000, 2000, 5000, 10_000)
+
+
+def coverage(a):
+    for seed in (int(x) for x in a.coverage.split(",")):
+        s = simulate_lattice_search(COVERAGE_SIZES[seed % 3], COVERAGE_EXAMPLES[seed % 5],
+                                    seed=seed)
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = fit_lattice_search(s, seed=seed, tail_size=64)
+        rec = lattice_record(s, f, seed=seed) | {"seed": seed,
+                                                 "time_s": time.perf_counter() - t}
+        print("lattice seed", seed, rec, flush=True)
+        if a.json:
+            with open(a.json, "a") as fh:
+                fh.write(json.dumps(rec) + "\n")
 
 
 if __name__ == "__main__":

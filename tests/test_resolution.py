@@ -302,8 +302,9 @@ def test_lattice_simulator_arguments_are_checked(kwargs, match):
         simulate_lattice_search(**args)
 
 
+@pytest.mark.slow  # 81 s of CPU, mostly compiling the sampler (2026-12-05, loaded machine)
 def test_small_lattice_fit_is_sampled_and_recorded():
-    """Cheap fast-tier fit of a 48-run tied search: resolution found, record complete."""
+    """A small fit of a 48-run tied search: resolution found, record complete."""
     from bayesnq.calibration.lattice import (fit_lattice_search, lattice_record,
                                              simulate_lattice_search)
 
