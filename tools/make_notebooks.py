@@ -282,8 +282,17 @@ CALIBRATION = [
     "md:## 3. Your own fit: LOO-PIT\n\n"
     "Calibration studies check the method; for one fit, the check is the leave-one-out PIT "
     "of its tail runs (`fit.loo_pit()`, used by `fit.check()`): a small KS p-value means "
-    "the noisy quadratic does not describe this tail.",
-    "ref.loo_pit()",
+    "the noisy quadratic does not describe this tail; a largest Pareto k above 0.7 means "
+    "the check itself is unreliable for some runs.",
+    "pit = ref.loo_pit()\n"
+    "print(f\"{pit['n']} tail runs: KS p = {pit['ks_p_value']:.3g}, \"\n"
+    "      f\"largest Pareto k {pit['pareto_k_max']:.2f}\")",
+    "import matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots(figsize=(5, 3))\n"
+    "ax.hist(pit['pit'], bins=10, range=(0, 1), color='0.6', edgecolor='white')\n"
+    "ax.axhline(pit['n'] / 10, color='k', lw=1, ls='--', label='uniform')\n"
+    "ax.set(xlabel='LOO-PIT of a tail run', ylabel='runs', title='LOO-PIT: flat if the tail fits')\n"
+    "ax.legend();",
 ]
 
 LANDSCAPE = [
