@@ -164,13 +164,12 @@ THRESHOLDS = [
     "                  progress_bar=False)\n"
     "print(fit.summary().attrs['threshold_note'])\n"
     "fit.summary()",
-    "md:Read the warnings: `fit` runs `check()` itself. Here it flags the short chains of "
-    "this notebook: r-hat above 1.01 and too few effective draws, because tau jumps between "
-    "separate modes of P(tau) (below: a few percent of the runs in the tail, and about "
-    "half). Longer chains (the defaults, 4 x 1000 + 1000) mix better. In another run of "
-    "this notebook the LOO-PIT test also rejected the averaged tail: a mixture of tails "
-    "that begin at such different places can fit the runs worse than one tail. Both say: "
-    "look at P(tau) and the verdict below before quoting the averaged numbers.",
+    "md:Read the warnings, if any: `fit` runs `check()` itself. With the short chains of "
+    "this notebook, r-hat above 1.01 or too few effective draws mean that tau jumps between "
+    "separate modes of P(tau); the defaults (4 x 1000 + 1000) mix better. A failing LOO-PIT "
+    "test of an averaged tail means a mixture of tails that begin at different places fits "
+    "the runs worse than one tail. Either way, look at P(tau) and the verdict below before "
+    "quoting the averaged numbers.",
     "md:`threshold_probabilities()` is P(tau | data) for each candidate, with the tail "
     "fraction and the number of runs beyond it.",
     "fit.threshold_probabilities()",
