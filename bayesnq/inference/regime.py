@@ -100,7 +100,9 @@ def regime_check(fit, include_pit=True) -> dict:
                          gap, pit["n"])
     tries = []
     if any("LOO-PIT" in f or "Pareto" in f for f in flags):
-        tries.append("a threshold deeper in the tail (or threshold='auto')")
+        tries.append("a fixed threshold with fewer runs beyond it than the most probable "
+                     "candidate (compare_thresholds compares them)" if fit.thresholds is not None
+                     else "a threshold deeper in the tail (or threshold='auto')")
     if any("bound" in f for f in flags):
         tries.append("scores on a scale where the bound is far (e.g. the log of a loss, "
                      "the log of an error rate)")
