@@ -107,18 +107,11 @@ def fake_fits():
 def test_fit_check_warns_on_a_search_against_its_bound_not_on_a_well_specified_one(fake_fits):
     """Fast tier: the posterior stands in (draws near the truth), the search is real."""
     ok, bad = fake_fits
-    r = regime_check(ok)
-    assert not r["flagged"], r
-    assert r["bound_gap"] > REGIME_BOUND_GAP and r["message"] == ""
+    _assert_passes(ok)
+    assert regime_check(ok)["message"] == ""
     texts, problems = _regime_warnings(ok)
-    assert texts == [] and problems == [], (texts, problems)
-
-    r = regime_check(bad)
-    assert r["flagged"] and r["bound_gap"] == 0.0
-    texts, problems = _regime_warnings(bad)
-    assert len(texts) == 1, texts
-    assert "bound" in texts[0] and "log" in texts[0] and "try" in texts[0]
-    assert any(p.startswith("regime check") and "bound" in p for p in problems)
+    assert problems == [], problems
+    _assert_flagged_at_its_bound(bad)
 
 
 def test_report_and_cli_line_show_the_regime_check(fake_fits):
@@ -138,19 +131,26 @@ def test_report_and_cli_line_show_the_regime_check(fake_fits):
 def test_well_specified_search_passes_and_a_search_against_its_bound_warns():
     y, tau = _search(3)
     ok = _fit(y, tau, (0.0, 1.0))  # a noisy-quadratic search, its bound far from the best
-    r = regime_check(ok)
-    assert not r["flagged"], r
-    assert r["bound_gap"] > REGIME_BOUND_GAP
-    texts, problems = _regime_warnings(ok)
-    assert texts == [] and not any(p.startswith("regime check") for p in problems)
+    _assert_passes(ok)
 
     # the same search with its best runs clipped at a bound they pile up against
     cap = float(np.quantile(y, 0.9))
     clipped = np.minimum(y, cap)
-    bad = _fit(clipped, tau, (0.0, cap))
-    r = regime_check(bad)
+    _assert_flagged_at_its_bound(_fit(clipped, tau, (0.0, cap)))
+
+
+def _assert_passes(fit):
+    r = regime_check(fit)
+    assert not r["flagged"], r
+    assert r["bound_gap"] > REGIME_BOUND_GAP
+    texts, problems = _regime_warnings(fit)
+    assert texts == [] and not any(p.startswith("regime check") for p in problems)
+
+
+def _assert_flagged_at_its_bound(fit):
+    r = regime_check(fit)
     assert r["flagged"] and r["bound_gap"] == 0.0
-    texts, problems = _regime_warnings(bad)
+    texts, problems = _regime_warnings(fit)
     assert len(texts) == 1, texts
     assert "bound" in texts[0] and "log" in texts[0] and "try" in texts[0]
     assert any(p.startswith("regime check") and "bound" in p for p in problems)
