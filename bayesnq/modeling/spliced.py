@@ -22,7 +22,7 @@ they are a histogram whose top edge :math:`r` is the highest of those runs, and 
 :math:`r` up to the candidate :math:`\tau_j` lies the *region* (a cluster of diverged
 runs tied at chance level, or a gap, below :math:`\tau_1` so stays in the deep bins), cut
 into :math:`M` bins of equal width :math:`\Delta_j = (\tau_j - r)/M`
-(:func:`region_bins`: :math:`M = 5`). The share of body runs in the region is
+(:data:`REGION_BINS`: :math:`M = 5`). The share of body runs in the region is
 :math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
 :math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest and the region bins'
 weights :math:`\rho \sim \mathrm{Dirichlet}(a, \dots, a)` within the region; all three
@@ -100,7 +100,7 @@ from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_
 from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
 from bayesnq.modeling.tail import TailData, record_parameters
 
-__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights", "region_bins",
+__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights",
            "REGION_BINS", "pointwise_loglik",
            "predictive", "BODY_DIRICHLET"]
 
@@ -128,22 +128,13 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
     return float(_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * log_dw))
 
 
-REGION_BINS = 5  # M: the region's free weights (M - 1) match the tail's four parameters
-
-
-def region_bins(n: int) -> int:
-    r"""Number :math:`M` of equal-width bins of the body's region, the same for every
-    candidate and every search size: :data:`REGION_BINS` = 5.
-
-    A Dirichlet–multinomial over :math:`M` bins costs about :math:`\tfrac{M-1}{2}\log m`
-    for :math:`m` region runs, the tail about :math:`\tfrac{4}{2}\log n_\tau` for its four
-    parameters; as :math:`\tau` moves, runs pass from one to the other, and unequal costs
-    pull :math:`\tau` toward the cheaper side. With :math:`M - 1 = 4` they balance. (On a
-    512-run synthetic search, one seed per body family, :math:`M = 8` put the median tail
-    fraction 30-100% off the truth in every family; :math:`M = 5` on it in three of five,
-    and too shallow in the other two: ``docs/thresholds.md``.)
-    """
-    return REGION_BINS
+# M, the region's equal-width bins, the same at every candidate and search size. A
+# Dirichlet-multinomial over M bins costs about (M - 1)/2 log m for m region runs, the tail
+# about (4/2) log n for its four parameters; as tau moves, runs pass from one to the other,
+# and unequal costs pull tau toward the cheaper side: with M - 1 = 4 they balance. (One seed
+# per body family at 512 runs: M = 8 put the median tail fraction 30-100% off the truth in
+# every family, M = 5 on it in three of five; docs/thresholds.md.)
+REGION_BINS = 5
 
 
 def _region_bin(y, start, tau, m):
@@ -198,7 +189,6 @@ class SplicedData:
               dirichlet=BODY_DIRICHLET, resolution=None):
         y = direction.orient(np.asarray(values, dtype=float), minimize)
         t = np.unique(direction.orient(np.asarray(thresholds, dtype=float), minimize))
-        n = y.size
         n_tail = np.array([(y > tj).sum() for tj in t])
         below_first = np.sort(y[y <= t[0]])
         # deep bins: equal-count edges of the runs below the lowest candidate, the last edge
@@ -221,7 +211,7 @@ class SplicedData:
         bin_of = np.where(y > start, n_deep, bin_of)
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
-        m_bins = region_bins(n)
+        m_bins = REGION_BINS
         region_counts = np.zeros((t.size, m_bins))
         for j, tj in enumerate(t):
             in_body = y <= tj
