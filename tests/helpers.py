@@ -103,3 +103,19 @@ def assert_logs_close(table, got, label, n_worst=15):
             )
         pytest.fail("\n".join(lines), pytrace=False)
 
+
+def made_up_comparison(settled=True, scores=(None, None), minimize=False):
+    """A stand-in :class:`bayesnq.curves.versus.Comparison` (50 draws, n = 1, 10, 100): "new"
+    ahead of "old", the ranking settled at n = 100 unless ``settled=False``."""
+    from bayesnq.curves.versus import Comparison
+
+    n = np.array([1.0, 10.0, 100.0])
+    rng = np.random.default_rng(0)
+    p = np.array([0.55, 0.8, 0.95])
+    return Comparison(names=("new", "old"), minimize=minimize,
+                      difference=0.01 + 0.002 * rng.standard_normal(50), p_better=1.0, n=n,
+                      p_beats=p, p_beats_draws=np.clip(p + 0.02 * rng.standard_normal((50, 3)), 0, 1),
+                      p_beats_se=np.full(3, 0.003), curve_a=0.7 + 0.01 * rng.random((50, 3)),
+                      curve_b=0.69 + 0.01 * rng.random((50, 3)),
+                      settled_at=100.0 if settled else None, leader="new" if settled else None,
+                      scores=scores)

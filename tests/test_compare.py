@@ -18,7 +18,8 @@ import pytest
 
 import bayesnq
 from bayesnq import cli, datasets
-from bayesnq.curves.versus import Comparison, compare, settling_budget
+from bayesnq.curves.versus import compare, settling_budget
+from helpers import made_up_comparison
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -74,18 +75,6 @@ def test_compare_refuses_before_computing():
         compare(a, a, ns=[10, 5])
     with pytest.raises(ValueError, match=r"n must be finite and >= 1"):
         compare(a, a, ns=[0.5, 2])
-
-
-def made_up_comparison(settled=True):
-    n = np.array([1.0, 10.0, 100.0])
-    rng = np.random.default_rng(0)
-    p = np.array([0.55, 0.8, 0.95])
-    return Comparison(names=("new", "old"), minimize=False,
-                      difference=0.01 + 0.002 * rng.standard_normal(50), p_better=1.0, n=n,
-                      p_beats=p, p_beats_draws=np.clip(p + 0.02 * rng.standard_normal((50, 3)), 0, 1),
-                      p_beats_se=np.full(3, 0.003), curve_a=0.7 + 0.01 * rng.random((50, 3)),
-                      curve_b=0.69 + 0.01 * rng.random((50, 3)), settled_at=100.0 if settled else None,
-                      leader="new" if settled else None)
 
 
 def test_comparison_tables_and_figure():

@@ -12,13 +12,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
 
 from bayesnq import plots  # noqa: E402
 from bayesnq.data import Scores  # noqa: E402
 from bayesnq.datasets import load  # noqa: E402
 from bayesnq.modeling import default_thresholds  # noqa: E402
 from bayesnq.plots.thresholds import distinct_labels  # noqa: E402
+from helpers import made_up_comparison  # noqa: E402
 
 
 class Candidates:
@@ -114,19 +114,6 @@ def test_distinct_labels_keep_neighbours_apart():
 # --------------------------------------------------------------------------- comparison
 
 
-def made_up_comparison(scores=(None, None), minimize=False):
-    from bayesnq.curves.versus import Comparison
-
-    n = np.array([1.0, 10.0, 100.0])
-    rng = np.random.default_rng(0)
-    p = np.array([0.55, 0.8, 0.95])
-    return Comparison(names=("new", "old"), minimize=minimize,
-                      difference=0.01 + 0.002 * rng.standard_normal(50), p_better=1.0, n=n,
-                      p_beats=p, p_beats_draws=np.clip(p + 0.02 * rng.standard_normal((50, 3)), 0, 1),
-                      p_beats_se=np.full(3, 0.003), curve_a=0.7 + 0.01 * rng.random((50, 3)),
-                      curve_b=0.69 + 0.01 * rng.random((50, 3)), scores=scores)
-
-
 def curve_label(result, **kw):
     fig = plots.plot_comparison(result, **kw)
     label = fig.axes[0].get_ylabel()
@@ -137,18 +124,18 @@ def curve_label(result, **kw):
 def test_comparison_axis_names_the_metric():
     acc = Scores(np.array([0.8, 0.9]), minimize=False, name="deberta",
                  rule="score = column 'val_accuracy' of runs.csv")
-    label = curve_label(made_up_comparison((acc, acc)))
+    label = curve_label(made_up_comparison(scores=(acc, acc)))
     assert label.startswith("val_accuracy (higher is better)") and "best of $n$" in label
     err = Scores(np.array([0.2, 0.1]), minimize=True, name="x",
                  rule="score = min of top-1 error over the learning curve")
-    assert curve_label(made_up_comparison((err, None), minimize=True)).startswith(
+    assert curve_label(made_up_comparison(scores=(err, None), minimize=True)).startswith(
         "top-1 error (lower is better)")
     # two different metrics: both, each with its search; none known: "score"
-    both = curve_label(made_up_comparison((acc, Scores(np.array([0.5]), minimize=False,
+    both = curve_label(made_up_comparison(scores=(acc, Scores(np.array([0.5]), minimize=False,
                                                        rule="score = column 'f1' of b.csv"))))
     assert both.startswith("val_accuracy (new) / f1 (old) (higher is better)")
     assert curve_label(made_up_comparison()).startswith("score (higher is better)")
-    assert curve_label(made_up_comparison((acc, acc)), metric="BLEU").startswith("BLEU (")
+    assert curve_label(made_up_comparison(scores=(acc, acc)), metric="BLEU").startswith("BLEU (")
 
 
 def test_compare_keeps_the_fits_scores(monkeypatch):
