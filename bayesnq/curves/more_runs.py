@@ -262,6 +262,7 @@ def more_runs(
     resolution: float | None = None,
     max_draws: int | None = 2000,
     seed: int = 0,
+    gain_draws=None,
 ) -> MoreRuns:
     r"""The chance that ``m`` more runs beat the current best ``best`` by ``delta``.
 
@@ -298,6 +299,10 @@ def more_runs(
         Thin to at most this many draws (:func:`~bayesnq.curves.thin`); the expected gain
         costs :data:`GAIN_NODES` quantile solves per draw.
     seed : int, default 0
+    gain_draws : array of shape (S,), optional
+        The per-draw expected gains of an earlier call with the same ``draws``, ``best``,
+        ``m``, ``max_draws`` and ``seed`` (its :attr:`MoreRuns.gain_draws`): the gain does
+        not depend on ``delta``, so a second margin need not solve its quantiles again.
 
     Returns
     -------
@@ -320,7 +325,13 @@ def more_runs(
     prob = -np.expm1(m * np.minimum(log_rest, 0.0))
     lo_q, hi_q = (1 - ci) / 2, (1 + ci) / 2
     p_lo, p_med, p_hi = np.quantile(prob, [lo_q, 0.5, hi_q])
-    gains = gain_per_draw(d, best, m, minimize)
+    if gain_draws is None:
+        gains = gain_per_draw(d, best, m, minimize)
+    else:
+        gains = np.asarray(gain_draws, dtype=np.float64)
+        if gains.shape != prob.shape:
+            raise ValueError(f"gain_draws must hold one gain per draw used ({prob.size}), "
+                             f"got gain_draws of shape {gains.shape}")
     g_lo, g_med, g_hi = np.quantile(gains, [lo_q, 0.5, hi_q])
     needed = {}
     for p in levels:

@@ -201,10 +201,12 @@ class Fit:
         """
         key = ("more_runs", repr((m, delta, ci, levels, max_draws)))
         if key not in self._cache:
+            gain_key = ("gain_draws", repr((m, max_draws)))  # the gain ignores delta and ci
             self._cache[key] = curves.more_runs(
                 self.draws(), self.scores.best, minimize=self.minimize, m=m, delta=delta,
                 ci=ci, levels=levels, n_runs=self.data.n, resolution=self.resolution,
-                max_draws=max_draws)
+                max_draws=max_draws, gain_draws=self._cache.get(gain_key))
+            self._cache[gain_key] = self._cache[key].gain_draws
         return self._cache[key]
 
     def loo_pit(self, max_draws=1000) -> dict:
