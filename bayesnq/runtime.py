@@ -17,8 +17,9 @@ calls and a notebook may call once at the top:
   ``$XDG_CACHE_HOME/bayesnq/jax`` (default ``~/.cache/bayesnq/jax``);
   ``BAYESNQ_CACHE_DIR=off`` or ``compilation_cache=None`` leaves it off.
 
-:func:`release_compiled_programs` is the guard that long loops of fits (calibration
-studies, threshold comparisons) call between fits: JAX keeps every compiled sampler while
+:func:`release_compiled_programs` is the guard that every NUTS fit calls before it
+compiles (:func:`bayesnq.inference.nuts.run_nuts`), so that long loops of fits (calibration
+studies, many searches in a notebook) go on: JAX keeps every compiled sampler while
 the process lives, each holding about 2,000 memory maps, and about 30 fits reach Linux's
 default limit of 65,530 maps, after which XLA crashes.
 """

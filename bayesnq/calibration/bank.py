@@ -157,7 +157,6 @@ def _fit_search(s, search, tau, key, replicate):
             keys=key[None], devices=1)
         return {k: v[0].reshape(-1) for k, v in draws.items()}, int(div[0]), tau, None
     from bayesnq.inference import fit
-    from bayesnq.runtime import release_compiled_programs
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -170,7 +169,6 @@ def _fit_search(s, search, tau, key, replicate):
         verdict = f.threshold_verdict()["kind"] if f.thresholds is not None else None
     d = {k: np.asarray(v).reshape(-1) for k, v in f.draws().items() if k in PARAMETERS}
     div = int(f.diagnostics()["divergences"])
-    release_compiled_programs()
     return d, div, float(f.threshold), verdict
 
 

@@ -26,7 +26,6 @@ from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, digest, ex
 from bayesnq.data import as_scores, check_tail
 from bayesnq.inference import fit
 from bayesnq.modeling import PARAMETERS, parse_resolution, parse_threshold
-from bayesnq.runtime import release_compiled_programs
 from bayesnq.validation import check_choice, check_int, check_levels
 
 __all__ = ["coverage", "METHODS"]
@@ -91,7 +90,6 @@ def _coverage_task(settings, reference, batch):
             draws_of[j] = {k: v for k, v in f.draws().items() if k in PARAMETERS}
             recs[j]["divergences"] = int(f.diagnostics()["divergences"])
             recs[j]["n_tail"] = int(f.data.tail.size)
-            release_compiled_programs()  # a long loop of fits: stay below the map limit
     ks = np.asarray(reference["k_used"], dtype=float)
     ref = np.asarray(reference["curve_used"], dtype=float)
     best_name = direction.best_name(minimize)

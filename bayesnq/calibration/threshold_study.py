@@ -52,7 +52,6 @@ def _discrete_quantile(values, probs, q):
 
 def _replicate(i, settings):
     from bayesnq.inference import fit
-    from bayesnq.runtime import release_compiled_programs
 
     rng = np.random.default_rng([int(settings["seed"]), int(i)])
     family, size = _cell(i, settings["families"], settings["sizes"])
@@ -90,9 +89,6 @@ def _replicate(i, settings):
         for name, draws, true in (("best", d[f.best_name], best), ("gamma", d["gamma"], t.gamma)):
             qa, qb = np.quantile(draws, [lo, hi])
             rec[f"cover_{name}_{tag}"] = bool(qa <= true <= qb)
-    # every search has its own shapes, so each fit compiles its own programs: a long study
-    # in one process would exhaust the kernel's memory-map limit (it did after ~15 fits)
-    release_compiled_programs()
     return rec
 
 

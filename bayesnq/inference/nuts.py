@@ -22,6 +22,7 @@ import numpy as np
 from numpyro.infer import MCMC, NUTS, init_to_value
 
 from bayesnq.modeling import to_unconstrained
+from bayesnq.runtime import release_compiled_programs
 
 __all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "EXTRA_FIELDS", "MAX_PROGRAMS", "clear_samplers",
            "cached_samplers"]
@@ -61,6 +62,10 @@ def run_nuts(model, data, init, *, priors, gamma, n_hyperparameters, num_chains,
     the chains start at ``init`` (constrained values), so that the program depends on the
     data only through their shapes (see :func:`_parallel_with`).
     """
+    # every new shape compiles new programs, and each maps memory that JAX keeps: a loop of
+    # fits (a notebook over many searches, a calibration study) would otherwise reach the
+    # kernel's memory-map limit after a few dozen fits and die inside LLVM
+    release_compiled_programs()
     settings = dict(data=data, priors=priors, gamma_max=n_hyperparameters, gamma_mode=gamma)
     parallel = jax.local_device_count() >= num_chains and int(num_chains) > 1
     key = _program_key(model, data, arrays, priors, gamma, n_hyperparameters, num_chains,
