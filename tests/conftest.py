@@ -37,3 +37,60 @@ def _release_compiled_programs():
     """
     yield
     jax.clear_caches()
+
+
+# ----------------------------------------------------------------------------- load balance
+#
+# pytest-xdist (`--dist loadfile`) hands whole files to the 2 workers as they free up, by
+# default the files with the most tests first, which put the heavy files of few tests
+# (test_large_search, test_persist, test_regression: a compiled sampler each) last: the
+# run then ended with one worker idle while the other compiled. Heaviest first instead
+# (longest-processing-time order): the last files handed out are the cheap ones. The
+# costs are CPU seconds of each file alone (`-n 0`, 2026-12-05, 2-core CI-class machine,
+# shared with other jobs); only their order matters. A file not listed counts as
+# _UNKNOWN_COST.
+_FILE_COST = {
+    "test_distribution_properties.py": 84,
+    "test_distribution_accuracy.py": 79,
+    "test_large_search.py": 72,
+    "test_answers.py": 55,
+    "test_distribution_tables.py": 50,
+    "test_distribution_contract.py": 41,
+    "test_regression.py": 36,
+    "test_inference.py": 33,
+    "test_persist.py": 26,
+    "test_threshold_study.py": 26,
+    "test_calibration.py": 25,
+    "test_curves.py": 24,
+    "test_resolution.py": 23,
+    "test_recompile.py": 15,
+    "test_cli.py": 13,
+    "test_plots.py": 13,
+    "test_sources.py": 9,
+    "test_landscape.py": 6,
+    "test_regime.py": 5,
+    "test_calibration_files.py": 4,
+    "test_thresholds.py": 4,
+    "test_pruned_flag.py": 4,
+    "test_report.py": 3,
+    "test_plot_labels.py": 2,
+    "test_bank.py": 1,
+    "test_data.py": 1,
+    "test_architecture.py": 1,
+    "test_notebooks.py": 1,
+    "test_compare.py": 1,
+    "test_compare_noise.py": 1,
+    "test_reliability.py": 1,
+}
+_UNKNOWN_COST = 10
+
+
+def pytest_configure(config):
+    # keep the order set below (xdist would reorder the files by their number of tests)
+    if getattr(config.option, "loadscopereorder", None) is not None:
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files heaviest first (a stable sort: each file's tests stay together, in order)."""
+    items.sort(key=lambda item: -_FILE_COST.get(item.path.name, _UNKNOWN_COST))
