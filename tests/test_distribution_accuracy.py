@@ -170,7 +170,29 @@ def _grad_fn(method, minimize):
         return jax.grad(lambda *p: jnp.sum(total(*p)), argnums=(0, 1, 2, 3, 4))(
             y, a, b, c, o)
 
-    return jax.jit(total), jax.jit(grads)
+    return _in_chunks(jax.jit(total)), _in_chunks(jax.jit(grads))
+
+
+ROWS = 256  # every call below runs on chunks of this many rows: one compiled shape
+
+
+def _in_chunks(fn):
+    """``fn`` of row-wise arrays, evaluated on chunks of ROWS rows (the last one padded
+    with copies of the first row, whose results are dropped), so that the tests below,
+    each with its own number of rows, share one compiled program per function instead
+    of compiling it again for every length. Rows are independent: padding changes no
+    result."""
+    def chunked(*args):
+        args = [np.asarray(x, dtype=float) for x in args]
+        n = args[0].shape[0]
+        m = -(-n // ROWS) * ROWS
+        padded = [np.concatenate([x, np.full(m - n, x[0])]) for x in args]
+        outs = [fn(*(x[i:i + ROWS] for x in padded)) for i in range(0, m, ROWS)]
+        if isinstance(outs[0], tuple):
+            return tuple(np.concatenate([np.asarray(o[j]) for o in outs])[:n]
+                         for j in range(len(outs[0])))
+        return np.concatenate([np.asarray(o) for o in outs])[:n]
+    return chunked
 
 
 _GRADS = {(method, minimize): _grad_fn(method, minimize)
