@@ -34,6 +34,28 @@ METHODS = {"logpdf": "log_prob", "logcdf": "log_cdf", "logsf": "log_sf"}
 # ----------------------------------------------------------------------------- evaluation
 
 
+ROWS = 256  # every call below runs on chunks of this many rows: one compiled shape
+
+
+def _in_chunks(fn):
+    """``fn`` of row-wise arrays, evaluated on chunks of ROWS rows (the last one padded
+    with copies of the first row, whose results are dropped), so that the tests below,
+    each with its own number of rows, share one compiled program per function instead
+    of compiling it again for every length. Rows are independent: padding changes no
+    result."""
+    def chunked(*args):
+        args = [np.asarray(x, dtype=float) for x in args]
+        n = args[0].shape[0]
+        m = -(-n // ROWS) * ROWS
+        padded = [np.concatenate([x, np.full(m - n, x[0])]) for x in args]
+        outs = [fn(*(x[i:i + ROWS] for x in padded)) for i in range(0, m, ROWS)]
+        if isinstance(outs[0], tuple):
+            return tuple(np.concatenate([np.asarray(o[j]) for o in outs])[:n]
+                         for j in range(len(outs[0])))
+        return np.concatenate([np.asarray(o) for o in outs])[:n]
+    return chunked
+
+
 def _make(kind, minimize):
     """A jitted function (a, b, c, o, y) -> (log_prob, log_cdf, log_sf)."""
 
@@ -46,7 +68,7 @@ def _make(kind, minimize):
             raise ValueError(kind)
         return d.log_prob(y), d.log_cdf(y), d.log_sf(y)
 
-    return jax.jit(f)
+    return _in_chunks(jax.jit(f))
 
 
 _FUNCS = {
@@ -103,6 +125,11 @@ def test_log_functions_match_reference(name):
     assert_logs_close(table, got, f"NoisyQuadratic vs {name} reference")
 
 
+_CDF = {minimize: _in_chunks(jax.jit(
+    lambda a, b, c, o, y, minimize=minimize: NoisyQuadratic(a, b, c, o, minimize=minimize).cdf(y)))
+    for minimize in (False, True)}
+
+
 def test_cdf_matches_reference_in_linear_space():
     """cdf() = exp(log_cdf): the log tolerance, carried to linear space (relative)."""
     table = NOISY
@@ -110,9 +137,7 @@ def test_cdf_matches_reference_in_linear_space():
     for minimize in (False, True):
         m = (table["convex"] == minimize) & (table["cdf"] > 1e-300)
         idx = np.nonzero(m)[0]
-        d = NoisyQuadratic(*(jnp.asarray(table[c][m]) for c in ("a", "b", "c", "o")),
-                           minimize=minimize)
-        got = np.asarray(d.cdf(jnp.asarray(table["y"][m])))
+        got = _CDF[minimize](*(table[c][m] for c in ("a", "b", "c", "o", "y")))
         ref = table["cdf"][m]
         rel = np.abs(got - ref) / ref
         tol = np.maximum(ABS_TOL, REL_TOL * np.abs(table["logcdf"][m])) * 1.001 + 4 * EPS
@@ -171,28 +196,6 @@ def _grad_fn(method, minimize):
             y, a, b, c, o)
 
     return _in_chunks(jax.jit(total)), _in_chunks(jax.jit(grads))
-
-
-ROWS = 256  # every call below runs on chunks of this many rows: one compiled shape
-
-
-def _in_chunks(fn):
-    """``fn`` of row-wise arrays, evaluated on chunks of ROWS rows (the last one padded
-    with copies of the first row, whose results are dropped), so that the tests below,
-    each with its own number of rows, share one compiled program per function instead
-    of compiling it again for every length. Rows are independent: padding changes no
-    result."""
-    def chunked(*args):
-        args = [np.asarray(x, dtype=float) for x in args]
-        n = args[0].shape[0]
-        m = -(-n // ROWS) * ROWS
-        padded = [np.concatenate([x, np.full(m - n, x[0])]) for x in args]
-        outs = [fn(*(x[i:i + ROWS] for x in padded)) for i in range(0, m, ROWS)]
-        if isinstance(outs[0], tuple):
-            return tuple(np.concatenate([np.asarray(o[j]) for o in outs])[:n]
-                         for j in range(len(outs[0])))
-        return np.concatenate([np.asarray(o) for o in outs])[:n]
-    return chunked
 
 
 _GRADS = {(method, minimize): _grad_fn(method, minimize)
