@@ -51,10 +51,10 @@ def _release_compiled_programs():
 # _UNKNOWN_COST.
 _FILE_COST = {
     "test_distribution_properties.py": 84,
-    "test_distribution_accuracy.py": 79,
     "test_large_search.py": 72,
     "test_answers.py": 55,
     "test_distribution_tables.py": 50,
+    "test_distribution_accuracy.py": 46,
     "test_distribution_contract.py": 41,
     "test_regression.py": 36,
     "test_inference.py": 33,
@@ -62,7 +62,7 @@ _FILE_COST = {
     "test_threshold_study.py": 26,
     "test_calibration.py": 25,
     "test_curves.py": 24,
-    "test_resolution.py": 23,
+    "test_resolution.py": 26,
     "test_recompile.py": 15,
     "test_cli.py": 13,
     "test_plots.py": 13,
