@@ -219,7 +219,7 @@ def _bank_task(settings, landscapes, truth, batch):
     s = settings
     minimize = s["minimize_of"]
     out = []
-    n_l, n_s, reps = len(s["landscapes"]), len(s["sizes"]), s["replicates"]
+    n_l, n_s = len(s["landscapes"]), len(s["sizes"])
     ks = np.asarray(s["ks"], dtype=float)
     for rid in batch:
         i, rest = divmod(rid, n_l * n_s)

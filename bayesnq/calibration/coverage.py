@@ -51,7 +51,7 @@ def _coverage_task(settings, reference, batch):
     reps = s["replicates"]
     size_index = batch[0] // reps
     n = s["sizes"][size_index]
-    subs, ok, recs = [], [], []
+    subs, recs = [], []
     for rid in batch:
         sub = _subsample(values, n, s["seed"], size_index, rid % reps)
         rec = {"replicate": rid, "size": n, "index": rid % reps, "skipped": None}
