@@ -70,6 +70,7 @@ def test_regime_search_argument_errors(kwargs, pattern):
     (dict(sizes=(10,)), r"sizes must be"),
     (dict(levels=(0.5, 1.5)), r"levels must be"),
     (dict(replicates=0), r"replicates must be"),
+    (dict(control="yes"), r"control must be True or False, got control='yes'"),
 ])
 def test_threshold_study_checks_arguments_before_work(kwargs, pattern, tmp_path):
     with pytest.raises(ValueError, match=pattern):
@@ -89,16 +90,41 @@ def test_result_table_groups_and_bias():
     assert table.loc["rising", "median_relative_bias"] == pytest.approx(1.0)
 
 
+def test_result_table_counts_the_control_only_where_it_was_fitted():
+    recs = [dict(replicate=i, family="flat", n=48, true_fraction=0.4, median_fraction=0.4,
+                 divergences=0, cover_best_90=True, cover_best_90_at_truth=c)
+            for i, c in enumerate([True, False, None, False])]
+    row = ThresholdStudyResult(recs).table().iloc[0]
+    assert row["best_90"] == 1.0
+    assert row["best_90_at_truth"] == pytest.approx(1 / 3)  # the missing control not counted
+
+
 @pytest.mark.slow
 def test_threshold_study_runs_and_resumes(tmp_path):
     path = tmp_path / "t.jsonl"
     kw = dict(replicates=1, families=("flat", "rising"), sizes=(48,), num_chains=1,
-              num_warmup=60, num_samples=60)
+              num_warmup=60, num_samples=60, control=True)
     res = threshold_study(path, **kw)
     assert len(res.records) == 2 and {r["family"] for r in res.records} == {"flat", "rising"}
     for r in res.records:
         assert 0 < r["median_fraction"] < 1 and isinstance(r["cover_best_90"], bool)
+        assert isinstance(r["cover_gamma_50_at_truth"], bool)  # the oracle control ran
     lines = path.read_text().splitlines()
     assert json.loads(lines[0])["bayesnq_study"] == "thresholds" and len(lines) == 3
     again = threshold_study(path, **kw)  # everything done: nothing is fitted again
     assert again.records == res.records
+
+
+def test_regime_search_compiles_per_size_bucket_not_per_size():
+    # a study draws thousands of searches; one program per tail size would exhaust the
+    # process's memory maps (the quantile function is compiled per power-of-two length)
+    from bayesnq.calibration import regimes
+
+    rng = np.random.default_rng(3)
+    before = regimes._noisy_quadratic_icdf._cache_size()
+    sizes = set()
+    for n in range(40, 60):
+        scores, truth = regime_search(rng, n, **THETA, tail_fraction=0.5)
+        sizes.add(round(truth.observed_tail_fraction * n))
+    assert len(sizes) >= 5  # many different tail sizes ...
+    assert regimes._noisy_quadratic_icdf._cache_size() - before <= 2  # ... few programs

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import jax
 import numpy as np
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
@@ -74,6 +75,23 @@ def _body_unit(family: str, size: int, rng) -> np.ndarray:
     return np.where(bad, -2.0 + 0.02 * rng.standard_normal(size), rng.random(size))
 
 
+@jax.jit
+def _noisy_quadratic_icdf(alpha, beta, gamma, sigma, u):
+    return NoisyQuadratic(alpha, beta, gamma, sigma).icdf(u)
+
+
+def _quantiles(alpha, beta, gamma, sigma, u) -> np.ndarray:
+    """:math:`F_\theta^{-1}(u)`, compiled once per power-of-two length of ``u``: a study
+    draws thousands of searches, and an uncompiled (or exactly shaped) quantile function
+    would compile new programs for each until the process runs out of memory maps."""
+    u = np.asarray(u, dtype=float)
+    size = max(8, 1 << int(np.ceil(np.log2(max(u.size, 1)))))
+    padded = np.full(size, 0.5)
+    padded[:u.size] = u
+    out = _noisy_quadratic_icdf(float(alpha), float(beta), float(gamma), float(sigma), padded)
+    return np.asarray(out, dtype=float)[:u.size]
+
+
 def draw_truth(rng, *, gamma_range=(0.5, 8.0), noise_range=(0.002, 0.05),
                tail_fraction_range=(0.1, 0.6)):
     """Parameters of one search: log-uniform gamma and sigma/(beta - alpha), uniform p."""
@@ -116,11 +134,10 @@ def regime_search(rng, n, *, alpha, beta, gamma, sigma, tail_fraction, body="fla
     unit = check_real("unit", unit, low=0.0, low_open=True)
     if not alpha < beta:
         raise ValueError(f"alpha must be less than beta, got alpha={alpha!r}, beta={beta!r}")
-    d = NoisyQuadratic(float(alpha), float(beta), float(gamma), float(sigma))
-    tau = float(d.icdf(1.0 - p))
     k = int(rng.binomial(n, p))
     u = rng.uniform(1.0 - p, 1.0, k)
-    tail = np.asarray(d.icdf(u), dtype=float)
+    q = _quantiles(alpha, beta, gamma, sigma, np.concatenate([[1.0 - p], u]))
+    tau, tail = float(q[0]), q[1:]
     tail = np.maximum(tail, np.nextafter(tau, np.inf))  # icdf rounding stays beyond tau*
     span = body_span * max(float(beta) - tau, 1e-12)
     body_y = tau - span * (1.0 - _body_unit(body, n - k, rng))

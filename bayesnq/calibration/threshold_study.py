@@ -15,7 +15,11 @@ covers the truth:
 - the best end (:math:`\beta` maximizing, :math:`\alpha` minimizing) and :math:`\gamma`;
 
 and the relative error of the posterior median tail fraction,
-:math:`(\tilde p - p_{\mathrm{obs}}) / p_{\mathrm{obs}}`. The design cycles over
+:math:`(\tilde p - p_{\mathrm{obs}}) / p_{\mathrm{obs}}`. With ``control=True`` each
+search is also fitted at the true :math:`\tau^*` (columns ``cover_best_90_at_truth``, ...):
+the coverage an oracle threshold would give, so that what the inferred threshold costs is
+measured apart from the tail model's own coverage on these truths (which are not drawn
+from its prior, so need not be nominal even at :math:`\tau^*`). The design cycles over
 (family, size) cells, so every cell gets ``replicates`` searches. Records stream to a
 JSON-lines file and resume as in the other studies (:mod:`~bayesnq.calibration.streaming`).
 """
@@ -78,9 +82,23 @@ def _replicate(i, settings):
                verdict=f.threshold_verdict()["kind"],
                divergences=int(np.asarray(f.idata.sample_stats["diverging"]).sum()),
                seconds=seconds)
+    at_truth = None
+    if settings.get("control"):
+        try:
+            at_truth = fit(scores, minimize=minimize, threshold=t.threshold,
+                           num_chains=settings["num_chains"], num_warmup=settings["num_warmup"],
+                           num_samples=settings["num_samples"], seed=int(i),
+                           progress_bar=False, check=False).draws()
+        except ValueError:  # too few runs beyond tau* to fit there: no control
+            at_truth = None
     for level in settings["levels"]:
         lo, hi = (1 - level) / 2, (1 + level) / 2
         tag = f"{round(100 * level)}"
+        if at_truth is not None:
+            for name, draws, true in (("best", at_truth[f.best_name], best),
+                                      ("gamma", at_truth["gamma"], t.gamma)):
+                qa, qb = np.quantile(draws, [lo, hi])
+                rec[f"cover_{name}_{tag}_at_truth"] = bool(qa <= true <= qb)
         a, b = (_discrete_quantile(fractions, probs, q) for q in (lo, hi))
         # tau lives on the candidate grid: the truth counts as covered when the candidate
         # nearest to it lies in the interval
@@ -130,9 +148,12 @@ class ThresholdStudyResult:
             row = dict(zip(by, key))
             row["searches"] = len(g)
             for col in [c for c in df.columns if c.startswith("cover_")]:
-                k = int(g[col].sum())
-                lo, hi = binomial_interval(k, len(g), interval)
-                row[col.removeprefix("cover_")] = k / len(g)
+                hits = g[col].dropna().astype(bool)
+                if hits.empty:
+                    continue
+                k = int(hits.sum())
+                lo, hi = binomial_interval(k, len(hits), interval)
+                row[col.removeprefix("cover_")] = k / len(hits)
                 row[col.removeprefix("cover_") + "_ci"] = (round(lo, 3), round(hi, 3))
             rel = (g["median_fraction"] - g["true_fraction"]) / g["true_fraction"]
             row["median_relative_bias"] = float(np.median(rel))
@@ -143,7 +164,7 @@ class ThresholdStudyResult:
 
 def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DEFAULT_SIZES,
                     levels=(0.5, 0.9), seed=0, num_chains=2, num_warmup=500, num_samples=500,
-                    executor=None, address=None, progress_bar=False) -> ThresholdStudyResult:
+                    control=False, executor=None, address=None, progress_bar=False) -> ThresholdStudyResult:
     """Run the threshold study (module docstring): ``replicates`` searches per
     (family, size) cell, each fitted with ``threshold="auto"``.
 
@@ -163,6 +184,9 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
     seed : int
     num_chains, num_warmup, num_samples : int
         NUTS settings of every fit.
+    control : bool
+        Also fit each search at its true threshold (the oracle control, module
+        docstring); about doubles the time.
     executor : None, "local" or "dask"
     """
     replicates = check_int("replicates", replicates, 1)
@@ -179,6 +203,10 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
                     num_chains=check_int("num_chains", num_chains, 1),
                     num_warmup=check_int("num_warmup", num_warmup, 1),
                     num_samples=check_int("num_samples", num_samples, 10))
+    if not isinstance(control, bool | np.bool_):
+        raise ValueError(f"control must be True or False, got control={control!r}")
+    if control:  # only when asked, so that files written without it still resume
+        settings["control"] = True
     total = replicates * len(families) * len(sizes)
     stream = Stream(path, {"bayesnq_study": STUDY, "settings": settings},
                     compare=("bayesnq_study", "settings"))
