@@ -22,7 +22,7 @@ they are a histogram whose top edge :math:`r` is the highest of those runs, and 
 :math:`r` up to the candidate :math:`\tau_j` lies the *region* (a cluster of diverged
 runs tied at chance level, or a gap, below :math:`\tau_1` so stays in the deep bins), cut
 into :math:`M` bins of equal width :math:`\Delta_j = (\tau_j - r)/M`
-(:data:`REGION_BINS`: :math:`M = 5`). The share of body runs in the region is
+(:data:`REGION_BINS`: :math:`M = 3`). The share of body runs in the region is
 :math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
 :math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest and the region bins'
 weights :math:`\rho \sim \mathrm{Dirichlet}(a, \dots, a)` within the region; all three
@@ -128,13 +128,16 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
     return float(_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * log_dw))
 
 
-# M, the region's equal-width bins, the same at every candidate and search size. A
-# Dirichlet-multinomial over M bins costs about (M - 1)/2 log m for m region runs, the tail
-# about (4/2) log n for its four parameters; as tau moves, runs pass from one to the other,
-# and unequal costs pull tau toward the cheaper side: with M - 1 = 4 they balance. (One seed
-# per body family at 512 runs: M = 8 put the median tail fraction 30-100% off the truth in
-# every family, M = 5 on it in three of five; docs/thresholds.md.)
-REGION_BINS = 5
+# M, the region's equal-width bins, the same at every candidate and search size. Given
+# theta the body's cost differs between candidates only through how well M bins fit the
+# stretch (r, tau_j]; at hundreds of runs that misfit outweighs everything else and, with
+# finer bins, lets the body take the lower part of the tail (tau too shallow where the body
+# thins out below tau*). Screened at the true parameters on 240 synthetic searches
+# (tools/threshold_profile.py, 5 body families x 4 sizes; median relative error of the
+# median tail fraction per cell): M = 3 kept all 20 cells within 19% of the truth; M = 2, 4,
+# 5 and 8 left 1, 1, 2 and 4 cells beyond 25% (falling bodies at 512 and 1,024 runs: -35% to
+# -51% with M = 5). Confirmed with NUTS in docs/thresholds.md.
+REGION_BINS = 3
 
 
 def _region_bin(y, start, tau, m):
@@ -186,7 +189,9 @@ class SplicedData:
 
     @classmethod
     def build(cls, values, thresholds, *, minimize, bounds=(None, None), max_body_bins=12,
-              dirichlet=BODY_DIRICHLET, resolution=None):
+              dirichlet=BODY_DIRICHLET, resolution=None, region_bins=None):
+        """Arrange oriented scores and candidates; ``region_bins`` is M (default
+        :data:`REGION_BINS`)."""
         y = direction.orient(np.asarray(values, dtype=float), minimize)
         t = np.unique(direction.orient(np.asarray(thresholds, dtype=float), minimize))
         n_tail = np.array([(y > tj).sum() for tj in t])
@@ -211,7 +216,7 @@ class SplicedData:
         bin_of = np.where(y > start, n_deep, bin_of)
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
-        m_bins = REGION_BINS
+        m_bins = REGION_BINS if region_bins is None else int(region_bins)
         region_counts = np.zeros((t.size, m_bins))
         for j, tj in enumerate(t):
             in_body = y <= tj

@@ -1,0 +1,106 @@
+"""Where does the threshold model put tau when the tail's parameters are known?
+
+For synthetic searches with a known regime start (the threshold study's generator,
+``bayesnq.calibration.regimes``), this computes the conditional posterior over the default
+candidates at the *true* noisy quadratic parameters,
+
+    P(tau_j | theta*, y)  proportional to  exp(l_j(theta*) + B_j),
+
+(``bayesnq.modeling.spliced``: the censored tail likelihood at each candidate plus the
+body's marginal), and prints the median relative bias of the posterior median tail
+fraction per body family and size, for each number of region bins M. No sampler runs, so
+a design of the body can be screened on hundreds of searches in a minute; a full
+``threshold_study`` is the test of the one chosen.
+
+    python tools/threshold_profile.py --seeds 41 42 43 44 --bins 2 3 4 5
+
+The searches are those of ``threshold_study`` with the same seeds (first 60 per seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import jax
+import numpy as np
+import pandas as pd
+
+from bayesnq import direction
+from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
+from bayesnq.distributions import NoisyQuadratic
+from bayesnq.modeling import default_thresholds
+from bayesnq.modeling.spliced import SplicedData
+
+SIZES = (48, 128, 512, 1024)
+PAD = 1024  # tail scores padded to one length, so one program serves every search
+
+
+@jax.jit
+def _terms(a, b, g, s, y, t):
+    d = NoisyQuadratic(a, b, g, s)
+    return d.log_prob(y), d.log_cdf(t)
+
+
+def searches(seeds, count):
+    """The searches of ``threshold_study(seed=s)``, replicate 0 .. count - 1."""
+    cells = [(f, n) for n in SIZES for f in BODY_FAMILIES]
+    for seed in seeds:
+        for i in range(count):
+            rng = np.random.default_rng([int(seed), int(i)])
+            family, size = cells[i % len(cells)]
+            truth = draw_truth(rng)
+            p = truth.pop("tail_fraction")
+            minimize = bool(rng.random() < 0.5)
+            unit = float(10.0 ** rng.uniform(-9.0, 9.0))
+            scores, t = regime_search(rng, size, **truth, tail_fraction=p, body=family,
+                                      minimize=minimize, unit=unit,
+                                      offset=unit * rng.uniform(-3, 3))
+            yield family, size, scores, t
+
+
+def tail_terms_at_truth(data: SplicedData, t) -> np.ndarray:
+    """l_j(theta*) for every candidate (oriented)."""
+    a, b = direction.orient_ends(np.array(t.alpha), np.array(t.beta), t.minimize)
+    y = np.full(PAD, data.tail_sorted[0])
+    y[:data.tail_sorted.size] = data.tail_sorted
+    th = np.full(32, data.thresholds[0])
+    th[:data.thresholds.size] = data.thresholds
+    lf, lc = (np.asarray(v) for v in _terms(float(a), float(b), t.gamma, t.sigma, y, th))
+    top = np.cumsum(lf[:data.tail_sorted.size])[data.n_tail - 1]
+    return top + (data.n - data.n_tail) * lc[:data.thresholds.size]
+
+
+def profile(seeds, count, bins):
+    rows = []
+    for family, size, scores, t in searches(seeds, count):
+        grid = default_thresholds(scores, minimize=t.minimize)
+        for m in bins:
+            data = SplicedData.build(scores, grid, minimize=t.minimize, region_bins=m)
+            lp = tail_terms_at_truth(data, t) + data.body_term
+            w = np.exp(lp - lp.max())
+            fr = data.tail_fractions
+            order = np.argsort(fr)
+            cum = np.cumsum(w[order]) / w.sum()
+            median = fr[order][np.searchsorted(cum, 0.5)]
+            truth = t.observed_tail_fraction
+            rows.append(dict(bins=m, family=family, n=size, bias=(median - truth) / truth))
+    return pd.DataFrame(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[41, 42, 43, 44])
+    ap.add_argument("--count", type=int, default=60, help="searches per seed")
+    ap.add_argument("--bins", type=int, nargs="+", default=[2, 3, 4, 5, 8])
+    args = ap.parse_args()
+    df = profile(args.seeds, args.count, args.bins)
+    for m, g in df.groupby("bins"):
+        cell = g.groupby(["family", "n"]).bias.median()
+        print(f"\nM = {m}: {len(g)} searches, median |bias| over searches "
+              f"{g.bias.abs().median():.2f}, cells beyond +-25%: {(cell.abs() > 0.25).sum()} "
+              f"of {cell.size}, worst cell {cell.abs().max():.2f}")
+        print(cell.unstack().round(2).to_string())
+
+
+if __name__ == "__main__":
+    main()
