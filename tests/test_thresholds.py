@@ -415,19 +415,32 @@ def test_region_bins_argument_sets_the_region_histogram():
         np.testing.assert_array_equal(data.region_counts.sum(1), data.bin_counts[:, -1])
 
 
-def _conditional_median_fraction(scores, truth, region_bins=None):
-    """Median tail fraction of P(tau_j | theta*, y): the threshold model at the true
-    parameters (no sampler)."""
-    from bayesnq import direction
+@jax.jit
+def _nq_logs(a, b, g, s, y, t):
     from bayesnq.distributions import NoisyQuadratic
-    from bayesnq.modeling import candidate_logliks
+
+    d = NoisyQuadratic(a, b, g, s)
+    return d.log_prob(y), d.log_cdf(t)
+
+
+def _conditional_median_fraction(scores, truth, region_bins=None):
+    """Median tail fraction of P(tau_j | theta*, y) proportional to exp(l_j(theta*) + B_j):
+    the threshold model at the true parameters (no sampler). The tail's terms are summed
+    as candidate_logliks sums them, from arrays padded to one shape (one compiled program
+    for every search)."""
+    from bayesnq import direction
 
     grid = default_thresholds(scores, minimize=truth.minimize)
     data = SplicedData.build(scores, grid, minimize=truth.minimize, region_bins=region_bins)
     a, b = direction.orient_ends(np.array(truth.alpha), np.array(truth.beta), truth.minimize)
-    d = NoisyQuadratic(float(a), float(b), truth.gamma, truth.sigma)
-    lp = np.asarray(candidate_logliks(d, data.tail_sorted, data.n_tail, data.thresholds,
-                                      data.n)) + data.body_term
+    y = np.full(scores.size, data.tail_sorted[0])
+    y[:data.tail_sorted.size] = data.tail_sorted
+    t = np.full(32, data.thresholds[0])
+    t[:data.thresholds.size] = data.thresholds
+    lf, lc = (np.asarray(v) for v in _nq_logs(float(a), float(b), truth.gamma, truth.sigma,
+                                                y, t))
+    lp = (np.cumsum(lf[:data.tail_sorted.size])[data.n_tail - 1]
+          + (data.n - data.n_tail) * lc[:data.thresholds.size] + data.body_term)
     w = np.exp(lp - lp.max())
     order = np.argsort(data.tail_fractions)
     cum = np.cumsum(w[order]) / w.sum()

@@ -80,16 +80,20 @@ def _noisy_quadratic_icdf(alpha, beta, gamma, sigma, u):
     return NoisyQuadratic(alpha, beta, gamma, sigma).icdf(u)
 
 
+_CHUNK = 256  # quantiles are solved in chunks of this many: one compiled program in all
+
+
 def _quantiles(alpha, beta, gamma, sigma, u) -> np.ndarray:
-    """:math:`F_\theta^{-1}(u)`, compiled once per power-of-two length of ``u``: a study
-    draws thousands of searches, and an uncompiled (or exactly shaped) quantile function
-    would compile new programs for each until the process runs out of memory maps."""
-    u = np.asarray(u, dtype=float)
-    size = max(8, 1 << int(np.ceil(np.log2(max(u.size, 1)))))
-    padded = np.full(size, 0.5)
+    """:math:`F_\theta^{-1}(u)`, solved in fixed chunks so that one compiled program serves
+    every search: a study draws thousands of searches, and a quantile function compiled per
+    size (or not compiled) would fill the process's memory maps."""
+    u = np.asarray(u, dtype=float).ravel()
+    padded = np.full(-(-max(u.size, 1) // _CHUNK) * _CHUNK, 0.5)
     padded[:u.size] = u
-    out = _noisy_quadratic_icdf(float(alpha), float(beta), float(gamma), float(sigma), padded)
-    return np.asarray(out, dtype=float)[:u.size]
+    theta = (float(alpha), float(beta), float(gamma), float(sigma))
+    out = [np.asarray(_noisy_quadratic_icdf(*theta, chunk), dtype=float)
+           for chunk in padded.reshape(-1, _CHUNK)]
+    return np.concatenate(out)[:u.size]
 
 
 def draw_truth(rng, *, gamma_range=(0.5, 8.0), noise_range=(0.002, 0.05),
