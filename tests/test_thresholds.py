@@ -415,33 +415,17 @@ def test_region_bins_argument_sets_the_region_histogram():
         np.testing.assert_array_equal(data.region_counts.sum(1), data.bin_counts[:, -1])
 
 
-@jax.jit
-def _nq_logs(a, b, g, s, y, t):
-    from bayesnq.distributions import NoisyQuadratic
-
-    d = NoisyQuadratic(a, b, g, s)
-    return d.log_prob(y), d.log_cdf(t)
-
-
 def _conditional_median_fraction(scores, truth, region_bins=None):
-    """Median tail fraction of P(tau_j | theta*, y) proportional to exp(l_j(theta*) + B_j):
-    the threshold model at the true parameters (no sampler). The tail's terms are summed
-    as candidate_logliks sums them, from arrays padded to one shape (one compiled program
-    for every search)."""
+    """Median tail fraction of P(tau_j | theta*, y): the threshold model at the true
+    parameters (no sampler)."""
     from bayesnq import direction
+    from bayesnq.modeling.spliced import threshold_log_probabilities
 
     grid = default_thresholds(scores, minimize=truth.minimize)
     data = SplicedData.build(scores, grid, minimize=truth.minimize, region_bins=region_bins)
     a, b = direction.orient_ends(np.array(truth.alpha), np.array(truth.beta), truth.minimize)
-    y = np.full(scores.size, data.tail_sorted[0])
-    y[:data.tail_sorted.size] = data.tail_sorted
-    t = np.full(32, data.thresholds[0])
-    t[:data.thresholds.size] = data.thresholds
-    lf, lc = (np.asarray(v) for v in _nq_logs(float(a), float(b), truth.gamma, truth.sigma,
-                                                y, t))
-    lp = (np.cumsum(lf[:data.tail_sorted.size])[data.n_tail - 1]
-          + (data.n - data.n_tail) * lc[:data.thresholds.size] + data.body_term)
-    w = np.exp(lp - lp.max())
+    w = np.exp(np.asarray(threshold_log_probabilities(data, float(a), float(b), truth.gamma,
+                                                      truth.sigma)))
     order = np.argsort(data.tail_fractions)
     cum = np.cumsum(w[order]) / w.sum()
     return data.tail_fractions[order][np.searchsorted(cum, 0.5)]
@@ -465,3 +449,18 @@ def test_body_does_not_pull_tau_above_a_falling_body():
         errors.append((med - t.observed_tail_fraction) / t.observed_tail_fraction)
     errors = np.asarray(errors)
     assert np.mean(np.abs(errors) < 0.25) >= 0.8 and abs(np.median(errors)) < 0.15, errors
+
+
+def test_threshold_log_probabilities_is_the_normalized_spliced_likelihood():
+    from bayesnq.distributions import NoisyQuadratic
+    from bayesnq.modeling import candidate_logliks
+    from bayesnq.modeling.spliced import threshold_log_probabilities
+
+    rng = np.random.default_rng(4)
+    y = np.concatenate([rng.random(200), 1.0 + 0.3 * rng.random(100)])
+    data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False)
+    lp = np.asarray(threshold_log_probabilities(data, 0.5, 1.4, 2.0, 0.02))
+    ll = np.asarray(candidate_logliks(NoisyQuadratic(0.5, 1.4, 2.0, 0.02), data.tail_sorted,
+                                      data.n_tail, data.thresholds, data.n)) + data.body_term
+    np.testing.assert_allclose(np.exp(lp).sum(), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(lp - lp[0], ll - ll[0], rtol=1e-9, atol=1e-9)

@@ -9,7 +9,7 @@ candidates at the *true* noisy quadratic parameters,
 (``bayesnq.modeling.spliced``: the censored tail likelihood at each candidate plus the
 body's marginal), and prints the median relative bias of the posterior median tail
 fraction per body family and size, for each number of region bins M. No sampler runs, so
-a design of the body can be screened on hundreds of searches in a minute; a full
+a design of the body can be screened on hundreds of searches in minutes; a full
 ``threshold_study`` is the test of the one chosen.
 
     python tools/threshold_profile.py --seeds 41 42 43 44 --bins 2 3 4 5
@@ -21,24 +21,15 @@ from __future__ import annotations
 
 import argparse
 
-import jax
 import numpy as np
 import pandas as pd
 
-from bayesnq import direction
+from bayesnq import direction, runtime
 from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
-from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling import default_thresholds
-from bayesnq.modeling.spliced import SplicedData
+from bayesnq.modeling.spliced import SplicedData, threshold_log_probabilities
 
 SIZES = (48, 128, 512, 1024)
-PAD = 1024  # tail scores padded to one length, so one program serves every search
-
-
-@jax.jit
-def _terms(a, b, g, s, y, t):
-    d = NoisyQuadratic(a, b, g, s)
-    return d.log_prob(y), d.log_cdf(t)
 
 
 def searches(seeds, count):
@@ -58,26 +49,16 @@ def searches(seeds, count):
             yield family, size, scores, t
 
 
-def tail_terms_at_truth(data: SplicedData, t) -> np.ndarray:
-    """l_j(theta*) for every candidate (oriented)."""
-    a, b = direction.orient_ends(np.array(t.alpha), np.array(t.beta), t.minimize)
-    y = np.full(PAD, data.tail_sorted[0])
-    y[:data.tail_sorted.size] = data.tail_sorted
-    th = np.full(32, data.thresholds[0])
-    th[:data.thresholds.size] = data.thresholds
-    lf, lc = (np.asarray(v) for v in _terms(float(a), float(b), t.gamma, t.sigma, y, th))
-    top = np.cumsum(lf[:data.tail_sorted.size])[data.n_tail - 1]
-    return top + (data.n - data.n_tail) * lc[:data.thresholds.size]
-
-
 def profile(seeds, count, bins):
     rows = []
     for family, size, scores, t in searches(seeds, count):
+        runtime.release_compiled_programs()  # each search's shapes compile their own programs
         grid = default_thresholds(scores, minimize=t.minimize)
+        a, b = direction.orient_ends(np.array(t.alpha), np.array(t.beta), t.minimize)
         for m in bins:
             data = SplicedData.build(scores, grid, minimize=t.minimize, region_bins=m)
-            lp = tail_terms_at_truth(data, t) + data.body_term
-            w = np.exp(lp - lp.max())
+            w = np.exp(np.asarray(threshold_log_probabilities(data, float(a), float(b),
+                                                              t.gamma, t.sigma)))
             fr = data.tail_fractions
             order = np.argsort(fr)
             cum = np.cumsum(w[order]) / w.sum()

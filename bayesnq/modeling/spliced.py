@@ -100,7 +100,8 @@ from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_
 from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
 from bayesnq.modeling.tail import TailData, record_parameters
 
-__all__ = ["SplicedData", "threshold_model", "body_log_marginal", "body_weights",
+__all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities",
+           "body_log_marginal", "body_weights",
            "REGION_BINS", "pointwise_loglik",
            "predictive", "BODY_DIRICHLET"]
 
@@ -273,6 +274,16 @@ def _threshold_loglik(data: SplicedData, alpha, beta, gamma, sigma):
     return (candidate_logliks(d, data.tail_sorted, data.n_tail, data.thresholds, data.n,
                               data.resolution)
             + jnp.asarray(data.body_term))
+
+
+def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma):
+    r""":math:`\log P(\tau_j \mid \theta, y)` over the candidates (uniform prior), shape
+    (T,), for :math:`\theta` in the maximize orientation: the conditional that
+    :func:`threshold_model` records as ``tau_logp``. At the true :math:`\theta` of a
+    synthetic search it shows where the body puts :math:`\tau` without a sampler
+    (``tools/threshold_profile.py``)."""
+    ll = _threshold_loglik(data, alpha, beta, gamma, sigma)
+    return ll - jax.nn.logsumexp(ll)
 
 
 def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None,
