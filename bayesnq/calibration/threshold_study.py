@@ -34,7 +34,7 @@ import numpy as np
 from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
 from bayesnq.calibration.statistics import binomial_interval
 from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, execute
-from bayesnq.validation import check_choice, check_int, check_levels
+from bayesnq.validation import check_bool, check_choice, check_int, check_levels
 
 __all__ = ["threshold_study", "ThresholdStudyResult", "DEFAULT_SIZES"]
 
@@ -94,19 +94,17 @@ def _replicate(i, settings):
     for level in settings["levels"]:
         lo, hi = (1 - level) / 2, (1 + level) / 2
         tag = f"{round(100 * level)}"
-        if at_truth is not None:
-            for name, draws, true in (("best", at_truth[f.best_name], best),
-                                      ("gamma", at_truth["gamma"], t.gamma)):
-                qa, qb = np.quantile(draws, [lo, hi])
-                rec[f"cover_{name}_{tag}_at_truth"] = bool(qa <= true <= qb)
         a, b = (_discrete_quantile(fractions, probs, q) for q in (lo, hi))
         # tau lives on the candidate grid: the truth counts as covered when the candidate
         # nearest to it lies in the interval
         nearest = fractions[np.argmin(np.abs(fractions - t.observed_tail_fraction))]
         rec[f"cover_fraction_{tag}"] = bool(a <= nearest <= b)
-        for name, draws, true in (("best", d[f.best_name], best), ("gamma", d["gamma"], t.gamma)):
-            qa, qb = np.quantile(draws, [lo, hi])
-            rec[f"cover_{name}_{tag}"] = bool(qa <= true <= qb)
+        fits = [("", d)] + ([("_at_truth", at_truth)] if at_truth is not None else [])
+        for suffix, draws in fits:
+            for name, x, true in (("best", draws[f.best_name], best),
+                                  ("gamma", draws["gamma"], t.gamma)):
+                qa, qb = np.quantile(x, [lo, hi])
+                rec[f"cover_{name}_{tag}{suffix}"] = bool(qa <= true <= qb)
     return rec
 
 
@@ -164,7 +162,8 @@ class ThresholdStudyResult:
 
 def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DEFAULT_SIZES,
                     levels=(0.5, 0.9), seed=0, num_chains=2, num_warmup=500, num_samples=500,
-                    control=False, executor=None, address=None, progress_bar=False) -> ThresholdStudyResult:
+                    control=False, executor=None, address=None,
+                    progress_bar=False) -> ThresholdStudyResult:
     """Run the threshold study (module docstring): ``replicates`` searches per
     (family, size) cell, each fitted with ``threshold="auto"``.
 
@@ -203,9 +202,7 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
                     num_chains=check_int("num_chains", num_chains, 1),
                     num_warmup=check_int("num_warmup", num_warmup, 1),
                     num_samples=check_int("num_samples", num_samples, 10))
-    if not isinstance(control, bool | np.bool_):
-        raise ValueError(f"control must be True or False, got control={control!r}")
-    if control:  # only when asked, so that files written without it still resume
+    if check_bool("control", control):  # only when asked: files written without it resume
         settings["control"] = True
     total = replicates * len(families) * len(sizes)
     stream = Stream(path, {"bayesnq_study": STUDY, "settings": settings},
