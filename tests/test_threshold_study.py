@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
+from bayesnq.calibration.regimes import (BODY_FAMILIES, draw_prior_truth, draw_truth,
+                                         regime_search)
 from bayesnq.calibration.threshold_study import ThresholdStudyResult, threshold_study
 from bayesnq.distributions import NoisyQuadratic
 
@@ -53,6 +54,27 @@ def test_draw_truth_ranges():
     assert 0.5 <= g.min() and g.max() <= 8.0 and 0.1 <= p.min() and p.max() <= 0.6
 
 
+def test_draw_prior_truth_follows_the_tail_prior_and_starts_the_regime_at_zero():
+    rng = np.random.default_rng(2)
+    draws = [draw_prior_truth(rng) for _ in range(400)]
+    p = np.array([d["tail_fraction"] for d in draws])
+    assert 0.1 <= p.min() and p.max() <= 0.6
+    # log gamma ~ N(log 2, 1) and sigma ~ Gamma(2, 10) (the conditioning on p barely
+    # touches them), log beta ~ N(0, 1): KS against the prior marginals
+    g = np.log([d["gamma"] for d in draws])
+    assert stats.kstest(g, "norm", args=(np.log(2.0), 1.0)).pvalue > 1e-3
+    s = np.array([d["sigma"] for d in draws])
+    assert stats.kstest(s, "gamma", args=(2.0, 0.0, 0.1)).pvalue > 1e-3
+    # p is the truth's own mass beyond 0, so the regime starts at tau* = 0
+    d = draws[0]
+    theta = {k: d[k] for k in ("alpha", "beta", "gamma", "sigma")}
+    assert 1.0 - float(NoisyQuadratic(**theta).cdf(0.0)) == pytest.approx(p[0], rel=1e-9)
+    y, t = regime_search(rng, 200, **theta, tail_fraction=d["tail_fraction"], body="flat")
+    assert t.threshold == pytest.approx(0.0, abs=1e-7 * d["beta"])
+    with pytest.raises(ValueError, match=r"tail_fraction_range must be increasing"):
+        draw_prior_truth(rng, tail_fraction_range=(0.6, 0.1))
+
+
 @pytest.mark.parametrize("kwargs, pattern", [
     (dict(tail_fraction=1.0), r"tail_fraction must be"),
     (dict(tail_fraction=0.3, body="spiky"), r"body must be one of"),
@@ -71,6 +93,7 @@ def test_regime_search_argument_errors(kwargs, pattern):
     (dict(levels=(0.5, 1.5)), r"levels must be"),
     (dict(replicates=0), r"replicates must be"),
     (dict(control="yes"), r"control must be True or False, got control='yes'"),
+    (dict(truths="posterior"), r"truths must be one of 'range', 'prior', got truths='posterior'"),
 ])
 def test_threshold_study_checks_arguments_before_work(kwargs, pattern, tmp_path):
     with pytest.raises(ValueError, match=pattern):

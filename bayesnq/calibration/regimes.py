@@ -21,6 +21,12 @@ truth known exactly:
   one near :math:`\tau^*`; ``bad_runs``  a flat body with 30% of its runs in a tight
   cluster far below (diverged runs at chance level).
 
+Two ways to draw :math:`\theta` and :math:`p`: :func:`draw_truth` spreads them over fixed
+ranges (log-uniform :math:`\gamma` and :math:`\sigma/(\beta - \alpha)`, uniform :math:`p`),
+which reach outside the tail model's prior; :func:`draw_prior_truth` draws them from that
+prior (:mod:`bayesnq.modeling.priors`), so that a study built on it is a simulation-based
+calibration of the threshold model.
+
 Searches are returned in the user's orientation (mirrored when ``minimize``), with an
 optional unit scale and offset, so the same truth can be tried at 1e-9 or 1e9.
 """
@@ -30,12 +36,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
+from bayesnq.modeling import Priors
 from bayesnq.validation import check_choice, check_int, check_real
 
-__all__ = ["BODY_FAMILIES", "RegimeTruth", "regime_search", "draw_truth"]
+__all__ = ["BODY_FAMILIES", "RegimeTruth", "regime_search", "draw_truth", "draw_prior_truth"]
 
 BODY_FAMILIES = ("rising", "flat", "falling", "bimodal", "bad_runs")
 
@@ -104,6 +112,57 @@ def draw_truth(rng, *, gamma_range=(0.5, 8.0), noise_range=(0.002, 0.05),
     return dict(alpha=0.0, beta=1.0, gamma=float(np.exp(rng.uniform(*lg))),
                 sigma=float(np.exp(rng.uniform(*ln))),
                 tail_fraction=float(rng.uniform(*tail_fraction_range)))
+
+
+@jax.jit
+def _mass_beyond_zero(alpha, beta, gamma, sigma):
+    return jnp.exp(NoisyQuadratic(alpha, beta, gamma, sigma).log_sf(0.0))
+
+
+def draw_prior_truth(rng, priors=None, *, tail_fraction_range=(0.1, 0.6), max_tries=10_000):
+    r"""Parameters of one search drawn from the tail model's prior, the regime at 0.
+
+    With :math:`\tau^* = 0` and the prior unit :math:`d = 1` (the model is affine
+    invariant, so only ratios matter), the priors of :mod:`bayesnq.modeling.priors`
+    (unbounded :math:`\beta`, continuous :math:`\gamma`):
+
+    .. math::
+        \sigma \sim \mathrm{Gamma}(a_\sigma, b_\sigma),\quad
+        \log\beta \sim N(0, s_\beta),\quad
+        \log\gamma \sim N(\mu_\gamma, s_\gamma),\quad
+        q \sim \mathrm{Beta}(a_q, b_q),\quad
+        \alpha = \beta - \beta\, q^{-2/\gamma}.
+
+    The tail fraction is the truth's own mass beyond the regime start,
+    :math:`p = 1 - F_\theta(0)` (what the censored likelihood assumes); draws whose
+    :math:`p` falls outside ``tail_fraction_range`` are drawn again, so the truths follow
+    the prior conditioned on :math:`p` in that range. The fit's prior unit is the data's
+    :math:`\max y - \tau`, not 1, so the match with the fitted prior is close, not exact.
+
+    Returns
+    -------
+    dict with ``alpha``, ``beta``, ``gamma``, ``sigma`` and ``tail_fraction``, as
+    :func:`draw_truth` (the arguments of :func:`regime_search`).
+    """
+    priors = Priors() if priors is None else priors
+    low, high = (check_real("tail_fraction_range", v, low=0.0, high=1.0, low_open=True,
+                            high_open=True) for v in tail_fraction_range)
+    if not low < high:
+        raise ValueError(f"tail_fraction_range must be increasing, got {tail_fraction_range!r}")
+    for _ in range(check_int("max_tries", max_tries, 1)):
+        sigma = rng.gamma(priors.sigma_shape, 1.0 / priors.sigma_rate)
+        beta = float(np.exp(rng.normal(0.0, priors.beta_log_sd)))
+        gamma = float(np.exp(rng.normal(priors.gamma_log_mean, priors.gamma_log_sd)))
+        q = rng.beta(priors.q_a, priors.q_b)
+        alpha = beta - beta * float(np.exp(-2.0 * np.log(q) / gamma))
+        if not np.isfinite(alpha) or not alpha < beta:
+            continue
+        p = float(_mass_beyond_zero(alpha, beta, gamma, sigma))
+        if low <= p <= high:
+            return dict(alpha=float(alpha), beta=beta, gamma=gamma, sigma=float(sigma),
+                        tail_fraction=p)
+    raise ValueError(f"no prior draw had its tail fraction in {tail_fraction_range!r} "
+                     f"within max_tries={max_tries!r}")
 
 
 def regime_search(rng, n, *, alpha, beta, gamma, sigma, tail_fraction, body="flat",

@@ -19,7 +19,13 @@ and the relative error of the posterior median tail fraction,
 search is also fitted at the true :math:`\tau^*` (columns ``cover_best_90_at_truth``, ...):
 the coverage an oracle threshold would give, so that what the inferred threshold costs is
 measured apart from the tail model's own coverage on these truths (which are not drawn
-from its prior, so need not be nominal even at :math:`\tau^*`). The design cycles over
+from its prior, so need not be nominal even at :math:`\tau^*`).
+
+With ``truths="prior"`` the parameters and the tail fraction are drawn from the tail
+model's own prior instead (:func:`~bayesnq.calibration.regimes.draw_prior_truth`,
+conditioned on :math:`p \in [0.1, 0.6]`): a *threshold SBC*, where the intervals of
+:math:`\beta` and :math:`\gamma` should cover at their nominal rates if the threshold
+model and the sampler are right, whatever the body below :math:`\tau^*`. The design cycles over
 (family, size) cells, so every cell gets ``replicates`` searches. Records stream to a
 JSON-lines file and resume as in the other studies (:mod:`~bayesnq.calibration.streaming`).
 """
@@ -31,15 +37,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
+from bayesnq.calibration.regimes import (BODY_FAMILIES, draw_prior_truth, draw_truth,
+                                         regime_search)
 from bayesnq.calibration.statistics import binomial_interval
 from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, execute
 from bayesnq.validation import check_bool, check_choice, check_int, check_levels
 
-__all__ = ["threshold_study", "ThresholdStudyResult", "DEFAULT_SIZES"]
+__all__ = ["threshold_study", "ThresholdStudyResult", "DEFAULT_SIZES", "TRUTHS"]
 
 DEFAULT_SIZES = (48, 128, 512, 1024)
 STUDY = "thresholds"
+TRUTHS = ("range", "prior")  # how theta and p are drawn (module docstring)
 
 
 def _cell(i, families, sizes):
@@ -59,7 +67,7 @@ def _replicate(i, settings):
 
     rng = np.random.default_rng([int(settings["seed"]), int(i)])
     family, size = _cell(i, settings["families"], settings["sizes"])
-    truth = draw_truth(rng)
+    truth = draw_prior_truth(rng) if settings.get("truths") == "prior" else draw_truth(rng)
     p = truth.pop("tail_fraction")
     minimize = bool(rng.random() < 0.5)
     unit = float(10.0 ** rng.uniform(-9.0, 9.0))
@@ -162,7 +170,7 @@ class ThresholdStudyResult:
 
 def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DEFAULT_SIZES,
                     levels=(0.5, 0.9), seed=0, num_chains=2, num_warmup=500, num_samples=500,
-                    control=False, executor=None, address=None,
+                    control=False, truths="range", executor=None, address=None,
                     progress_bar=False) -> ThresholdStudyResult:
     """Run the threshold study (module docstring): ``replicates`` searches per
     (family, size) cell, each fitted with ``threshold="auto"``.
@@ -186,6 +194,10 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
     control : bool
         Also fit each search at its true threshold (the oracle control, module
         docstring); about doubles the time.
+    truths : "range" or "prior"
+        Draw each truth over fixed ranges (:func:`~bayesnq.calibration.regimes.draw_truth`)
+        or from the tail model's prior
+        (:func:`~bayesnq.calibration.regimes.draw_prior_truth`: the threshold SBC).
     executor : None, "local" or "dask"
     """
     replicates = check_int("replicates", replicates, 1)
@@ -204,6 +216,8 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
                     num_samples=check_int("num_samples", num_samples, 10))
     if check_bool("control", control):  # only when asked: files written without it resume
         settings["control"] = True
+    if check_choice("truths", truths, TRUTHS) == "prior":  # the same: older files resume
+        settings["truths"] = "prior"
     total = replicates * len(families) * len(sizes)
     stream = Stream(path, {"bayesnq_study": STUDY, "settings": settings},
                     compare=("bayesnq_study", "settings"))
