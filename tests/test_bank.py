@@ -280,3 +280,23 @@ def test_cli_bank_refuses_foreign_options_before_work(tmp_path, capsys):
         assert cli.main(["calibrate", "bank", *extra, "--out", out]) == 2
         assert says in capsys.readouterr().err
     assert not (tmp_path / "o").exists()  # refused before the output folder
+
+
+@pytest.mark.slow
+def test_bank_with_the_threshold_inferred(tmp_path):
+    # threshold="auto" (method="fit"): each search's fit infers tau; the record holds the
+    # inferred tau, the threshold verdict and the same coverage checks as the rule's
+    land = grid_landscape(np.random.default_rng(4).beta(5, 2, size=(400, 3)), bounds=(0, 1),
+                          n_hyperparameters=2, name="beta grid")
+    res = bank([land], sizes=(64,), replicates=2, levels=(0.8,), ks=(1, 4, 16),
+               threshold="auto", method="fit", num_chains=1, num_warmup=150,
+               num_samples=150, max_draws=100, opda=False, batch_size=1,
+               path=tmp_path / "auto.jsonl")
+    assert len(res.records) == 2
+    for r in res.records:
+        assert r["skipped"] is None and r["verdict"] in ("decided", "flat", "multimodal")
+        scores = land.sample(64, np.random.default_rng([0, 0, 0, r["index"]]))
+        assert r["n_tail"] == int((scores > r["tau"]).sum()) >= 5  # tau from the fit
+        assert isinstance(r["simul_0.8"], bool) and isinstance(r["best_0.8"], bool)
+    assert len({r["tau"] for r in res.records}) == 2
+    assert "threshold undecided" in set(res.regime_table()["signal"])
