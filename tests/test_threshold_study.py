@@ -59,18 +59,19 @@ def test_draw_prior_truth_follows_the_tail_prior_and_starts_the_regime_at_zero()
     draws = [draw_prior_truth(rng) for _ in range(400)]
     p = np.array([d["tail_fraction"] for d in draws])
     assert 0.1 <= p.min() and p.max() <= 0.6
-    # log gamma ~ N(log 2, 1) and sigma ~ Gamma(2, 10) (the conditioning on p barely
-    # touches them), log beta ~ N(0, 1): KS against the prior marginals
+    # log gamma ~ N(log 2, 1) and sigma ~ Gamma(2, 10) in units of beta - tau* = 1 (the
+    # conditioning on p barely touches them): KS against the prior marginals
     g = np.log([d["gamma"] for d in draws])
     assert stats.kstest(g, "norm", args=(np.log(2.0), 1.0)).pvalue > 1e-3
     s = np.array([d["sigma"] for d in draws])
     assert stats.kstest(s, "gamma", args=(2.0, 0.0, 0.1)).pvalue > 1e-3
     # p is the truth's own mass beyond 0, so the regime starts at tau* = 0
+    assert all(d["beta"] == 1.0 and d["alpha"] < 0.0 for d in draws)
     d = draws[0]
     theta = {k: d[k] for k in ("alpha", "beta", "gamma", "sigma")}
     assert 1.0 - float(NoisyQuadratic(**theta).cdf(0.0)) == pytest.approx(p[0], rel=1e-9)
     y, t = regime_search(rng, 200, **theta, tail_fraction=d["tail_fraction"], body="flat")
-    assert t.threshold == pytest.approx(0.0, abs=1e-7 * d["beta"])
+    assert t.threshold == pytest.approx(0.0, abs=1e-7)
     with pytest.raises(ValueError, match=r"tail_fraction_range must be increasing"):
         draw_prior_truth(rng, tail_fraction_range=(0.6, 0.1))
 

@@ -122,22 +122,25 @@ def _mass_beyond_zero(alpha, beta, gamma, sigma):
 def draw_prior_truth(rng, priors=None, *, tail_fraction_range=(0.1, 0.6), max_tries=10_000):
     r"""Parameters of one search drawn from the tail model's prior, the regime at 0.
 
-    With :math:`\tau^* = 0` and the prior unit :math:`d = 1` (the model is affine
-    invariant, so only ratios matter), the priors of :mod:`bayesnq.modeling.priors`
-    (unbounded :math:`\beta`, continuous :math:`\gamma`):
+    The fit's priors (:mod:`bayesnq.modeling.priors`) are relative to the tail's scale
+    :math:`d = \max y - \tau`, which comes from the data. Here the regime starts at
+    :math:`\tau^* = 0` and the unit is the tail's width, :math:`\beta - \tau^* = 1`
+    (close to :math:`d`, which exceeds it by a few :math:`\sigma`: the model is affine
+    invariant, so only these ratios matter); the rest follows the priors with continuous
+    :math:`\gamma`:
 
     .. math::
         \sigma \sim \mathrm{Gamma}(a_\sigma, b_\sigma),\quad
-        \log\beta \sim N(0, s_\beta),\quad
         \log\gamma \sim N(\mu_\gamma, s_\gamma),\quad
         q \sim \mathrm{Beta}(a_q, b_q),\quad
-        \alpha = \beta - \beta\, q^{-2/\gamma}.
+        \alpha = 1 - q^{-2/\gamma}.
 
-    The tail fraction is the truth's own mass beyond the regime start,
+    The prior of :math:`\log((\beta - \tau)/d)`, :math:`N(0, s_\beta)`, is not drawn: it
+    states where :math:`\beta` lies relative to the data's best run, and is wide. The tail
+    fraction is the truth's own mass beyond the regime start,
     :math:`p = 1 - F_\theta(0)` (what the censored likelihood assumes); draws whose
     :math:`p` falls outside ``tail_fraction_range`` are drawn again, so the truths follow
-    the prior conditioned on :math:`p` in that range. The fit's prior unit is the data's
-    :math:`\max y - \tau`, not 1, so the match with the fitted prior is close, not exact.
+    the prior conditioned on :math:`p` in that range.
 
     Returns
     -------
@@ -150,17 +153,15 @@ def draw_prior_truth(rng, priors=None, *, tail_fraction_range=(0.1, 0.6), max_tr
     if not low < high:
         raise ValueError(f"tail_fraction_range must be increasing, got {tail_fraction_range!r}")
     for _ in range(check_int("max_tries", max_tries, 1)):
-        sigma = rng.gamma(priors.sigma_shape, 1.0 / priors.sigma_rate)
-        beta = float(np.exp(rng.normal(0.0, priors.beta_log_sd)))
+        sigma = float(rng.gamma(priors.sigma_shape, 1.0 / priors.sigma_rate))
         gamma = float(np.exp(rng.normal(priors.gamma_log_mean, priors.gamma_log_sd)))
         q = rng.beta(priors.q_a, priors.q_b)
-        alpha = beta - beta * float(np.exp(-2.0 * np.log(q) / gamma))
-        if not np.isfinite(alpha) or not alpha < beta:
+        alpha = 1.0 - float(np.exp(-2.0 * np.log(q) / gamma))
+        if not np.isfinite(alpha) or not alpha < 1.0:
             continue
-        p = float(_mass_beyond_zero(alpha, beta, gamma, sigma))
+        p = float(_mass_beyond_zero(alpha, 1.0, gamma, sigma))
         if low <= p <= high:
-            return dict(alpha=float(alpha), beta=beta, gamma=gamma, sigma=float(sigma),
-                        tail_fraction=p)
+            return dict(alpha=alpha, beta=1.0, gamma=gamma, sigma=sigma, tail_fraction=p)
     raise ValueError(f"no prior draw had its tail fraction in {tail_fraction_range!r} "
                      f"within max_tries={max_tries!r}")
 
