@@ -12,7 +12,7 @@ fraction per body family and size, for each number of region bins M. No sampler 
 a design of the body can be screened on hundreds of searches in minutes; a full
 ``threshold_study`` is the test of the one chosen.
 
-    python tools/threshold_profile.py --seeds 41 42 43 44 --bins 2 3 4 5
+    python tools/threshold_profile.py --seeds 41 42 43 44 --bins 2 3 4 5 [--truths prior]
 
 The searches are those of ``threshold_study`` with the same seeds (first 60 per seed).
 """
@@ -25,21 +25,22 @@ import numpy as np
 import pandas as pd
 
 from bayesnq import direction, runtime
-from bayesnq.calibration.regimes import BODY_FAMILIES, draw_truth, regime_search
+from bayesnq.calibration.regimes import (BODY_FAMILIES, draw_prior_truth, draw_truth,
+                                         regime_search)
 from bayesnq.modeling import default_thresholds
 from bayesnq.modeling.spliced import SplicedData, threshold_log_probabilities
 
 SIZES = (48, 128, 512, 1024)
 
 
-def searches(seeds, count):
-    """The searches of ``threshold_study(seed=s)``, replicate 0 .. count - 1."""
+def searches(seeds, count, truths="range"):
+    """The searches of ``threshold_study(seed=s, truths=truths)``, replicate 0 .. count - 1."""
     cells = [(f, n) for n in SIZES for f in BODY_FAMILIES]
     for seed in seeds:
         for i in range(count):
             rng = np.random.default_rng([int(seed), int(i)])
             family, size = cells[i % len(cells)]
-            truth = draw_truth(rng)
+            truth = draw_prior_truth(rng) if truths == "prior" else draw_truth(rng)
             p = truth.pop("tail_fraction")
             minimize = bool(rng.random() < 0.5)
             unit = float(10.0 ** rng.uniform(-9.0, 9.0))
@@ -49,9 +50,9 @@ def searches(seeds, count):
             yield family, size, scores, t
 
 
-def profile(seeds, count, bins):
+def profile(seeds, count, bins, truths="range"):
     rows = []
-    for family, size, scores, t in searches(seeds, count):
+    for family, size, scores, t in searches(seeds, count, truths):
         runtime.release_compiled_programs()  # each search's shapes compile their own programs
         grid = default_thresholds(scores, minimize=t.minimize)
         a, b = direction.orient_ends(np.array(t.alpha), np.array(t.beta), t.minimize)
@@ -62,9 +63,12 @@ def profile(seeds, count, bins):
             fr = data.tail_fractions
             order = np.argsort(fr)
             cum = np.cumsum(w[order]) / w.sum()
-            median = fr[order][np.searchsorted(cum, 0.5)]
+            median, lo, hi = (fr[order][min(np.searchsorted(cum, q - 1e-12), cum.size - 1)]
+                              for q in (0.5, 0.05, 0.95))
             truth = t.observed_tail_fraction
-            rows.append(dict(bins=m, family=family, n=size, bias=(median - truth) / truth))
+            nearest = fr[np.argmin(np.abs(fr - truth))]
+            rows.append(dict(bins=m, family=family, n=size, bias=(median - truth) / truth,
+                             cover_90=bool(lo <= nearest <= hi)))
     return pd.DataFrame(rows)
 
 
@@ -73,14 +77,18 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[41, 42, 43, 44])
     ap.add_argument("--count", type=int, default=60, help="searches per seed")
     ap.add_argument("--bins", type=int, nargs="+", default=[2, 3, 4, 5, 8])
+    ap.add_argument("--truths", choices=("range", "prior"), default="range",
+                    help="the threshold study's truths (prior: the threshold SBC's)")
     args = ap.parse_args()
-    df = profile(args.seeds, args.count, args.bins)
+    df = profile(args.seeds, args.count, args.bins, args.truths)
     for m, g in df.groupby("bins"):
         cell = g.groupby(["family", "n"]).bias.median()
         print(f"\nM = {m}: {len(g)} searches, median |bias| over searches "
               f"{g.bias.abs().median():.2f}, cells beyond +-25%: {(cell.abs() > 0.25).sum()} "
-              f"of {cell.size}, worst cell {cell.abs().max():.2f}")
+              f"of {cell.size}, worst cell {cell.abs().max():.2f}; the tail fraction's "
+              f"90% interval at the true parameters covers {g.cover_90.mean():.2f}")
         print(cell.unstack().round(2).to_string())
+        print(g.groupby(["family", "n"]).cover_90.mean().unstack().round(2).to_string())
 
 
 if __name__ == "__main__":
