@@ -74,6 +74,8 @@ def test_draw_prior_truth_follows_the_tail_prior_and_starts_the_regime_at_zero()
     assert t.threshold == pytest.approx(0.0, abs=1e-7)
     with pytest.raises(ValueError, match=r"tail_fraction_range must be increasing"):
         draw_prior_truth(rng, tail_fraction_range=(0.6, 0.1))
+    with pytest.raises(ValueError, match=r"tail_fraction_range must be a pair"):
+        draw_prior_truth(rng, tail_fraction_range=0.3)
 
 
 @pytest.mark.parametrize("kwargs, pattern", [

@@ -148,10 +148,14 @@ def draw_prior_truth(rng, priors=None, *, tail_fraction_range=(0.1, 0.6), max_tr
     :func:`draw_truth` (the arguments of :func:`regime_search`).
     """
     priors = Priors() if priors is None else priors
+    if np.shape(tail_fraction_range) != (2,):
+        raise ValueError("tail_fraction_range must be a pair (low, high), got "
+                         f"tail_fraction_range={tail_fraction_range!r}")
     low, high = (check_real("tail_fraction_range", v, low=0.0, high=1.0, low_open=True,
                             high_open=True) for v in tail_fraction_range)
     if not low < high:
-        raise ValueError(f"tail_fraction_range must be increasing, got {tail_fraction_range!r}")
+        raise ValueError("tail_fraction_range must be increasing, got "
+                         f"tail_fraction_range={tail_fraction_range!r}")
     for _ in range(check_int("max_tries", max_tries, 1)):
         sigma = float(rng.gamma(priors.sigma_shape, 1.0 / priors.sigma_rate))
         gamma = float(np.exp(rng.normal(priors.gamma_log_mean, priors.gamma_log_sd)))
