@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from bayesnq import direction, runtime
-from bayesnq.calibration.regimes import (BODY_FAMILIES, draw_prior_truth, draw_truth,
-                                         regime_search)
+from bayesnq.calibration.threshold_study import study_search
 from bayesnq.modeling import default_thresholds
 from bayesnq.modeling.spliced import SplicedData, threshold_log_probabilities
 
@@ -35,19 +34,9 @@ SIZES = (48, 128, 512, 1024)
 
 def searches(seeds, count, truths="range"):
     """The searches of ``threshold_study(seed=s, truths=truths)``, replicate 0 .. count - 1."""
-    cells = [(f, n) for n in SIZES for f in BODY_FAMILIES]
     for seed in seeds:
         for i in range(count):
-            rng = np.random.default_rng([int(seed), int(i)])
-            family, size = cells[i % len(cells)]
-            truth = draw_prior_truth(rng) if truths == "prior" else draw_truth(rng)
-            p = truth.pop("tail_fraction")
-            minimize = bool(rng.random() < 0.5)
-            unit = float(10.0 ** rng.uniform(-9.0, 9.0))
-            scores, t = regime_search(rng, size, **truth, tail_fraction=p, body=family,
-                                      minimize=minimize, unit=unit,
-                                      offset=unit * rng.uniform(-3, 3))
-            yield family, size, scores, t
+            yield study_search(seed, i, sizes=SIZES, truths=truths)[:4]
 
 
 def profile(seeds, count, bins, truths="range"):

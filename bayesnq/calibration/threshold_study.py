@@ -43,7 +43,8 @@ from bayesnq.calibration.statistics import binomial_interval
 from bayesnq.calibration.streaming import EXECUTORS, Stream, batches, execute
 from bayesnq.validation import check_bool, check_choice, check_int, check_levels
 
-__all__ = ["threshold_study", "ThresholdStudyResult", "DEFAULT_SIZES", "TRUTHS"]
+__all__ = ["threshold_study", "study_search", "ThresholdStudyResult", "DEFAULT_SIZES",
+           "TRUTHS"]
 
 DEFAULT_SIZES = (48, 128, 512, 1024)
 STUDY = "thresholds"
@@ -62,17 +63,32 @@ def _discrete_quantile(values, probs, q):
     return float(values[order][min(np.searchsorted(cum, q - 1e-12), cum.size - 1)])
 
 
-def _replicate(i, settings):
-    from bayesnq.inference import fit
+def study_search(seed, i, *, families=BODY_FAMILIES, sizes=DEFAULT_SIZES, truths="range"):
+    """Search ``i`` of ``threshold_study(seed=seed, truths=truths)``, drawn again.
 
-    rng = np.random.default_rng([int(settings["seed"]), int(i)])
-    family, size = _cell(i, settings["families"], settings["sizes"])
-    truth = draw_prior_truth(rng) if settings.get("truths") == "prior" else draw_truth(rng)
+    Returns ``(family, size, scores, truth, unit)``: the cell of the design, the scores
+    (user orientation and units), the :class:`~bayesnq.calibration.regimes.RegimeTruth`
+    and the unit the scores were scaled by.
+    The study and ``tools/threshold_profile.py`` both draw their searches here.
+    """
+    rng = np.random.default_rng([int(seed), int(i)])
+    family, size = _cell(i, list(families), list(sizes))
+    truth = draw_prior_truth(rng) if truths == "prior" else draw_truth(rng)
     p = truth.pop("tail_fraction")
     minimize = bool(rng.random() < 0.5)
     unit = float(10.0 ** rng.uniform(-9.0, 9.0))
     scores, t = regime_search(rng, size, **truth, tail_fraction=p, body=family,
                               minimize=minimize, unit=unit, offset=unit * rng.uniform(-3, 3))
+    return family, size, scores, t, unit
+
+
+def _replicate(i, settings):
+    from bayesnq.inference import fit
+
+    family, size, scores, t, unit = study_search(
+        settings["seed"], i, families=settings["families"], sizes=settings["sizes"],
+        truths=settings.get("truths", "range"))
+    minimize = t.minimize
     start = time.perf_counter()
     f = fit(scores, minimize=minimize, threshold="auto", num_chains=settings["num_chains"],
             num_warmup=settings["num_warmup"], num_samples=settings["num_samples"],
