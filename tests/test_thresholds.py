@@ -464,3 +464,57 @@ def test_threshold_log_probabilities_is_the_normalized_spliced_likelihood():
                                       data.n_tail, data.thresholds, data.n)) + data.body_term
     np.testing.assert_allclose(np.exp(lp).sum(), 1.0, rtol=1e-12)
     np.testing.assert_allclose(lp - lp[0], ll - ll[0], rtol=1e-9, atol=1e-9)
+
+
+def test_region_ratio_lays_out_narrowing_bins_consistently():
+    """Region bins whose widths shrink toward tau by ``region_ratio``: the counts, the
+    body term, the per-run body density and the predictive all use the same edges."""
+    from bayesnq.modeling.spliced import _body_log_density, predictive, region_cuts
+
+    np.testing.assert_allclose(region_cuts(4, 1.0), np.linspace(0, 1, 5), atol=1e-15)
+    cuts = region_cuts(3, 2.0)  # widths 4 : 2 : 1
+    np.testing.assert_allclose(cuts, [0, 4 / 7, 6 / 7, 1], atol=1e-15)
+    rng = np.random.default_rng(3)
+    y = np.concatenate([rng.random(300), 5.0 + rng.random(100)])
+    grid = default_thresholds(y, n=6)
+    equal = SplicedData.build(y, grid, minimize=False)
+    again = SplicedData.build(y, grid, minimize=False, region_ratio=1.0)
+    np.testing.assert_array_equal(equal.body_term, again.body_term)  # the default
+    data = SplicedData.build(y, grid, minimize=False, region_ratio=2.0)
+    np.testing.assert_allclose(data.region_cuts, cuts)
+    np.testing.assert_array_equal(data.region_counts.sum(1), data.bin_counts[:, -1])
+    r = data.region_start
+    for j, tj in enumerate(data.thresholds):  # counts by the edges, computed afresh
+        edges = r + (tj - r) * cuts
+        inside = y[(y > r) & (y <= tj)]
+        np.testing.assert_array_equal(data.region_counts[j],
+                                      np.histogram(inside, edges)[0])
+        widths = np.diff(edges)
+        expect = (equal.body_term[j] - body_log_marginal(equal.region_counts[j],
+                                                          np.full(3, (tj - r) / 3))
+                  + body_log_marginal(data.region_counts[j], widths))
+        np.testing.assert_allclose(data.body_term[j], expect, rtol=1e-12)
+    # the per-run density of a region run is its bin's weight over that bin's width
+    from bayesnq.modeling.spliced import body_weights
+
+    idx = np.full(4000, 2)
+    logd = _body_log_density(data, idx, np.random.default_rng(0))
+    w = body_weights(data, idx, np.random.default_rng(0))  # the same draws of the weights
+    t2 = data.thresholds[2]
+    region_runs = (data.values > r) & (data.values <= t2)
+    assert region_runs.sum() > 10
+    widths = (t2 - r) * np.diff(cuts)
+    k = np.clip(np.searchsorted(r + (t2 - r) * cuts, data.values[region_runs]) - 1, 0, 2)
+    n_deep = data.edges.size - 1
+    np.testing.assert_allclose(logd[:, region_runs],
+                               np.log(w[:, n_deep + k]) - np.log(widths[k]), rtol=1e-12)
+    # predictive body draws fall in the region's bins in the proportions of the weights
+    # (a noisy quadratic whose mass lies below tau: every replicated run is a body run)
+    draws = {"alpha": np.full(4000, t2 - 100.0), "beta": np.full(4000, t2 + 1e-9),
+             "gamma": np.full(4000, 2.0), "sigma": np.full(4000, 0.01)}
+    rep = predictive(data, draws, idx, np.random.default_rng(1))
+    reg = rep[(rep > r) & (rep <= t2)]
+    share = np.histogram(reg, r + (t2 - r) * cuts)[0] / reg.size
+    expect_share = (data.region_counts[2] + 1) / (data.region_counts[2].sum() + 3)
+    np.testing.assert_allclose(share, expect_share, atol=0.03)
+

@@ -102,7 +102,7 @@ from bayesnq.modeling.tail import TailData, record_parameters
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities",
            "body_log_marginal", "body_weights",
-           "REGION_BINS", "pointwise_loglik",
+           "REGION_BINS", "REGION_RATIO", "region_cuts", "pointwise_loglik",
            "predictive", "BODY_DIRICHLET"]
 
 BODY_DIRICHLET = 1.0  # Dirichlet concentration a of each body-histogram bin
@@ -141,11 +141,31 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
 REGION_BINS = 3
 
 
-def _region_bin(y, start, tau, m):
-    """Region bin (0..m-1) of oriented scores ``y`` in the region (start, tau]."""
+# The ratio of each region bin's width to the next one's, from the bottom of the region up
+# to tau_j: 1 gives equal widths; above 1 the bins narrow toward tau_j, so that the body
+# follows the density just below the threshold, where it meets the tail.
+REGION_RATIO = 1.0
+
+
+def region_cuts(m, ratio=REGION_RATIO) -> np.ndarray:
+    r"""Edges of the ``m`` region bins as fractions of :math:`(r, \tau_j]`, shape (m + 1,).
+
+    Bin :math:`k` (from the bottom) has width proportional to
+    :math:`\rho^{m - 1 - k}`, :math:`\rho` = ``ratio``; ``ratio=1`` gives equal widths.
+    """
+    m = int(m)
+    w = float(ratio) ** np.arange(m - 1, -1, -1, dtype=float)
+    cuts = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
+    cuts[-1] = 1.0
+    return cuts
+
+
+def _region_bin(y, start, tau, cuts):
+    """Region bin (0..m-1) of oriented scores ``y`` in the region (start, tau], with bin
+    edges at the fractions ``cuts`` of its width."""
     with np.errstate(divide="ignore", invalid="ignore"):  # an empty region of zero width
         u = np.nan_to_num((np.asarray(y, dtype=float) - start) / (tau - start))
-    return np.clip(np.ceil(u * m).astype(int) - 1, 0, m - 1)
+    return np.clip(np.searchsorted(cuts, u, side="left") - 1, 0, cuts.size - 2)
 
 
 @dataclass(frozen=True)
@@ -165,6 +185,7 @@ class SplicedData:
     bin_of: np.ndarray  # body bin of each run (the last: the region; meaningful in a body)
     bin_counts: np.ndarray  # (T, K + 1) counts of body runs per deep bin and the region
     region_counts: np.ndarray  # (T, M) counts of body runs per region bin, per candidate
+    region_cuts: np.ndarray  # (M + 1,) region-bin edges as fractions of (start, tau_j]
     reference: TailData  # data at the reference candidate (for priors and parameterization)
     reference_index: int
     minimize: bool
@@ -190,9 +211,10 @@ class SplicedData:
 
     @classmethod
     def build(cls, values, thresholds, *, minimize, bounds=(None, None), max_body_bins=12,
-              dirichlet=BODY_DIRICHLET, resolution=None, region_bins=None):
+              dirichlet=BODY_DIRICHLET, resolution=None, region_bins=None, region_ratio=None):
         """Arrange oriented scores and candidates; ``region_bins`` is M (default
-        :data:`REGION_BINS`)."""
+        :data:`REGION_BINS`), ``region_ratio`` the ratio of the region bins' widths
+        (default :data:`REGION_RATIO`, see :func:`region_cuts`)."""
         y = direction.orient(np.asarray(values, dtype=float), minimize)
         t = np.unique(direction.orient(np.asarray(thresholds, dtype=float), minimize))
         n_tail = np.array([(y > tj).sum() for tj in t])
@@ -218,6 +240,7 @@ class SplicedData:
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
         m_bins = REGION_BINS if region_bins is None else int(region_bins)
+        cuts = region_cuts(m_bins, REGION_RATIO if region_ratio is None else region_ratio)
         region_counts = np.zeros((t.size, m_bins))
         for j, tj in enumerate(t):
             in_body = y <= tj
@@ -228,12 +251,11 @@ class SplicedData:
             m_j, deep_n = c[-1], c[:-1].sum()
             body_term[j] = (float(_gl(m_j + 1) + _gl(deep_n + 1) - _gl(m_j + deep_n + 2))
                             + body_log_marginal(c[:-1], widths, dirichlet))
-            # the region's runs: a histogram of m_bins equal-width bins on (start, tau_j]
-            rc = np.bincount(_region_bin(y[in_body & (y > start)], start, tj, m_bins),
+            # the region's runs: a histogram of m_bins bins on (start, tau_j]
+            rc = np.bincount(_region_bin(y[in_body & (y > start)], start, tj, cuts),
                              minlength=m_bins).astype(float)
             region_counts[j] = rc
-            body_term[j] += body_log_marginal(rc, np.full(m_bins, (tj - start) / m_bins),
-                                              dirichlet)
+            body_term[j] += body_log_marginal(rc, (tj - start) * np.diff(cuts), dirichlet)
             if resolution is not None:  # a body run's cell: density times its width h
                 body_term[j] += in_body.sum() * np.log(resolution)
         ref = t.size // 2
@@ -249,6 +271,7 @@ class SplicedData:
             bin_of=bin_of,
             bin_counts=counts,
             region_counts=region_counts,
+            region_cuts=cuts,
             reference=reference,
             reference_index=int(ref),
             minimize=bool(minimize),
@@ -349,12 +372,13 @@ def _body_log_density(data: SplicedData, tau_index, rng):
     (S, n); meaningful for runs in the draw's body."""
     w = body_weights(data, tau_index, rng)
     n_deep = data.edges.size - 1
-    m_bins = data.region_counts.shape[1]
     deep = np.clip(data.bin_of, 0, max(n_deep - 1, 0))
     tau = data.thresholds[np.asarray(tau_index)][:, None]
-    width = np.maximum(tau - data.region_start, np.finfo(float).tiny) / m_bins  # (S, 1)
+    span = np.maximum(tau - data.region_start, np.finfo(float).tiny)  # (S, 1)
     in_region = data.bin_of[None, :] == n_deep
-    rbin = _region_bin(np.minimum(data.values[None, :], tau), data.region_start, tau, m_bins)
+    rbin = _region_bin(np.minimum(data.values[None, :], tau), data.region_start, tau,
+                       data.region_cuts)
+    width = span * np.diff(data.region_cuts)[rbin]  # (S, n)
     col = np.where(in_region, n_deep + rbin, deep[None, :])
     deep_width = np.diff(data.edges)[deep] if n_deep else np.ones(data.n)
     log_width = np.where(in_region, np.log(width), np.log(deep_width)[None, :])
@@ -429,12 +453,14 @@ def predictive(data: SplicedData, draws, tau_index, rng, max_values=16_000_000):
     bins = np.minimum(np.array([np.searchsorted(c, uu) for c, uu in zip(cum, u)]),
                       w.shape[-1] - 1)
     n_deep = data.edges.size - 1
-    m_bins = data.region_counts.shape[1]
     r = data.region_start
-    # deep bin k spans edges[k]..edges[k+1]; region bin b spans r + b*width..r + (b+1)*width
-    width = (tau - r) / m_bins
+    cuts = data.region_cuts
+    # deep bin k spans edges[k]..edges[k+1]; region bin b spans the fractions cuts[b] to
+    # cuts[b + 1] of (r, tau]
+    rb = np.clip(bins - n_deep, 0, cuts.size - 2)
     deep = np.minimum(bins, max(n_deep - 1, 0))
-    lo = np.where(bins < n_deep, data.edges[deep], r + (bins - n_deep) * width)
-    hi = np.where(bins < n_deep, data.edges[np.minimum(deep + 1, n_deep)], lo + width)
+    lo = np.where(bins < n_deep, data.edges[deep], r + (tau - r) * cuts[rb])
+    hi = np.where(bins < n_deep, data.edges[np.minimum(deep + 1, n_deep)],
+                  r + (tau - r) * cuts[rb + 1])
     body = lo + (hi - lo) * rng.random((s_count, n))
     return direction.to_user(np.where(y <= tau, body, y), data.minimize)
