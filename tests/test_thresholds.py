@@ -518,3 +518,71 @@ def test_region_ratio_lays_out_narrowing_bins_consistently():
     expect_share = (data.region_counts[2] + 1) / (data.region_counts[2].sum() + 3)
     np.testing.assert_allclose(share, expect_share, atol=0.03)
 
+
+# ----------------------------------------------------------------------------- the verdict
+
+
+def _fit_with_tau_posterior(n, probs, seed=0):
+    """A Fit whose P(tau_j | theta, y) is ``probs`` in every draw: the verdict's input,
+    without a sampler. ``n`` scores; one candidate per entry of ``probs``."""
+    import arviz as az
+
+    from bayesnq.data import as_scores
+    from bayesnq.inference.result import Fit
+
+    rng = np.random.default_rng(seed)
+    y = np.concatenate([rng.random(n // 2), 1.0 + rng.random(n - n // 2)])
+    grid = default_thresholds(y, n=len(probs))
+    assert grid.size == len(probs)
+    data = SplicedData.build(y, grid, minimize=False)
+    chains, draws = 2, 50
+    lp = np.broadcast_to(np.log(np.asarray(probs, dtype=float)), (chains, draws, len(probs)))
+    idx = rng.choice(len(probs), size=(chains, draws), p=probs)
+    post = {"alpha": 0.5 + 0.01 * rng.random((chains, draws)), "beta": 2.0 + 0.01 * idx,
+            "gamma": 2.0 + rng.random((chains, draws)),
+            "sigma": 0.01 + 0.001 * rng.random((chains, draws)),
+            "tail_mass": np.full((chains, draws), 0.5), "tau_logp": lp, "tau_index": idx,
+            "tau": grid[idx]}
+    stats = {"diverging": np.zeros((chains, draws), bool)}
+    idata = az.from_dict(posterior=post, sample_stats=stats)
+    return Fit(scores=as_scores(y, minimize=False), minimize=False,
+               threshold=float(grid[int(np.argmax(probs))]),
+               gamma_mode="continuous", n_hyperparameters=None, bounds=None, idata=idata,
+               data=data.reference, thresholds=grid, spliced=data)
+
+
+@pytest.mark.parametrize("probs, kind", [
+    ([0.02, 0.03, 0.05, 0.8, 0.1], "decided"),
+    ([0.2, 0.2, 0.2, 0.2, 0.2], "flat"),
+    ([0.55, 0.05, 0.05, 0.3, 0.05], "multimodal"),
+])
+def test_threshold_verdict_kinds(probs, kind):
+    v = _fit_with_tau_posterior(200, probs).threshold_verdict()
+    assert v["kind"] == kind and v["decided"] == (kind == "decided")
+    assert ("cannot choose" in v["message"]) == (kind != "decided")
+    assert v["caveat"] == ""  # 200 runs: no caveat on a decided P(tau)
+    if kind != "decided":  # the intervals averaged over tau and at its mode, side by side
+        assert "averaged over tau" in v["message"]
+
+
+def test_decided_threshold_on_a_large_search_names_a_safer_one():
+    from bayesnq.inference.result import LARGE_SEARCH
+
+    probs = [0.02, 0.03, 0.05, 0.8, 0.1]
+    f = _fit_with_tau_posterior(LARGE_SEARCH, probs)
+    v = f.threshold_verdict()
+    assert v["kind"] == "decided"
+    data = f.spliced
+    first = int(np.argmax(probs))
+    # the next candidate with fewer runs beyond it than the most probable one
+    assert data.n_tail[first + 1] < data.n_tail[first]
+    assert v["safer_threshold"] == pytest.approx(data.user_thresholds[first + 1])
+    assert f"threshold={v['safer_threshold']:.6g}" in v["caveat"]
+    assert v["caveat"] in v["message"]
+    # the summary's note carries it
+    assert v["caveat"] in f.summary().attrs["threshold_note"]
+    # one run fewer: no caveat
+    assert _fit_with_tau_posterior(LARGE_SEARCH - 2, probs).threshold_verdict()["caveat"] == ""
+    # the most probable candidate is the one with fewest runs beyond: none safer
+    top = _fit_with_tau_posterior(LARGE_SEARCH, [0.02, 0.03, 0.05, 0.1, 0.8]).threshold_verdict()
+    assert top["kind"] == "decided" and top["safer_threshold"] is None and top["caveat"] == ""

@@ -144,6 +144,8 @@ def _threshold_rows(fit, table, ci, row):
     note = (f"P(tau) puts {best.probability:.0%} on tau = {best.threshold:.6g} "
             f"({best.tail_fraction:.0%} of runs beyond)")
     verdict = fit.threshold_verdict(ci=ci)
+    if verdict["caveat"]:
+        note += ". " + verdict["caveat"]
     if not verdict["decided"]:
         note += ". " + verdict["message"]
         for key in ("beta", "gamma"):
