@@ -474,6 +474,11 @@ def test_region_ratio_lays_out_narrowing_bins_consistently():
     np.testing.assert_allclose(region_cuts(4, 1.0), np.linspace(0, 1, 5), atol=1e-15)
     cuts = region_cuts(3, 2.0)  # widths 4 : 2 : 1
     np.testing.assert_allclose(cuts, [0, 4 / 7, 6 / 7, 1], atol=1e-15)
+    for kw, match in [(dict(m=0), "region_bins must be"), (dict(m=3, ratio=0.0),
+                      "region_ratio must be"), (dict(m=3, ratio=float("nan")),
+                      "region_ratio must be")]:
+        with pytest.raises(ValueError, match=match):
+            region_cuts(**kw)
     rng = np.random.default_rng(3)
     y = np.concatenate([rng.random(300), 5.0 + rng.random(100)])
     grid = default_thresholds(y, n=6)

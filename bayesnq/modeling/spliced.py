@@ -99,6 +99,7 @@ from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_beyond
 from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
 from bayesnq.modeling.tail import TailData, record_parameters
+from bayesnq.validation import check_int, check_real
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities",
            "body_log_marginal", "body_weights",
@@ -153,8 +154,9 @@ def region_cuts(m, ratio=REGION_RATIO) -> np.ndarray:
     Bin :math:`k` (from the bottom) has width proportional to
     :math:`\rho^{m - 1 - k}`, :math:`\rho` = ``ratio``; ``ratio=1`` gives equal widths.
     """
-    m = int(m)
-    w = float(ratio) ** np.arange(m - 1, -1, -1, dtype=float)
+    m = check_int("region_bins", m, minimum=1)
+    ratio = check_real("region_ratio", ratio, low=0.0, low_open=True)
+    w = ratio ** np.arange(m - 1, -1, -1, dtype=float)
     cuts = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
     cuts[-1] = 1.0
     return cuts
@@ -239,8 +241,9 @@ class SplicedData:
         bin_of = np.where(y > start, n_deep, bin_of)
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
-        m_bins = REGION_BINS if region_bins is None else int(region_bins)
-        cuts = region_cuts(m_bins, REGION_RATIO if region_ratio is None else region_ratio)
+        cuts = region_cuts(REGION_BINS if region_bins is None else region_bins,
+                           REGION_RATIO if region_ratio is None else region_ratio)
+        m_bins = cuts.size - 1
         region_counts = np.zeros((t.size, m_bins))
         for j, tj in enumerate(t):
             in_body = y <= tj
