@@ -527,9 +527,9 @@ def test_region_ratio_lays_out_narrowing_bins_consistently():
 # ----------------------------------------------------------------------------- the verdict
 
 
-def _fit_with_tau_posterior(n, probs, seed=0):
-    """A Fit whose P(tau_j | theta, y) is ``probs`` in every draw: the verdict's input,
-    without a sampler. ``n`` scores; one candidate per entry of ``probs``."""
+def _fit_with_tau_posterior(n, probs, seed=0, minimize=False):
+    """A Fit whose P(tau_j | theta, y) is ``probs`` in every draw (candidates in order of
+    runs beyond, most first): the verdict's input, without a sampler. ``n`` scores."""
     import arviz as az
 
     from bayesnq.data import as_scores
@@ -537,9 +537,10 @@ def _fit_with_tau_posterior(n, probs, seed=0):
 
     rng = np.random.default_rng(seed)
     y = np.concatenate([rng.random(n // 2), 1.0 + rng.random(n - n // 2)])
-    grid = default_thresholds(y, n=len(probs))
+    y = -y if minimize else y
+    grid = default_thresholds(y, minimize=minimize, n=len(probs))
     assert grid.size == len(probs)
-    data = SplicedData.build(y, grid, minimize=False)
+    data = SplicedData.build(y, grid, minimize=minimize)
     chains, draws = 2, 50
     lp = np.broadcast_to(np.log(np.asarray(probs, dtype=float)), (chains, draws, len(probs)))
     idx = rng.choice(len(probs), size=(chains, draws), p=probs)
@@ -550,8 +551,8 @@ def _fit_with_tau_posterior(n, probs, seed=0):
             "tau": grid[idx]}
     stats = {"diverging": np.zeros((chains, draws), bool)}
     idata = az.from_dict(posterior=post, sample_stats=stats)
-    return Fit(scores=as_scores(y, minimize=False), minimize=False,
-               threshold=float(grid[int(np.argmax(probs))]),
+    return Fit(scores=as_scores(y, minimize=minimize), minimize=minimize,
+               threshold=float(data.user_thresholds[int(np.argmax(probs))]),
                gamma_mode="continuous", n_hyperparameters=None, bounds=None, idata=idata,
                data=data.reference, thresholds=grid, spliced=data)
 
@@ -586,6 +587,13 @@ def test_decided_threshold_on_a_large_search_names_a_safer_one():
     assert v["caveat"] in v["message"]
     # the summary's note carries it
     assert v["caveat"] in f.summary().attrs["threshold_note"]
+    # lower is better: the safer threshold lies below the chosen one, fewer runs below it
+    low = _fit_with_tau_posterior(LARGE_SEARCH, probs, minimize=True)
+    lv = low.threshold_verdict()
+    assert lv["safer_threshold"] == pytest.approx(low.spliced.user_thresholds[first + 1])
+    assert lv["safer_threshold"] < low.threshold
+    assert (low.scores.values < lv["safer_threshold"]).sum() < (low.scores.values
+                                                                < low.threshold).sum()
     # one run fewer: no caveat
     assert _fit_with_tau_posterior(LARGE_SEARCH - 2, probs).threshold_verdict()["caveat"] == ""
     # the most probable candidate is the one with fewest runs beyond: none safer
