@@ -406,12 +406,13 @@ class Fit:
         # regime, if it starts at or below the chosen threshold, holds beyond it too
         n_tail = np.asarray(self.spliced.n_tail)
         fewer = np.flatnonzero(n_tail < n_tail[first])
-        safer = float(thr[fewer[np.argmax(n_tail[fewer])]]) if fewer.size else None
+        k = int(fewer[np.argmax(n_tail[fewer])]) if fewer.size else None
+        safer = None if k is None else float(thr[k])
         caveat = ""
-        if kind == "decided" and self.spliced.n >= LARGE_SEARCH and safer is not None:
+        if kind == "decided" and self.spliced.n >= LARGE_SEARCH and k is not None:
             caveat = (f"With {self.spliced.n:,} runs a decided P(tau) can be too sure "
                       f"(docs/thresholds.md): fit again at threshold={safer:.6g}, the next "
-                      f"candidate with fewer runs beyond it ({int(n_tail[fewer].max())}), "
+                      f"candidate with fewer runs beyond it ({int(n_tail[k])}), "
                       f"and where the two intervals of beta differ, take their union.")
             message += " " + caveat
         if kind != "decided":
