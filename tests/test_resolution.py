@@ -45,6 +45,19 @@ def test_continuous_scores_are_not_a_lattice():
     assert detect_resolution(ties)[0] is None
 
 
+def test_rounding_level_gaps_are_ties_not_a_lattice_step():
+    """Scores one ulp apart (the same accuracy computed two ways) are one value: found on
+    HPOBench's segment landscape, where a step of 1.1e-16 made every gap a multiple."""
+    y = np.asarray(NoisyQuadratic(0.5, 0.8, 2.0, 0.01).sample(jax.random.PRNGKey(1), (200,)))
+    twins = np.concatenate([y, np.nextafter(y[:40], np.inf), y[40:60]])
+    h, note = detect_resolution(twins)
+    assert h is None and "continuous" in note and "not multiples" in note
+    lattice = lattice_search(steps=200)
+    nudged = lattice.copy()
+    nudged[::7] = np.nextafter(nudged[::7], np.inf)  # rounding noise on a real lattice
+    assert detect_resolution(nudged)[0] == pytest.approx(1 / 200, rel=1e-9)
+
+
 @pytest.mark.parametrize("bad", ["lattice", -0.1, 0.0, float("nan"), True, [0.1]])
 def test_resolution_argument_is_checked(bad):
     with pytest.raises(ValueError, match="resolution must be None, a positive number or 'auto'"):
