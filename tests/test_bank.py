@@ -91,7 +91,7 @@ def test_rule_threshold_moves_below_a_tied_group():
 
 def _fake_fit(beta_shift):
     """A stand-in for the NUTS fit: draws with beta at the true best plus a shift."""
-    def fit_search(s, search, tau, key, replicate):
+    def fit_search(s, search, tau, key, replicate, resolution):
         rng = np.random.default_rng(replicate)
         m = 200
         beta = 0.85 + beta_shift + 0.001 * rng.standard_normal(m)
@@ -99,6 +99,15 @@ def _fake_fit(beta_shift):
              "sigma": np.full(m, 0.01)}
         return d, 0, tau, None
     return fit_search
+
+
+@pytest.mark.parametrize("n, beyond", [(24, 12), (48, 24), (96, 34), (256, 55), (1024, 111)])
+def test_root_rule_keeps_half_up_to_48_runs_then_a_square_root(n, beyond):
+    y = np.random.default_rng(n).normal(size=n)
+    assert (y > rule_threshold(y, False)).sum() == beyond
+    assert (-y < rule_threshold(-y, True)).sum() == beyond  # the same runs when minimizing
+    if n <= 48:
+        assert rule_threshold(y, False) == rule_threshold(y, False, tail_fraction=0.5)
 
 
 class _Curve:
@@ -165,6 +174,52 @@ def test_regime_table_counts_flagged_and_unflagged():
         res.regime_table(check="nope")
 
 
+def test_bank_resolution_auto_detects_a_lattice_per_search(monkeypatch):
+    seen = []
+    fake = _fake_fit(0.0)
+
+    def recording(*a):
+        seen.append(a[5])
+        return fake(*a)
+
+    monkeypatch.setattr(bank_mod, "_fit_search", recording)
+    _flat_curves(monkeypatch)
+    lattice = grid_landscape(np.random.default_rng(4).integers(30, 90, size=(200, 2)) / 100,
+                             bounds=(0, 1), n_hyperparameters=2, name="lattice grid")
+    res = bank([lattice], sizes=(16,), replicates=2, levels=(0.8,), ks=(1, 4), max_draws=100,
+               opda=False, resolution="auto", batch_size=1)
+    assert res.settings["resolution"] == "auto"
+    assert seen == [pytest.approx(0.01)] * 2  # scores in hundredths: a step of 0.01
+    assert [r["resolution"] for r in res.records] == seen
+    none = bank([lattice], sizes=(16,), replicates=1, levels=(0.8,), ks=(1, 4),
+                max_draws=100, opda=False, batch_size=1)
+    assert none.records[0]["resolution"] is None and seen[-1] is None
+    with pytest.raises(ValueError, match="resolution"):
+        bank([lattice], sizes=(16,), replicates=1, resolution="lattice")
+
+
+def test_regime_check_signal_counts_ties_beyond_the_lattice():
+    base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 12,
+            "pit_p": 0.5, "pareto_k": 0.1, "bound_gap": 1.0, "divergences": 0}
+    recs = [dict(base, replicate=0, index=0, **{"simul_0.8": False}, tail_tied=0.25,
+                 tail_tied_excess=0.25),
+            dict(base, replicate=1, index=1, **{"simul_0.8": True}, tail_tied=0.5,
+                 tail_tied_excess=0.01),  # ties a lattice explains
+            dict(base, replicate=2, index=2, **{"simul_0.8": True}, tail_tied=0.05,
+                 tail_tied_excess=0.05),
+            dict(base, replicate=3, index=3, **{"simul_0.8": False}, tail_tied=0.10,
+                 tail_tied_excess=0.10),
+            dict(base, replicate=4, index=4, **{"simul_0.8": True}, tail_tied=0.3)]  # old
+    res = BankResult(recs, {}, {"landscapes": ["a"], "sizes": [24], "levels": [0.8],
+                                "ks": [1], "opda": False})
+    t = res.regime_table(signals=["regime check", "tied tail >= 10%",
+                                  "ties beyond the lattice >= 10%"]).set_index("signal")
+    row = t.loc["regime check"]
+    assert (row["flagged"], row["miss_flagged"], row["miss_unflagged"]) == (2, 2, 0)
+    assert t.loc["tied tail >= 10%", "flagged"] == 4
+    assert t.loc["ties beyond the lattice >= 10%", "flagged"] == 2
+
+
 def test_regime_check_signal_is_fit_checks_rule_and_halves_split():
     base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 12,
             "pit_p": 0.5, "pareto_k": 0.1, "bound_gap": 1.0, "divergences": 0}
@@ -188,7 +243,7 @@ def test_resume_adds_only_missing_searches(monkeypatch, tmp_path):
     fake = _fake_fit(0.0)
 
     def counting(*a):
-        calls.append(a[-1])
+        calls.append(a[4])  # the replicate
         return fake(*a)
 
     monkeypatch.setattr(bank_mod, "_fit_search", counting)
@@ -212,7 +267,8 @@ def test_bank_refuses_bad_arguments_before_work():
     land = _land()
     for kw, msg in [({"sizes": (4,)}, "sizes"), ({"threshold": "auto"}, "method"),
                     ({"levels": (1.5,)}, "levels"), ({"ks": (0,)}, "ks"),
-                    ({"tail_fraction": 1.0}, "tail_fraction"), ({"replicates": 0}, "replicates")]:
+                    ({"tail_fraction": 1.0}, "tail_fraction"), ({"replicates": 0}, "replicates"),
+                    ({"tail_fraction": "half"}, "tail_fraction")]:
         with pytest.raises(ValueError, match=msg):
             bank([land], **kw)
     with pytest.raises(ValueError, match="landscapes"):

@@ -39,6 +39,60 @@ def test_regime_flags_each_signal_at_its_cut():
     assert regime_flags(1e-9, 0.1, 1.0, n_tail=4) == []  # too few tail runs to judge
 
 
+def test_excess_ties_discounts_the_lattice_and_keeps_atoms():
+    from bayesnq.inference.regime import excess_ties
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(0.9, 0.002, 600)
+    assert excess_ties(y) == 0.0 and excess_ties(y[:1]) == 0.0
+    # a dense lattice (DeBERTaV3-like: about 10 cells per noise sd): many ties, all rounding
+    h = 1e-4
+    on = np.round(y / h) * h
+    observed = 1 - np.unique(on).size / on.size
+    assert observed > 0.5 and excess_ties(on, h) < 0.03
+    # the same lattice at 1e9 units, and mirrored (a loss): the same excess
+    assert excess_ties(on * 1e9, h * 1e9) == pytest.approx(excess_ties(on, h), abs=1e-9)
+    assert excess_ties(-on, h) == pytest.approx(excess_ties(on, h), abs=1e-9)
+    # atoms: a fifth of the runs repeat four scores; rounding to a fine lattice explains none
+    atoms = np.concatenate([y[:480], np.repeat(y[:4], 30)])
+    fine = np.round(atoms / 1e-7) * 1e-7
+    assert excess_ties(fine, 1e-7) == pytest.approx(1 - np.unique(fine).size / fine.size,
+                                                    abs=0.01)
+    assert excess_ties(atoms) == pytest.approx(1 - np.unique(atoms).size / atoms.size)
+
+
+def test_regime_flags_ties_beyond_the_lattice_not_rounding():
+    from bayesnq.inference import Fit
+    from bayesnq.inference.regime import REGIME_TIED
+    from bayesnq.modeling import TailData
+
+    assert regime_flags(0.5, 0.3, 1.0, tied=REGIME_TIED * 0.99) == []
+    assert "tie" in regime_flags(0.5, 0.3, 1.0, tied=REGIME_TIED)[0]
+    y, tau = _search(5, n=400)
+
+    def check(scores, resolution):
+        data = TailData.build(scores, tau, minimize=False, bounds=(0.0, 1.0),
+                              resolution=resolution)
+        f = Fit(scores=None, minimize=False, threshold=tau, gamma_mode="continuous",
+                n_hyperparameters=None, bounds=(0.0, 1.0), idata=_posterior_near(TRUTH, 1.0),
+                data=data)
+        return regime_check(f)
+
+    lattice = np.round(y, 3)  # accuracy on 1,000 examples: ties by rounding only
+    tail = lattice[lattice > tau]
+    assert 1 - np.unique(tail).size / tail.size > REGIME_TIED
+    for res in (None, 1e-3):  # the lattice detected in the tail, or given
+        r = check(lattice, res)
+        assert r["tied"] < REGIME_TIED and not any("tie" in f for f in r["flags"]), r
+    atoms = y.copy()
+    beyond = np.flatnonzero(y > tau)
+    atoms[beyond[::3]] = atoms[beyond[0]]  # a third of the tail on one score
+    r = check(atoms, None)
+    assert r["tied"] >= REGIME_TIED and any("tie" in f for f in r["flags"])
+    assert "resolution=1/N" in r["message"]
+    assert "ties beyond the lattice" in regime_line(r)
+
+
 def _search(seed, n=80, tail_share=0.5):
     d = NoisyQuadratic(**TRUTH)
     tau = float(d.icdf(1 - tail_share))

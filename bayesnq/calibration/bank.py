@@ -6,10 +6,13 @@ grid evaluated with every seed), each size :math:`n` and replicate :math:`r`:
 1. **simulate** a random search of :math:`n` runs (a configuration uniformly, then one of
    its seeds uniformly: :meth:`Landscape.sample`);
 2. **fix the threshold by a rule**: :func:`rule_threshold` puts :math:`\tau` midway between
-   the :math:`m`-th and :math:`(m+1)`-th best scores with
-   :math:`m = \max(5, \operatorname{round}(p\,n))`, :math:`p` = ``tail_fraction`` (default
-   0.5, the best half of the runs in the tail); where those two scores tie, :math:`\tau`
-   moves down to the next distinct score so that the tied group lies beyond it;
+   the :math:`m`-th and :math:`(m+1)`-th best scores, by default
+   :math:`m = \min(\operatorname{round}(n/2), \operatorname{round}(\sqrt{12 n}))` (the
+   best half of the runs up to 48, then a tail that grows like :math:`\sqrt n`, so that
+   its share shrinks as the search grows: 34 of 96 runs, 55 of 256), or
+   :math:`m = \max(5, \operatorname{round}(p\,n))` for a fixed share :math:`p`
+   (``tail_fraction``); where those two scores tie, :math:`\tau` moves down to the next
+   distinct score so that the tied group lies beyond it;
 3. **fit** the tail model with the vectorized engine
    (:func:`~bayesnq.calibration.engine.run_vectorized`; continuous :math:`\gamma`, the
    landscape's bound on the best score);
@@ -56,28 +59,35 @@ from bayesnq.calibration.engine import run_vectorized
 from bayesnq.calibration.statistics import simultaneous_band
 from bayesnq.calibration.streaming import EXECUTORS, Stream, digest, execute
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.inference.regime import bound_gap
-from bayesnq.modeling import PARAMETERS
+from bayesnq.inference.regime import bound_gap, excess_ties
+from bayesnq.modeling import PARAMETERS, detect_resolution, parse_resolution
 from bayesnq.validation import check_choice, check_int, check_levels, check_real, fail
 
 __all__ = ["bank", "load_bank", "rule_threshold", "misfit_signals", "opda_bands", "DEFAULT_KS"]
 
 DEFAULT_KS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+ROOT_RULE = 12  # the default rule's tail: round(sqrt(ROOT_RULE * n)) runs, at most half
 _METHODS = ("vectorized", "fit")
 
 
-def rule_threshold(values, minimize, tail_fraction=0.5, min_tail=5):
-    r"""The fixed-threshold rule of the bank study: about ``tail_fraction`` of runs beyond.
+def rule_threshold(values, minimize, tail_fraction="root", min_tail=5):
+    r"""The fixed-threshold rule of the bank study: :math:`m` runs beyond :math:`\tau`.
 
-    With scores oriented to maximize and sorted best first, :math:`s_1 \ge s_2 \ge \dots`,
-    and :math:`m = \max(\text{min\_tail}, \operatorname{round}(p\,n))`:
+    ``tail_fraction="root"`` (default): :math:`m = \min(\operatorname{round}(n/2),
+    \operatorname{round}(\sqrt{12 n}))`, half the runs up to :math:`n = 48` and a shrinking
+    share beyond (in extreme-value practice the tail grows more slowly than the sample, so
+    that the bias of the asymptotic form shrinks with it); a number :math:`p`:
+    :math:`m = \operatorname{round}(p\,n)`; either way at least ``min_tail``.
+    With scores oriented to maximize and sorted best first, :math:`s_1 \ge s_2 \ge \dots`:
     :math:`\tau = (s_m + s_{m+1})/2`. If :math:`s_m = s_{m+1}` (a tie across the cut),
     :math:`\tau` is the midpoint between that value and the next lower distinct score, so
     that the whole tied group lies beyond :math:`\tau`. Returns None when no threshold
     leaves ``min_tail`` runs beyond it with runs below it.
     """
     s = np.sort(direction.orient(np.asarray(values, dtype=float), minimize))[::-1]
-    m = int(min(s.size - 1, max(min_tail, round(tail_fraction * s.size))))
+    want = (min(round(s.size / 2), round(math.sqrt(ROOT_RULE * s.size)))
+            if tail_fraction == "root" else round(tail_fraction * s.size))
+    m = int(min(s.size - 1, max(min_tail, want)))
     if m < min_tail:
         return None
     hi = s[m - 1]
@@ -145,13 +155,13 @@ def misfit_signals(draws, values, threshold, minimize, max_draws=400):
             "ppc_best_p": float(min(1.0, 2 * min(p_plus, 1 - p_plus)))}
 
 
-def _fit_search(s, search, tau, key, replicate):
+def _fit_search(s, search, tau, key, replicate, resolution):
     """Posterior draws (flat), divergences and, for an inferred tau, the fit's verdict."""
     minimize = s["minimize"]
     if s["method"] == "vectorized":
         draws, div = run_vectorized(
             search[None], threshold=tau, minimize=minimize, scale=None, bound=s["best_bound"],
-            resolution=s["resolution"], gamma_max=s["n_hyperparameters"],
+            resolution=resolution, gamma_max=s["n_hyperparameters"],
             num_chains=s["num_chains"], num_warmup=s["num_warmup"],
             num_samples=s["num_samples"], target_accept_prob=s["target_accept_prob"],
             keys=key[None], devices=1)
@@ -161,7 +171,7 @@ def _fit_search(s, search, tau, key, replicate):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         f = fit(search, minimize=minimize, bounds=tuple(s["bounds"]),
-                resolution=s["resolution"], threshold=s["threshold"] if tau is None else tau,
+                resolution=resolution, threshold=s["threshold"] if tau is None else tau,
                 n_hyperparameters=s["n_hyperparameters"], num_chains=s["num_chains"],
                 num_warmup=s["num_warmup"], num_samples=s["num_samples"],
                 target_accept_prob=s["target_accept_prob"], seed=s["seed"] + replicate,
@@ -239,15 +249,20 @@ def _bank_task(settings, landscapes, truth, batch):
                 out.append(rec)
                 continue
         key = jax.random.fold_in(jax.random.PRNGKey(s["seed"]), rid)
-        d, div, tau, verdict = _fit_search(sl, search, tau, key, rid)
+        resolution = (parse_resolution("auto", search)[0] if s["resolution"] == "auto"
+                      else s["resolution"])
+        d, div, tau, verdict = _fit_search(sl, search, tau, key, rid, resolution)
         curve = np.asarray(tr["curve"])
         checked = direction.beyond(curve, tau, minimize[li])
         tail = search[direction.beyond(search, tau, minimize[li])]
         rec.update(tau=tau, n_tail=int(tail.size), divergences=div, verdict=verdict,
+                   resolution=resolution,
                    tail_tied=float(1 - np.unique(tail).size / max(tail.size, 1)),
                    checked=[bool(c) for c in checked])
         rec.update(misfit_signals(d, search, tau, minimize[li], s["max_draws"]))
         rec["bound_gap"] = bound_gap(search, tau, sl["best_bound"], minimize[li])
+        rec["tail_tied_excess"] = excess_ties(
+            tail, resolution if resolution is not None else detect_resolution(tail)[0])
         best = d[direction.best_name(minimize[li])]
         per_draw = curves.tuning_curve(d, ks, minimize=minimize[li], q=0.5, ci=0.8,
                                        max_draws=s["max_draws"], seed=0).draws
@@ -276,7 +291,7 @@ def _bank_task(settings, landscapes, truth, batch):
 
 
 def bank(landscapes=None, sizes=(24, 48, 96, 256), replicates=20, levels=(0.5, 0.8, 0.95), *,
-         threshold="rule", tail_fraction=0.5, ks=DEFAULT_KS, method="vectorized",
+         threshold="rule", tail_fraction="root", ks=DEFAULT_KS, method="vectorized",
          resolution=None, num_chains=2, num_warmup=500, num_samples=500,
          target_accept_prob=0.9, max_draws=400, opda=True, opda_method="ld_highest_density",
          seed=0, batch_size=4, path=None, executor=None, address=None,
@@ -298,13 +313,16 @@ def bank(landscapes=None, sizes=(24, 48, 96, 256), replicates=20, levels=(0.5, 0
     threshold : "rule" or "auto"
         ``"rule"``: :func:`rule_threshold` on each search (fixed :math:`\tau`);
         ``"auto"``: :math:`\tau` inferred by each fit (needs ``method="fit"``).
-    tail_fraction : float, default 0.5
-        :math:`p` of :func:`rule_threshold`.
+    tail_fraction : "root" or float, default "root"
+        The rule of :func:`rule_threshold`: ``"root"`` (half the runs up to 48, then
+        :math:`\operatorname{round}(\sqrt{12 n})`) or a fixed share :math:`p`.
     ks : sequence of float, default 1, 2, 4, ..., 256
         Numbers of runs at which the curves are compared.
     method : {"vectorized", "fit"}
-    resolution : float or None
-        Passed to the fits (one number for every landscape).
+    resolution : float, "auto" or None
+        Passed to the fits: one number for every landscape, or ``"auto"``, a lattice
+        detected on each search (:func:`~bayesnq.modeling.detect_resolution`; recorded
+        per search as ``resolution``).
     num_chains, num_warmup, num_samples, target_accept_prob, max_draws
         NUTS settings and the draws used for the bands.
     opda, opda_method
@@ -333,8 +351,9 @@ def bank(landscapes=None, sizes=(24, 48, 96, 256), replicates=20, levels=(0.5, 0
     check_choice("method", method, _METHODS)
     if threshold == "auto" and method != "fit":
         raise fail("method", "'fit' with threshold='auto'", method)
-    tail_fraction = check_real("tail_fraction", tail_fraction, low=0, high=1, low_open=True,
-                               high_open=True)
+    if not (isinstance(tail_fraction, str) and tail_fraction == "root"):
+        tail_fraction = check_real("tail_fraction", tail_fraction, low=0, high=1,
+                                   low_open=True, high_open=True)
     ks_arr = np.atleast_1d(np.asarray(ks, dtype=float))
     if ks_arr.ndim != 1 or ks_arr.size == 0 or not np.all(np.isfinite(ks_arr)) \
             or np.any(ks_arr < 1):
@@ -344,8 +363,11 @@ def bank(landscapes=None, sizes=(24, 48, 96, 256), replicates=20, levels=(0.5, 0
                       ("num_samples", num_samples, 1), ("max_draws", max_draws, 1),
                       ("batch_size", batch_size, 1), ("seed", seed, 0)):
         check_int(nm, v, lo)
-    if resolution is not None:
+    if resolution is not None and not (isinstance(resolution, str)
+                                       and resolution.strip().lower() == "auto"):
         resolution = check_real("resolution", resolution, low=0, low_open=True)
+    elif resolution is not None:
+        resolution = "auto"
     lands = [bench_landscape(x) if isinstance(x, str) else x for x in landscapes]
     for x in lands:
         if not isinstance(x, Landscape):
@@ -358,7 +380,8 @@ def bank(landscapes=None, sizes=(24, 48, 96, 256), replicates=20, levels=(0.5, 0
     settings = {
         "study": "bank", "landscapes": names, "sizes": list(sizes),
         "replicates": replicates, "levels": list(levels), "threshold": threshold,
-        "tail_fraction": float(tail_fraction), "ks": ks_arr.tolist(), "method": method,
+        "tail_fraction": tail_fraction if tail_fraction == "root" else float(tail_fraction),
+        "ks": ks_arr.tolist(), "method": method,
         "resolution": resolution, "num_chains": int(num_chains),
         "num_warmup": int(num_warmup), "num_samples": int(num_samples),
         "target_accept_prob": float(target_accept_prob), "max_draws": int(max_draws),

@@ -16,13 +16,17 @@ import numpy as np
 
 from bayesnq.calibration.statistics import binomial_interval
 from bayesnq.calibration.streaming import read_study
-from bayesnq.inference.regime import REGIME_BOUND_GAP, regime_flags
+from bayesnq.inference.regime import REGIME_BOUND_GAP, REGIME_TIED, regime_flags
 
 __all__ = ["BankResult", "SIGNALS"]
 
 
 def _lt(key, cut):
     return lambda r: r.get(key) is not None and not math.isnan(r[key]) and r[key] < cut
+
+
+def _ge(key, cut):
+    return lambda r: r.get(key) is not None and not math.isnan(r[key]) and r[key] >= cut
 
 
 def _gt(key, cut):
@@ -44,10 +48,14 @@ SIGNALS = {
     "Pareto k > 0.8": ("largest Pareto k of the LOO weights above 0.8", _gt("pareto_k", 0.8)),
     "bound gap < 0.01": ("best run within 1% of the tail's width of the bound",
                          _lt("bound_gap", REGIME_BOUND_GAP)),
-    "regime check": ("Fit.check's regime check: LOO-PIT p < 0.01, Pareto k > 0.8 or bound "
-                     "gap < 0.01", lambda r: bool(regime_flags(
+    "ties beyond the lattice >= 10%": ("10% or more of the tail runs tie beyond what a "
+                                       "lattice explains (excess_ties)",
+                                       _ge("tail_tied_excess", REGIME_TIED)),
+    "regime check": ("Fit.check's regime check: LOO-PIT p < 0.01, Pareto k > 0.8, bound "
+                     "gap < 0.01 or ties beyond the lattice >= 10%",
+                     lambda r: bool(regime_flags(
                          r.get("pit_p"), r.get("pareto_k"), r.get("bound_gap"),
-                         r.get("n_tail")))),
+                         r.get("n_tail"), r.get("tail_tied_excess")))),
 }
 #: The union of the signals that need no inferred threshold and no ties rule.
 ANY = ("LOO-PIT p < 0.01", "Pareto k > 0.7", "PPC best p < 0.05", "divergences")
