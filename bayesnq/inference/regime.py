@@ -78,9 +78,10 @@ def excess_ties(tail, resolution=None) -> float:
     With :math:`m` tail runs of which :math:`K` are distinct, the observed tied share is
     :math:`t = 1 - K/m`. On a lattice of step :math:`h`, runs drawn from a smooth density
     tie by rounding: with cell probabilities :math:`p_c`, the expected number of distinct
-    values is :math:`\sum_c 1 - (1 - p_c)^m`. The :math:`p_c` are estimated by a histogram
-    of the tail in :math:`\lceil\sqrt m\,\rfloor` equal bins, each bin's share spread evenly
-    over its :math:`\max(1, w/h)` cells, so the expected tied share is
+    values is :math:`\sum_c 1 - (1 - p_c)^m`. The :math:`p_c` are estimated by a
+    histogram of the tail in :math:`\operatorname{round}(\sqrt m)` equal bins of width
+    :math:`w`, each bin's share :math:`p` spread evenly over its :math:`\max(1, w/h)`
+    cells, so the expected tied share is
     :math:`e = 1 - \frac1m \sum_{\text{bins}} \max(1, w/h)\,(1 - (1 - p)^m)`, and the
     excess is :math:`\max(0, t - e)`. Without a lattice (``resolution`` None) nothing
     explains a tie: the excess is :math:`t`. 0 for fewer than 2 runs.
