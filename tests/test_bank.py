@@ -323,6 +323,7 @@ def test_bank_on_a_real_landscape(tmp_path):
         assert r["skipped"] is None and 0 <= r["pit_p"] <= 1
         assert r["best_quantiles"][0] <= r["best_quantiles"][2]
         assert isinstance(r["simul_0.8"], bool)
+        assert r["resolution"] is None and 0 <= r["tail_tied_excess"] <= r["tail_tied"]
     assert res.table().shape[0] == 5
 
 
