@@ -21,39 +21,14 @@ ratios of opda's time. Usage:
 python benchmarks/bench_bounds.py [--chains 4 --warmup 1000 --samples 1000] [--cases alexnet]
 """
 
-import argparse
 import time
-import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 import bayesnq
-
-CASES = [("deberta-v3", 0.89, 5), ("alexnet", 0.50, 7), ("convnext", 0.60, 7)]  # tau: the paper's
-
-
-def opda_seconds(y, tau, n_hparams):
-    from opda.parametric import NoisyQuadraticDistribution
-
-    t = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        NoisyQuadraticDistribution.fit(
-            y, limits=(tau, np.inf), constraints={"c": (1, n_hparams), "b": (-np.inf, 1.0)},
-            generator=np.random.RandomState(0))
-    return time.perf_counter() - t
-
-
-def fit_seconds(s, tau, a, seed):
-    t = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", bayesnq.DiagnosticsWarning)
-        f = bayesnq.fit(s, threshold=tau, num_chains=a.chains, num_warmup=a.warmup,
-                        num_samples=a.samples, seed=seed, progress_bar=False, check=False)
-        f.draws()
-    return time.perf_counter() - t, f
+from bench_fit import CASES, arguments, opda_fit, timed_fit  # this folder's bench_fit.py
 
 
 def sampler_seconds(s, tau, n_hparams, a, seed):
@@ -130,20 +105,15 @@ def floor_microseconds(a, repeats=3):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--warmup", type=int, default=1000)
-    p.add_argument("--samples", type=int, default=1000)
-    p.add_argument("--cases", nargs="*", default=[c[0] for c in CASES])
-    a = p.parse_args()
+    a = arguments()
     bayesnq.configure()  # parallel chains and the compilation cache, as the CLI
     floor = floor_microseconds(a)
     rows = []
     for name, tau, k in [c for c in CASES if c[0] in a.cases]:
         s = bayesnq.datasets.load(name)
-        t_opda = opda_seconds(np.asarray(s.values), tau, k)
-        fit_seconds(s, tau, a, seed=0)  # compiles
-        t_fit, _ = fit_seconds(s, tau, a, seed=1)
+        t_opda = opda_fit(np.asarray(s.values), tau, k)[0]
+        timed_fit(s, tau, a.chains, a.warmup, a.samples, seed=0)  # compiles
+        t_fit = timed_fit(s, tau, a.chains, a.warmup, a.samples, seed=1)[0]
         t_run, mcmc, data = sampler_seconds(s, tau, k, a, seed=1)
         steps = float(np.asarray(mcmc.get_extra_fields()["num_steps"]).sum())
         chain_steps = steps * (a.warmup + a.samples) / a.samples

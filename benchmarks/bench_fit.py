@@ -46,13 +46,18 @@ def opda_fit(y, tau, n_hparams):
     return time.perf_counter() - t, d
 
 
-def main():
+def arguments():
+    """The command line shared with bench_bounds.py: NUTS settings and the cases."""
     p = argparse.ArgumentParser()
     p.add_argument("--chains", type=int, default=4)
     p.add_argument("--warmup", type=int, default=1000)
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--cases", nargs="*", default=[c[0] for c in CASES])
-    a = p.parse_args()
+    return p.parse_args()
+
+
+def main():
+    a = arguments()
     # an empty compilation cache, so that the first call pays for compilation: the folder
     # is set before configure() reads it (configure at import time turned on the user's
     # cache folder, which may hold this benchmark's programs from an earlier run)
