@@ -199,7 +199,7 @@ def test_bank_resolution_auto_detects_a_lattice_per_search(monkeypatch):
 
 
 def test_regime_check_signal_counts_ties_beyond_the_lattice():
-    base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 12,
+    base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 30,
             "pit_p": 0.5, "pareto_k": 0.1, "bound_gap": 1.0, "divergences": 0}
     recs = [dict(base, replicate=0, index=0, **{"simul_0.8": False}, tail_tied=0.25,
                  tail_tied_excess=0.25),
@@ -218,10 +218,14 @@ def test_regime_check_signal_counts_ties_beyond_the_lattice():
     assert (row["flagged"], row["miss_flagged"], row["miss_unflagged"]) == (2, 2, 0)
     assert t.loc["tied tail >= 10%", "flagged"] == 4
     assert t.loc["ties beyond the lattice >= 10%", "flagged"] == 2
+    # a tail of fewer than 20 runs is flagged whatever else it shows
+    small = BankResult([dict(recs[2], n_tail=12)], {}, res.settings)
+    row = small.regime_table(signals=["regime check", "tail < 20 runs"]).set_index("signal")
+    assert row["flagged"].tolist() == [1, 1]
 
 
 def test_regime_check_signal_is_fit_checks_rule_and_halves_split():
-    base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 12,
+    base = {"landscape": "a", "size": 24, "skipped": None, "best_0.8": True, "n_tail": 30,
             "pit_p": 0.5, "pareto_k": 0.1, "bound_gap": 1.0, "divergences": 0}
     recs = [dict(base, replicate=0, index=0, **{"simul_0.8": False}, bound_gap=0.0),
             dict(base, replicate=1, index=1, **{"simul_0.8": False}, pareto_k=0.9),

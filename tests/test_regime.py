@@ -9,7 +9,8 @@ import pytest
 
 import bayesnq
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.inference.regime import (REGIME_BOUND_GAP, REGIME_PARETO_K, REGIME_PIT_P,
+from bayesnq.inference.regime import (REGIME_BOUND_GAP, REGIME_MIN_TAIL, REGIME_PARETO_K,
+                                      REGIME_PIT_P,
                                       bound_gap, regime_check, regime_flags,
                                       regime_line)
 
@@ -36,7 +37,11 @@ def test_regime_flags_each_signal_at_its_cut():
     assert len(just_in) == 3
     assert "LOO-PIT" in just_in[0] and "Pareto k" in just_in[1] and "bound" in just_in[2]
     assert regime_flags(REGIME_PIT_P, REGIME_PARETO_K, REGIME_BOUND_GAP) == []
-    assert regime_flags(1e-9, 0.1, 1.0, n_tail=4) == []  # too few tail runs to judge
+    # 4 tail runs: the LOO-PIT is not judged, the small tail is what the check says
+    small = regime_flags(1e-9, 0.1, 1.0, n_tail=4)
+    assert len(small) == 1 and "only 4 runs" in small[0] and "too few" in small[0]
+    assert regime_flags(0.5, 0.3, 1.0, n_tail=REGIME_MIN_TAIL) == []
+    assert "too few" in regime_flags(0.5, 0.3, 1.0, n_tail=REGIME_MIN_TAIL - 1)[0]
 
 
 def test_excess_ties_discounts_the_lattice_and_keeps_atoms():

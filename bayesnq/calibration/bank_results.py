@@ -16,7 +16,8 @@ import numpy as np
 
 from bayesnq.calibration.statistics import binomial_interval
 from bayesnq.calibration.streaming import read_study
-from bayesnq.inference.regime import REGIME_BOUND_GAP, REGIME_TIED, regime_flags
+from bayesnq.inference.regime import (REGIME_BOUND_GAP, REGIME_MIN_TAIL, REGIME_TIED,
+                                     regime_flags)
 
 __all__ = ["BankResult", "SIGNALS"]
 
@@ -51,8 +52,11 @@ SIGNALS = {
     "ties beyond the lattice >= 10%": ("10% or more of the tail runs tie beyond what a "
                                        "lattice explains (excess_ties)",
                                        _ge("tail_tied_excess", REGIME_TIED)),
+    "tail < 20 runs": ("fewer than 20 runs beyond the threshold",
+                       lambda r: r.get("n_tail") is not None and r["n_tail"] < REGIME_MIN_TAIL),
     "regime check": ("Fit.check's regime check: LOO-PIT p < 0.01, Pareto k > 0.8, bound "
-                     "gap < 0.01 or ties beyond the lattice >= 10%",
+                     "gap < 0.01, ties beyond the lattice >= 10% or a tail of fewer than 20 "
+                     "runs",
                      lambda r: bool(regime_flags(
                          r.get("pit_p"), r.get("pareto_k"), r.get("bound_gap"),
                          r.get("n_tail"), r.get("tail_tied_excess")))),

@@ -28,7 +28,11 @@ searches of 48 runs (even replicates) and reported on the other half; a search i
   beyond that are atoms of the score distribution (configurations that give the same
   predictions) that the noisy quadratic does not have. The bank's searches of 96 runs that
   showed them missed the band far more often (this signal was added after the rule above,
-  on the 96-run searches, and checked on searches held out from that choice).
+  on the 96-run searches, and checked on searches held out from that choice);
+- **a small tail**: fewer than :data:`REGIME_MIN_TAIL` (20) runs beyond the threshold.
+  With so few, the signals above cannot tell a misfit from noise, and the bank's searches
+  of 24 runs (12 beyond the threshold) missed the 80% band in 49 of 120 (0.41), whatever
+  the other signals said (added after those searches were seen).
 
 holds. On the held-out half, flagged searches missed the 80% simultaneous band of the
 median tuning curve far more often than unflagged ones (the numbers are in
@@ -45,12 +49,14 @@ from bayesnq import direction
 from bayesnq.modeling import detect_resolution
 
 __all__ = ["regime_check", "regime_line", "bound_gap", "excess_ties", "regime_flags",
-           "REGIME_PIT_P", "REGIME_PARETO_K", "REGIME_BOUND_GAP", "REGIME_TIED"]
+           "REGIME_PIT_P", "REGIME_PARETO_K", "REGIME_BOUND_GAP", "REGIME_TIED",
+           "REGIME_MIN_TAIL"]
 
 REGIME_PIT_P = 0.01  # LOO-PIT KS p-value below which the regime check flags a search
 REGIME_PARETO_K = 0.8  # largest Pareto k above which it flags
 REGIME_BOUND_GAP = 0.01  # (bound - best) / (best - tau) below which it flags
 REGIME_TIED = 0.1  # share of tail runs tied beyond what the lattice explains, at which it flags
+REGIME_MIN_TAIL = 20  # fewer runs beyond the threshold than this: too few to judge the regime
 
 
 def bound_gap(values, threshold, bound, minimize) -> float:
@@ -107,7 +113,8 @@ def excess_ties(tail, resolution=None) -> float:
 def regime_flags(pit_p, pareto_k, gap, n_tail=None, tied=None) -> list[str]:
     """The regime check's flags, in words, from its signals (NaN and None never flag).
 
-    ``tied`` is the tail's :func:`excess_ties`.
+    ``n_tail`` is the number of runs beyond the threshold (None: not checked), ``tied``
+    the tail's :func:`excess_ties`.
     """
     flags = []
     if pit_p is not None and pit_p < REGIME_PIT_P and (n_tail is None or n_tail >= 5):
@@ -119,6 +126,9 @@ def regime_flags(pit_p, pareto_k, gap, n_tail=None, tied=None) -> list[str]:
     if gap is not None and gap < REGIME_BOUND_GAP:
         flags.append(f"the best run lies {gap:.2g} tail widths from the bound on the best "
                      f"score (< {REGIME_BOUND_GAP:g}): the scores pile up against the bound")
+    if n_tail is not None and n_tail < REGIME_MIN_TAIL:
+        flags.append(f"only {n_tail} runs lie beyond the threshold (< {REGIME_MIN_TAIL}): too "
+                     "few for the check to judge the regime")
     if tied is not None and tied >= REGIME_TIED:
         flags.append(f"{tied:.0%} of the tail runs tie beyond what rounding to a lattice "
                      f"explains (>= {REGIME_TIED:.0%}): atoms the noisy quadratic does not have")
@@ -150,7 +160,7 @@ def regime_check(fit, include_pit=True) -> dict:
                else detect_resolution(data.tail)[0])
     tied = excess_ties(data.tail, lattice)
     flags = regime_flags(pit["ks_p_value"] if include_pit else None, pit["pareto_k_max"],
-                         gap, pit["n"], tied)
+                         gap, int(data.tail.size), tied)
     tries = []
     if any("LOO-PIT" in f or "Pareto" in f for f in flags):
         tries.append("a fixed threshold with fewer runs beyond it than the most probable "
@@ -159,6 +169,9 @@ def regime_check(fit, include_pit=True) -> dict:
     if any("bound" in f for f in flags):
         tries.append("scores on a scale where the bound is far (e.g. the log of a loss, "
                      "the log of an error rate)")
+    if any("too few" in f for f in flags):
+        tries.append("more runs, or a threshold with more runs beyond it if the sorted "
+                     "scores allow")
     if any("tie" in f for f in flags):
         tries.append("giving the metric's resolution where its lattice was not found "
                      "(accuracy on N examples: resolution=1/N)")
