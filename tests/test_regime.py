@@ -96,6 +96,7 @@ def test_regime_flags_ties_beyond_the_lattice_not_rounding():
     assert r["tied"] >= REGIME_TIED and any("tie" in f for f in r["flags"])
     assert "resolution=1/N" in r["message"]
     assert "ties beyond the lattice" in regime_line(r)
+    assert f"{r['n_tail']} runs beyond the threshold" in regime_line(r) and r["n_tail"] >= 20
 
 
 def _search(seed, n=80, tail_share=0.5):

@@ -144,8 +144,8 @@ def regime_check(fit, include_pit=True) -> dict:
     Returns
     -------
     dict
-        ``pit_p``, ``pareto_k``, ``bound_gap``, ``tied`` (the signals; ``tied`` is
-        :func:`excess_ties` at the fit's resolution or the lattice detected in the tail),
+        ``pit_p``, ``pareto_k``, ``bound_gap``, ``tied``, ``n_tail`` (the signals; ``tied``
+        is :func:`excess_ties` at the fit's resolution or the lattice detected in the tail),
         ``flags`` (list of
         str, empty when the search passes), ``flagged`` (bool) and ``message``: one
         sentence saying what failed and what to try ("" when the search passes).
@@ -181,8 +181,8 @@ def regime_check(fit, include_pit=True) -> dict:
                    + "; ".join(flags) + "); try " + " or ".join(tries)
                    + ", or compare with distribution-free bands (opda).")
     return {"pit_p": float(pit["ks_p_value"]), "pareto_k": float(pit["pareto_k_max"]),
-            "bound_gap": gap, "tied": tied, "flags": flags, "flagged": bool(flags),
-            "message": message}
+            "bound_gap": gap, "tied": tied, "n_tail": int(data.tail.size), "flags": flags,
+            "flagged": bool(flags), "message": message}
 
 
 def regime_line(result) -> str:
@@ -192,12 +192,11 @@ def regime_line(result) -> str:
     """
     gap = result["bound_gap"]
     gap_text = "no bound" if math.isnan(gap) else f"bound gap {gap:.3g} tail widths"
-    tied_text = f"ties beyond the lattice {result['tied']:.0%}"
     head = (f"regime check (LOO-PIT p < {REGIME_PIT_P:g}, Pareto k > {REGIME_PARETO_K:g}, "
-            f"bound gap < {REGIME_BOUND_GAP:g}, ties beyond the lattice >= {REGIME_TIED:.0%}"
-            f"): KS p = "
-            f"{result['pit_p']:.3g}, Pareto k {result['pareto_k']:.2f}, {gap_text}, "
-            f"{tied_text}")
+            f"bound gap < {REGIME_BOUND_GAP:g}, ties beyond the lattice >= {REGIME_TIED:.0%}, "
+            f"tail < {REGIME_MIN_TAIL} runs): KS p = {result['pit_p']:.3g}, Pareto k "
+            f"{result['pareto_k']:.2f}, {gap_text}, ties beyond the lattice "
+            f"{result['tied']:.0%}, {result['n_tail']} runs beyond the threshold")
     if not result["flagged"]:
         return head + ": passed"
     return head + ": FLAGGED, the bands may be too narrow (see the warning)"
