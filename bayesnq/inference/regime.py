@@ -2,9 +2,10 @@ r"""The regime check: does this search look like one where the bands hold?
 
 The landscape-bank study (issue 26, :mod:`bayesnq.calibration.bank`, docs/bank-results.md)
 fitted random searches on 15 real landscapes whose tuning curves are known exactly and
-recorded the misfit signals each search shows. The rule below was picked on half of the
-searches of 48 runs (even replicates) and reported on the other half; a search is
-**flagged** when any of
+recorded the misfit signals each search shows. The first three signals below were picked
+on half of the searches of 48 runs (even replicates) and reported on the other half; the
+last two were added after the searches of 24 and 96 runs (each says how it was checked).
+A search is **flagged** when any of
 
 - **LOO-PIT**: the Kolmogorov–Smirnov p-value of the tail runs' LOO-PIT
   (:meth:`~bayesnq.inference.Fit.loo_pit`) is below :data:`REGIME_PIT_P` (0.01);
@@ -34,7 +35,7 @@ searches of 48 runs (even replicates) and reported on the other half; a search i
   of 24 runs (12 beyond the threshold) missed the 80% band in 49 of 120 (0.41), whatever
   the other signals said (added after those searches were seen).
 
-holds. On the held-out half, flagged searches missed the 80% simultaneous band of the
+holds. On held-out searches, flagged ones missed the 80% simultaneous band of the
 median tuning curve far more often than unflagged ones (the numbers are in
 docs/bank-results.md).
 """
