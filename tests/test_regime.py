@@ -45,8 +45,9 @@ def test_regime_flags_each_signal_at_its_cut():
 
 
 def test_excess_ties_discounts_the_lattice_and_keeps_atoms():
-    from bayesnq.inference.regime import excess_ties
+    from bayesnq.inference.regime import excess_ties, tied_share
 
+    assert tied_share([1.0, 1.0, 2.0, 3.0]) == 0.25 and tied_share([]) == 0.0
     rng = np.random.default_rng(0)
     y = rng.normal(0.9, 0.002, 600)
     assert excess_ties(y) == 0.0 and excess_ties(y[:1]) == 0.0

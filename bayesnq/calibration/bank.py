@@ -59,7 +59,7 @@ from bayesnq.calibration.engine import run_vectorized
 from bayesnq.calibration.statistics import simultaneous_band
 from bayesnq.calibration.streaming import EXECUTORS, Stream, digest, execute
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.inference.regime import bound_gap, excess_ties
+from bayesnq.inference.regime import bound_gap, excess_ties, tied_share
 from bayesnq.modeling import PARAMETERS, detect_resolution, parse_resolution
 from bayesnq.validation import check_choice, check_int, check_levels, check_real, fail
 
@@ -257,7 +257,7 @@ def _bank_task(settings, landscapes, truth, batch):
         tail = search[direction.beyond(search, tau, minimize[li])]
         rec.update(tau=tau, n_tail=int(tail.size), divergences=div, verdict=verdict,
                    resolution=resolution,
-                   tail_tied=float(1 - np.unique(tail).size / max(tail.size, 1)),
+                   tail_tied=tied_share(tail),
                    checked=[bool(c) for c in checked])
         rec.update(misfit_signals(d, search, tau, minimize[li], s["max_draws"]))
         rec["bound_gap"] = bound_gap(search, tau, sl["best_bound"], minimize[li])

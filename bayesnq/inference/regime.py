@@ -49,7 +49,8 @@ import numpy as np
 from bayesnq import direction
 from bayesnq.modeling import detect_resolution
 
-__all__ = ["regime_check", "regime_line", "bound_gap", "excess_ties", "regime_flags",
+__all__ = ["regime_check", "regime_line", "bound_gap", "tied_share", "excess_ties",
+           "regime_flags",
            "REGIME_PIT_P", "REGIME_PARETO_K", "REGIME_BOUND_GAP", "REGIME_TIED",
            "REGIME_MIN_TAIL"]
 
@@ -79,6 +80,12 @@ def bound_gap(values, threshold, bound, minimize) -> float:
     return float((b - best) / (best - t))
 
 
+def tied_share(values) -> float:
+    """Share of ``values`` that repeat another's score, :math:`1 - K/m` (0 when empty)."""
+    y = np.asarray(values, dtype=float)
+    return float(1.0 - np.unique(y).size / y.size) if y.size else 0.0
+
+
 def excess_ties(tail, resolution=None) -> float:
     r"""Share of the tail runs tied beyond what a lattice of step ``resolution`` explains.
 
@@ -98,9 +105,9 @@ def excess_ties(tail, resolution=None) -> float:
     m = y.size
     if m < 2:
         return 0.0
-    observed = 1.0 - np.unique(y).size / m
+    observed = tied_share(y)
     if resolution is None or observed == 0.0:
-        return float(observed)
+        return observed
     bins = max(1, int(round(math.sqrt(m))))
     width = (y[-1] - y[0]) / bins
     counts = np.histogram(y, np.linspace(y[0], y[-1], bins + 1))[0] if width > 0 \
