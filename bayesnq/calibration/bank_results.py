@@ -52,11 +52,12 @@ SIGNALS = {
     "ties beyond the lattice >= 10%": ("10% or more of the tail runs tie beyond what a "
                                        "lattice explains (excess_ties)",
                                        _ge("tail_tied_excess", REGIME_TIED)),
-    "tail < 20 runs": ("fewer than 20 runs beyond the threshold",
-                       lambda r: r.get("n_tail") is not None and r["n_tail"] < REGIME_MIN_TAIL),
+    f"tail < {REGIME_MIN_TAIL} runs": (
+        f"fewer than {REGIME_MIN_TAIL} runs beyond the threshold",
+        lambda r: r.get("n_tail") is not None and r["n_tail"] < REGIME_MIN_TAIL),
     "regime check": ("Fit.check's regime check: LOO-PIT p < 0.01, Pareto k > 0.8, bound "
-                     "gap < 0.01, ties beyond the lattice >= 10% or a tail of fewer than 20 "
-                     "runs",
+                     "gap < 0.01, ties beyond the lattice >= 10% or a tail of fewer than "
+                     f"{REGIME_MIN_TAIL} runs",
                      lambda r: bool(regime_flags(
                          r.get("pit_p"), r.get("pareto_k"), r.get("bound_gap"),
                          r.get("n_tail"), r.get("tail_tied_excess")))),
