@@ -37,7 +37,6 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from bayesnq.distributions.quadrature import gauss_legendre, tanh_sinh, tanh_sinh_end
 from bayesnq.distributions.util import LOG_SQRT_2PI, log_ndtr, safe_where
@@ -184,10 +183,6 @@ def _node_sum(terms):
     return jnp.where(total == total, total, jnp.nan)
 
 
-# rows of the moments: terms times 1, z = (v - r)/s, z^2 and the k-score's factor
-_MOMENTS = np.eye(4)[:, :, None]
-
-
 def _piece_sums(win, k, s, which, moments=False):
     """Quadrature sums of an integrand over the window, relative to a reference value.
 
@@ -200,11 +195,7 @@ def _piece_sums(win, k, s, which, moments=False):
     """
     ts, a, m, w_1, w_2, e, log_r_c, d_c, d_v, o_m, o_b = win
     rules_ts, rules_gl, rules_second = _RULES[which]
-    if moments:
-        ex = (lambda x: x[..., None, None])
-        rows = _MOMENTS
-    else:
-        ex = (lambda x: x[..., None])
+    ex = (lambda x: x[..., None])
     kk = ex(k)
     d_ref = d_v if which == "ge" else d_c
     power = {"pdf": kk - 1.0, "le": kk, "ge": None}[which]
@@ -231,23 +222,26 @@ def _piece_sums(win, k, s, which, moments=False):
             rk_minus_1 = jnp.expm1(jnp.minimum(kk * log_r, -1e-300))
             base = jnp.exp(x)
             if not moments:
-                return base * -rk_minus_1
-            return base * (-rk_minus_1 * (rows[0] + (rows[1] + rows[2] * z) * z)
-                           - rows[3] * (rk_minus_1 + 1.0) * log_r)
+                return _node_sum(base * -rk_minus_1)
+            b = base * -rk_minus_1
+            bz = b * z
+            return jnp.stack([_node_sum(b), _node_sum(bz), _node_sum(bz * z),
+                              _node_sum(-base * (rk_minus_1 + 1.0) * log_r)], -1)
         base = jnp.exp(x + power * (log_r - ex(log_r_c)))
         if not moments:
-            return base
-        return base * (rows[0] + (rows[1] + rows[2] * z) * z + rows[3] * log_r)
+            return _node_sum(base)
+        bz = base * z
+        return jnp.stack([_node_sum(base), _node_sum(bz), _node_sum(bz * z),
+                          _node_sum(base * log_r)], -1)
 
     # first piece [a, m]: tanh-sinh where a = 0, else Gauss-Legendre (same node count)
-    t = ex(ts.astype(e.dtype))
-    nt = 1.0 - t
-    frac, frac_hi, log_w = (t * p + nt * q for p, q in zip(rules_ts, rules_gl))
-    sum_1 = _node_sum(terms(ex(a) + ex(w_1) * frac, w_1 / s, frac, log_w, e_s + w_1 / s,
-                            ex(o_m) + ex(w_1) * frac_hi))
+    t = ex(ts)
+    frac, frac_hi, log_w = (jnp.where(t, p, q) for p, q in zip(rules_ts, rules_gl))
+    sum_1 = terms(ex(a) + ex(w_1) * frac, w_1 / s, frac, log_w, e_s + w_1 / s,
+                  ex(o_m) + ex(w_1) * frac_hi)
     frac, frac_hi, log_w = rules_second
-    sum_2 = _node_sum(terms(ex(m) + ex(w_2) * frac, w_2 / s, frac, log_w, e_s,
-                            ex(o_b) + ex(w_2) * frac_hi))
+    sum_2 = terms(ex(m) + ex(w_2) * frac, w_2 / s, frac, log_w, e_s,
+                  ex(o_b) + ex(w_2) * frac_hi)
     w_max = jnp.maximum(w_1, w_2)
     scale_1, scale_2 = w_1 / w_max, w_2 / w_max
     if moments:
