@@ -24,6 +24,8 @@ one parameter set per point (per-draw targets, as in :func:`bayesnq.curves.more_
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -35,18 +37,26 @@ __all__ = ["outer_logs", "flat_logs", "CHUNK"]
 CHUNK = 1 << 14  # evaluations per compiled call (~40 MB of quadrature intermediates)
 
 
-@jax.jit
-def _chunk(params, y):
-    """(log f, log F, log(1 - F)) of maximize-form parameters ``params`` (4, CHUNK) at ``y``
-    (CHUNK,), point by point."""
+_OUTPUTS = ("pdf", "cdf", "sf")
+
+
+@partial(jax.jit, static_argnums=0)
+def _chunk(outputs, params, y):
+    """Of (log f, log F, log(1 - F)), those named in ``outputs`` (the others None), of
+    maximize-form parameters ``params`` (4, CHUNK) at ``y`` (CHUNK,), point by point."""
     d = NoisyQuadratic(params[0], params[1], params[2], params[3], validate_args=False)
-    return d.log_prob(y), d.log_cdf(y), d.log_sf(y)
+    logs = {"pdf": d.log_prob, "cdf": d.log_cdf, "sf": d.log_sf}
+    return tuple(logs[name](y) if name in outputs else None for name in _OUTPUTS)
 
 
-def _evaluate(total, inputs, minimize):
+def _evaluate(total, inputs, minimize, outputs=_OUTPUTS):
     """Run the compiled chunk over ``total`` points; ``inputs(lo, hi)`` gives the parameters
-    (4, hi - lo) and points (hi - lo,) of points lo..hi in the user's orientation."""
-    out = [np.empty(total) for _ in range(3)]
+    (4, hi - lo) and points (hi - lo,) of points lo..hi in the user's orientation.
+    ``outputs`` names the logs wanted in the user's orientation (the others are None)."""
+    if minimize:  # the minimize form's cdf is the maximize form's sf at negated points
+        outputs = tuple({"cdf": "sf", "sf": "cdf"}.get(name, name) for name in outputs)
+    outputs = tuple(name for name in _OUTPUTS if name in outputs)
+    out = [np.empty(total) if name in outputs else None for name in _OUTPUTS]
     pending = []
     for lo in range(0, total, CHUNK):
         hi = min(total, lo + CHUNK)
@@ -57,7 +67,7 @@ def _evaluate(total, inputs, minimize):
         if hi - lo < CHUNK:  # pad by repeating the last point
             params = np.concatenate([params, np.repeat(params[:, -1:], CHUNK - (hi - lo), 1)], 1)
             y = np.concatenate([y, np.repeat(y[-1:], CHUNK - (hi - lo))])
-        pending.append((lo, hi, _chunk(jnp.asarray(params), jnp.asarray(y))))  # async
+        pending.append((lo, hi, _chunk(outputs, jnp.asarray(params), jnp.asarray(y))))  # async
         if len(pending) >= 8:
             _collect(pending, out)
     _collect(pending, out)
@@ -70,7 +80,8 @@ def _evaluate(total, inputs, minimize):
 def _collect(pending, out):
     for lo, hi, res in pending:
         for target, value in zip(out, res):
-            target[lo:hi] = np.asarray(value)[:hi - lo]
+            if target is not None:
+                target[lo:hi] = np.asarray(value)[:hi - lo]
     pending.clear()
 
 
@@ -79,7 +90,7 @@ def _as_params(alpha, beta, gamma, sigma):
                      for x in (alpha, beta, gamma, sigma)])
 
 
-def outer_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
+def outer_logs(alpha, beta, gamma, sigma, y, *, minimize=False, outputs=_OUTPUTS):
     r"""Log-density, log-cdf and log-survival of every draw at every point.
 
     Parameters
@@ -91,13 +102,17 @@ def outer_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
         Points (user units).
     minimize : bool
         Direction of the distribution (:class:`~bayesnq.distributions.NoisyQuadratic`).
+    outputs : tuple of str
+        Which of ``"pdf"``, ``"cdf"`` and ``"sf"`` to compute (each is its own quadrature:
+        asking for one costs a third of all three); the others are returned as None.
 
     Returns
     -------
-    log_pdf, log_cdf, log_sf : np.ndarray, shape (S, m)
+    log_pdf, log_cdf, log_sf : np.ndarray, shape (S, m), or None
         :math:`\log f_{\theta_s}(y_j)`, :math:`\log P_{\theta_s}(Y \le y_j)` and
         :math:`\log P_{\theta_s}(Y > y_j)`, float64.
     """
+    _check_outputs(outputs)
     params = _as_params(alpha, beta, gamma, sigma)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     s, m = params.shape[1], y.size
@@ -106,12 +121,15 @@ def outer_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
         idx = np.arange(lo, hi)
         return params[:, idx // m], y[idx % m]
 
-    return tuple(a.reshape(s, m) for a in _evaluate(s * m, inputs, minimize))
+    return tuple(None if a is None else a.reshape(s, m)
+                 for a in _evaluate(s * m, inputs, minimize, outputs))
 
 
-def flat_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
+def flat_logs(alpha, beta, gamma, sigma, y, *, minimize=False, outputs=_OUTPUTS):
     """:func:`outer_logs` point by point: parameters and points of one shape (broadcast),
-    each point with its own parameters; returns three arrays of that shape."""
+    each point with its own parameters; returns three arrays of that shape (None for
+    those not in ``outputs``)."""
+    _check_outputs(outputs)
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64)
                                    for x in (alpha, beta, gamma, sigma, y)))
     shape = arrays[0].shape
@@ -121,4 +139,10 @@ def flat_logs(alpha, beta, gamma, sigma, y, *, minimize=False):
     def inputs(lo, hi):
         return params[:, lo:hi], y[lo:hi]
 
-    return tuple(a.reshape(shape) for a in _evaluate(y.size, inputs, minimize))
+    return tuple(None if a is None else a.reshape(shape)
+                 for a in _evaluate(y.size, inputs, minimize, outputs))
+
+
+def _check_outputs(outputs):
+    if isinstance(outputs, str) or not outputs or any(o not in _OUTPUTS for o in outputs):
+        raise ValueError(f"outputs must be a non-empty tuple of {_OUTPUTS}; got {outputs!r}")

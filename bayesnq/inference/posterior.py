@@ -37,8 +37,8 @@ def integer_gamma_draws(samples, data: TailData, seed):
     out["gamma"] = gamma
     out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
     # the tail mass through the shared compiled kernel (no compile for this shape)
-    _, _, log_sf = outer_logs(alpha_o.reshape(-1), beta_o.reshape(-1), gamma.reshape(-1),
-                              sigma.reshape(-1), [data.threshold])
+    log_sf = outer_logs(alpha_o.reshape(-1), beta_o.reshape(-1), gamma.reshape(-1),
+                        sigma.reshape(-1), [data.threshold])[2]
     out["tail_mass"] = jnp.asarray(np.exp(log_sf[:, 0]).reshape(gamma.shape))
     return out
 
@@ -74,10 +74,13 @@ def pointwise_loglik_distinct(samples, data: TailData):
     k = values.size
     flat = tuple(x.reshape(-1) for x in (alpha, beta, gamma, sigma))
     if data.resolution is None:
-        # one shared compiled kernel for every shape: log f at the distinct scores and
-        # log F at the threshold (oriented, maximize form)
-        log_pdf, log_cdf, _ = outer_logs(*flat, np.append(values, data.threshold))
-        ll = np.concatenate([log_pdf[:, :k], log_cdf[:, k:]], axis=1)
+        # shared compiled kernels for every shape (oriented, maximize form): log f alone
+        # at the distinct scores (a third of the work of all three logs), and log F at
+        # the threshold through the kernel of all three that other callers share (one
+        # chunk: compiling a log-F-only kernel would cost more than it saves)
+        log_pdf = outer_logs(*flat, values, outputs=("pdf",))[0]
+        log_cdf = outer_logs(*flat, [data.threshold])[1]
+        ll = np.concatenate([log_pdf, log_cdf], axis=1)
     else:  # cell probabilities: the likelihood's own terms, one column per distinct score
         ll = np.asarray(loglik_draws(flat, values, np.arange(k + 1, dtype=np.int32),
                                      data.threshold, data.resolution))
