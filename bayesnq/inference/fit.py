@@ -15,7 +15,8 @@ from bayesnq.data import as_scores
 from bayesnq.inference.idata import build_idata, posterior_names
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
 from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
-                                         pointwise_loglik_distinct, posterior_predictive)
+                                         pointwise_loglik_distinct, posterior_predictive,
+                                         tail_mass_draws)
 from bayesnq.inference.result import Fit
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
                               parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
@@ -191,6 +192,7 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
     samples = mcmc.get_samples(group_by_chain=True)
     if gamma == "integer":
         samples = integer_gamma_draws(samples, data, seed)
+    samples = {**samples, "tail_mass": tail_mass_draws(samples, data)}
     names = posterior_names(gamma)
     post = {k: np.asarray(samples[k]) for k in names}
     distinct, column, count = pointwise_loglik_distinct(samples, data)

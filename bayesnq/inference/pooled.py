@@ -25,6 +25,7 @@ from bayesnq import arviz_compat, direction
 from bayesnq.data import as_scores
 from bayesnq.inference.fit import check_best_finite, check_settings
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB
+from bayesnq.inference.posterior import tail_mass_draws
 from bayesnq.modeling import PARAMETERS, Priors, TailData, loglik_draws, parse_threshold
 from bayesnq.modeling.pooled import POOLINGS, SHAREABLE, pooled_initial_values, pooled_model
 from bayesnq.validation import check_bool, check_choice, check_real, fail
@@ -285,6 +286,9 @@ def fit_many(searches, *, thresholds, share=("gamma",), pooling="shared", minimi
                 progress_bar=progress_bar)
     mcmc.run(jax.random.PRNGKey(seed), arrays)
     samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+    for name, data in zip(names, datas):
+        samples[f"{name}/tail_mass"] = tail_mass_draws(
+            {k: samples[f"{name}/{k}"] for k in PARAMETERS}, data)
     idata, run_search = _build(mcmc, samples, datas, names)
     settings = dict(n_hyperparameters=n_hyperparameters, bounds=bounds, priors=priors,
                     num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,

@@ -14,12 +14,12 @@ import numpy as np
 from scipy.special import logsumexp
 
 from bayesnq import direction
-from bayesnq.curves.pointwise import outer_logs
+from bayesnq.curves.pointwise import flat_logs, outer_logs
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling import SplicedData, TailData, derive_alpha, loglik_draws
 
-__all__ = ["integer_gamma_draws", "pointwise_loglik", "pointwise_loglik_distinct",
-           "posterior_predictive", "draw_tau", "on_lattice"]
+__all__ = ["integer_gamma_draws", "tail_mass_draws", "pointwise_loglik",
+           "pointwise_loglik_distinct", "posterior_predictive", "draw_tau", "on_lattice"]
 
 
 def integer_gamma_draws(samples, data: TailData, seed):
@@ -30,17 +30,33 @@ def integer_gamma_draws(samples, data: TailData, seed):
     gamma = (idx + 1).astype(float)
     _, beta_o = direction.orient_ends(jnp.asarray(samples["alpha"]),
                                       jnp.asarray(samples["beta"]), data.minimize)
-    sigma = jnp.asarray(samples["sigma"])
     q = jnp.asarray(samples["q"])
     alpha_o = derive_alpha(beta_o, gamma, q, data.threshold)
     out = dict(samples)
     out["gamma"] = gamma
     out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
-    # the tail mass through the shared compiled kernel (no compile for this shape)
-    log_sf = outer_logs(alpha_o.reshape(-1), beta_o.reshape(-1), gamma.reshape(-1),
-                        sigma.reshape(-1), [data.threshold])[2]
-    out["tail_mass"] = jnp.asarray(np.exp(log_sf[:, 0]).reshape(gamma.shape))
     return out
+
+
+def tail_mass_draws(samples, data: TailData) -> np.ndarray:
+    r"""Per draw, the tail mass :math:`P(Y \text{ beyond } \tau)`: the chance that one run
+    lands beyond the threshold, noise included (shaped like ``samples["gamma"]``).
+
+    Computed after sampling through the shared compiled kernel
+    (:func:`bayesnq.curves.pointwise.outer_logs`, no compile for a new shape), not as a
+    site of the model, whose quadrature NumPyro would compile into the sampler.
+    """
+    alpha_o, beta_o = direction.orient_ends(np.asarray(samples["alpha"], dtype=float),
+                                            np.asarray(samples["beta"], dtype=float),
+                                            data.minimize)
+    return _tail_mass(alpha_o, beta_o, samples["gamma"], samples["sigma"], data.threshold)
+
+
+def _tail_mass(alpha_o, beta_o, gamma, sigma, tau_o):
+    """exp(log P(Y > tau)) in the maximize orientation, point by point (broadcast), through
+    the kernel of all three logs that the threshold's log F shares
+    (:func:`bayesnq.curves.pointwise.flat_logs`: no compile of its own)."""
+    return np.exp(flat_logs(alpha_o, beta_o, gamma, sigma, tau_o)[2])
 
 
 def pointwise_loglik_distinct(samples, data: TailData):
@@ -142,9 +158,7 @@ def draw_tau(samples, data: SplicedData, gamma_mode, seed):
     else:
         idx = np.asarray(jax.random.categorical(key, jnp.asarray(out["tau_logp"]), axis=-1))
     tau_o = data.thresholds[idx]
-    d = NoisyQuadratic(jnp.asarray(alpha_o), jnp.asarray(beta_o), jnp.asarray(gamma),
-                       jnp.asarray(out["sigma"]))
-    out["tail_mass"] = np.exp(np.asarray(d.log_sf(jnp.asarray(tau_o))))
+    out["tail_mass"] = _tail_mass(alpha_o, beta_o, gamma, out["sigma"], tau_o)
     out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
     out["tau"] = direction.to_user(tau_o, data.minimize)
     out["tau_index"] = idx

@@ -122,7 +122,7 @@ def _one_search(data, arr, priors, gamma_max, gamma, sigma):
     ll = per_run_loglik(nq, arr["values"], arr["run_index"], threshold, resolution)
     with numpyro.plate("runs", data.n):
         numpyro.factor("y", ll)
-    record_parameters(data.minimize, threshold, alpha, beta, gamma, sigma, nq)
+    record_parameters(data.minimize, alpha, beta, gamma, sigma)
 
 
 def pooled_initial_values(datas, names, share, pooling, gamma_max) -> dict:

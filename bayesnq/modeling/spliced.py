@@ -339,7 +339,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         w_gamma = jnp.exp(jax.nn.logsumexp(joint, axis=1) - total)
         gamma = jnp.sum(w_gamma * ks)
         alpha = jnp.sum(w_gamma * alpha_k)
-        record_parameters(ref.minimize, ref.threshold, alpha, beta, gamma, sigma, None)
+        record_parameters(ref.minimize, alpha, beta, gamma, sigma)
         return
     gamma = sample_gamma(priors, gamma_max)
     alpha = derive_alpha(beta, gamma, q, ref.threshold)
@@ -347,7 +347,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     total = jax.nn.logsumexp(joint)
     numpyro.factor("tau_marginal", total)
     numpyro.deterministic("tau_logp", joint - total)
-    record_parameters(ref.minimize, ref.threshold, alpha, beta, gamma, sigma, None)
+    record_parameters(ref.minimize, alpha, beta, gamma, sigma)
 
 
 # ----------------------------------------------------------------- per draw, after sampling
