@@ -44,7 +44,7 @@ def sampler_seconds(s, tau, n_hparams, a, seed):
                     n_hyperparameters=n_hparams, num_chains=a.chains,
                     num_warmup=a.warmup, num_samples=a.samples, seed=seed,
                     progress_bar=False, target_accept_prob=TARGET_ACCEPT_PROB,
-                    arrays=data.arrays())
+                    arrays=data.sampler_arrays())
     jax.block_until_ready(mcmc.get_samples())
     return time.perf_counter() - t, mcmc, data
 
@@ -57,7 +57,7 @@ def gradient_microseconds(data, n_hparams, calls=2000):
 
     info = initialize_model(jax.random.PRNGKey(0), tail_model,
                             model_kwargs=dict(data=data, priors=Priors(),
-                                              gamma_max=n_hparams, arrays=data.arrays()))
+                                              gamma_max=n_hparams, arrays=data.sampler_arrays()))
     z0 = info.param_info.z
     vg = jax.value_and_grad(info.potential_fn)
 

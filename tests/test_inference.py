@@ -10,7 +10,7 @@ import pytest
 
 import bayesnq
 from bayesnq import NoisyQuadratic, arviz_compat
-from bayesnq.modeling import Priors, TailData
+from bayesnq.modeling import Priors, TailData, padded_size, per_run_loglik
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
 
@@ -170,11 +170,39 @@ def test_tied_scores_share_one_density_evaluation():
     assert np.isclose(float(g1), float(g2), rtol=1e-10)
 
 
+def test_counted_likelihood_with_ties_and_cells_matches_the_per_run_sum():
+    """Tied lattice scores, cell probabilities, padding: the counted sum is the runs' sum."""
+    from bayesnq.modeling.likelihood import counted_loglik
+
+    rng = np.random.default_rng(11)
+    y = np.round(0.9 - 0.2 * rng.random(300) ** 0.6 + 0.003 * rng.standard_normal(300), 3)
+    t = 0.86
+    nq = NoisyQuadratic(0.62, 0.905, 1.4, 0.004)
+    data = TailData.build(y, t, minimize=False, resolution=1e-3)
+    a = data.arrays()
+    per_run = float(per_run_loglik(nq, a["values"], a["run_index"], t, 1e-3).sum())
+    s = data.sampler_arrays()
+    assert s["values"].size == padded_size(data.n_distinct) >= data.n_distinct
+    assert s["counts"].sum() == data.tail.size and s["n_below"] == data.n_below
+    assert (s["counts"][data.n_distinct:] == 0).all()
+    got = float(counted_loglik(nq, s["values"], s["counts"], s["n_below"], t, 1e-3))
+    np.testing.assert_allclose(got, per_run, rtol=1e-12)
+
+
+def test_padded_size_rounds_up_by_at_most_an_eighth():
+    sizes = [padded_size(k) for k in range(1, 5000)]
+    for k, size in zip(range(1, 5000), sizes):
+        assert k <= size <= k + k / 8, (k, size)
+    assert sizes == sorted(sizes)  # monotone: a larger tail never pads shorter
+    assert padded_size(93) == 96 and padded_size(104) == 104 and padded_size(157) == 160
+
+
 def test_every_consumer_sums_the_same_censored_likelihood():
     """Tail model, threshold model, calibration engine and importance SBC agree."""
     from bayesnq.calibration.sbc import _censored_log_likelihood
     from bayesnq.modeling import (SplicedData, candidate_logliks, loglik_draws, per_run_loglik,
                                   runs_beyond)
+    from bayesnq.modeling.likelihood import counted_loglik
 
     y, tau = simulate(5, n=90)
     p = (0.5, 0.81, 2.2, 0.006)
@@ -198,6 +226,11 @@ def test_every_consumer_sums_the_same_censored_likelihood():
     ll = np.asarray(per_run_loglik(nq, a["values"], a["run_index"], t))
     draws = loglik_draws(tuple(jnp.full(2, x) for x in p), a["values"], a["run_index"], t)
     np.testing.assert_allclose(np.asarray(draws)[1], ll, rtol=1e-13)
+    # the tail model's sum: each distinct score once, times its count (padded arrays)
+    for pad in (None, size + 5):
+        s = TailData.build(y, t, minimize=False).sampler_arrays(pad)
+        counted = float(counted_loglik(nq, s["values"], s["counts"], s["n_below"], t))
+        np.testing.assert_allclose(counted, ll.sum(), rtol=1e-12)
     values, run_index = runs_beyond(jnp.asarray(y), jnp.asarray(y) > t, t + 1.0)
     one_per_run = float(per_run_loglik(nq, values, run_index, t).sum())
     np.testing.assert_allclose(one_per_run, ll.sum(), rtol=1e-12)

@@ -17,7 +17,7 @@ _COMPILES = []
 
 def _listen(event, duration, **kwargs):
     if "backend_compile" in event:
-        _COMPILES.append(event)
+        _COMPILES.append(duration)
 
 
 monitoring.register_event_duration_secs_listener(_listen)
@@ -28,6 +28,13 @@ def _compiles(fn):
     start = len(_COMPILES)
     out = fn()
     return len(_COMPILES) - start, out
+
+
+def _compile_seconds(fn):
+    """Seconds of XLA compilation while ``fn()`` runs, and its result."""
+    start = len(_COMPILES)
+    out = fn()
+    return sum(_COMPILES[start:]), out
 
 
 def _draws(size=64, seed=0):
@@ -124,3 +131,39 @@ def test_second_fit_of_same_shapes_reuses_the_compiled_sampler():
     assert first_count >= 1 and second_count <= first_count // 4, (first_count, second_count)
     np.testing.assert_array_equal(again.draws()["beta"], first.draws()["beta"])
     assert not np.array_equal(second.draws()["beta"], first.draws()["beta"] - 0.1)
+
+
+def test_searches_of_other_sizes_share_the_sampler_of_their_padded_tail():
+    """A search of another size and threshold whose distinct tail scores pad to the same
+    length reuses the compiled sampler (disk cache off): the sampler's arrays are shaped by
+    the padded distinct count alone, not by the number of runs."""
+    import jax
+
+    import bayesnq
+    from bayesnq.inference import nuts
+    from bayesnq.modeling import TailData
+
+    rng = np.random.default_rng(8)
+    y_small = 0.9 - 0.05 * rng.random(80) ** 0.5 + 0.002 * rng.standard_normal(80)
+    y_large = 0.7 - 0.08 * rng.random(150) ** 0.7 + 0.003 * rng.standard_normal(150)
+    tau_small = float(np.sort(y_small)[-31])  # 30 runs beyond
+    tau_large = float(np.sort(y_large)[-30])  # 29 runs beyond: both pad to 30
+    sizes = {TailData.build(y, t, minimize=False).sampler_arrays()["values"].size
+             for y, t in ((y_small, tau_small), (y_large, tau_large))}
+    assert len(sizes) == 1, sizes
+    opts = dict(num_chains=2, num_warmup=60, num_samples=40, progress_bar=False, check=False)
+    before = jax.config.jax_enable_compilation_cache
+    jax.config.update("jax_enable_compilation_cache", False)
+    try:
+        nuts.clear_samplers()
+        first, _ = _compile_seconds(lambda: bayesnq.fit(y_small, threshold=tau_small, **opts))
+        second_secs, second = _compile_seconds(
+            lambda: bayesnq.fit(y_large, threshold=tau_large, **opts))
+    finally:
+        jax.config.update("jax_enable_compilation_cache", before)
+    # one sampler serves both (a second key would hold a second one); what the second fit
+    # compiles is its replicated searches' random draws for 150 runs: seconds against the
+    # sampler's (a ratio, so the test holds on a loaded machine)
+    assert nuts.cached_samplers() == 1
+    assert second_secs <= 0.3 * first, (first, second_secs)
+    assert second.data.n == 150 and second.idata.log_likelihood["y"].shape[-1] == 150

@@ -176,9 +176,11 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
                      resolution_note="") -> Fit:
     """:func:`fit` at one threshold, arguments checked; ``tail_size`` pads the tail.
 
-    The sampler takes the data's arrays (:meth:`TailData.arrays`) as arguments, so fits
-    with the same shapes and settings share one compiled program:
-    :func:`~bayesnq.compare_thresholds` pads every candidate's distinct tail scores to the
+    The sampler takes the data's arrays (:meth:`TailData.sampler_arrays`) as arguments,
+    shaped by the padded number of distinct tail scores alone, so fits with the same
+    padded length and settings share one compiled program, whatever their number of runs:
+    by default the length is :func:`~bayesnq.modeling.padded_size` of the count (nearby
+    counts share it); :func:`~bayesnq.compare_thresholds` pads every candidate's to the
     largest count.
     """
     data = TailData.build(values, threshold, minimize=minimize, bounds=bounds,
@@ -188,7 +190,7 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
                     n_hyperparameters=n_hyperparameters, num_chains=num_chains,
                     num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                     progress_bar=progress_bar, target_accept_prob=target_accept_prob,
-                    arrays=data.arrays(tail_size))
+                    arrays=data.sampler_arrays(tail_size))
     samples = mcmc.get_samples(group_by_chain=True)
     if gamma == "integer":
         samples = integer_gamma_draws(samples, data, seed)

@@ -110,14 +110,14 @@ def _program_key(model, data, arrays, priors, gamma, n_hyperparameters, num_chai
 
     Reused only where the data are arguments of the program (``arrays``) and the chains
     are pmapped (a sequential run builds its loop anew each time). Of ``data`` the model
-    uses only the direction, whether beta is bounded, whether there is a resolution and
-    the number of runs (see :func:`bayesnq.modeling.tail_model`); the arrays enter by shape.
+    uses only the direction, whether beta is bounded and whether there is a resolution
+    (see :func:`bayesnq.modeling.tail_model`); the arrays enter by shape.
     """
     if arrays is None or not parallel:
         return None
     try:
         static = (bool(data.minimize), data.upper_bound is not None,
-                  data.resolution is not None, int(data.n))
+                  data.resolution is not None)
         shapes = tuple(sorted((k, np.shape(v), np.asarray(v).dtype.str)
                               for k, v in arrays.items()))
         key = (model, static, shapes, priors, gamma, n_hyperparameters, int(num_chains),

@@ -13,11 +13,12 @@ the truncated likelihood of the tail, :math:`\prod f/(1 - F(\tau))`, times the b
 term :math:`(1-F)^m F^{n-m}` for how many runs reach it. The truncated part alone does not
 identify :math:`\alpha`; the binomial term ties the tail mass to the share of runs in it.
 
-Every consumer calls :func:`per_run_loglik`: the tail model's factor, the pointwise
+Every consumer calls :func:`per_run_loglik` or sums its terms: the pointwise
 log-likelihood stored with a fit (:func:`loglik_draws`), the vectorized calibration
-engine and importance SBC (:func:`runs_beyond`), the spliced likelihood of threshold
-comparison, and the validation score at a common threshold. The threshold model sums the
-same per-run terms for every candidate at once (:func:`candidate_logliks`).
+engine and importance SBC (:func:`runs_beyond`), the pooled model, the spliced likelihood
+of threshold comparison, and the validation score at a common threshold. The tail model
+takes the same terms once per distinct score, times its count (:func:`counted_loglik`);
+the threshold model sums them for every candidate at once (:func:`candidate_logliks`).
 
 **Scores known to a resolution.** An accuracy on :math:`N` validation examples is a
 multiple of :math:`1/N`; a rounded metric a multiple of :math:`10^{-d}`. Such a score
@@ -49,8 +50,8 @@ import numpy as np
 
 from bayesnq.distributions import NoisyQuadratic
 
-__all__ = ["per_run_loglik", "loglik_draws", "runs_beyond", "candidate_logliks",
-           "distinct_layout", "log_interval_prob", "tail_terms"]
+__all__ = ["per_run_loglik", "counted_loglik", "loglik_draws", "runs_beyond",
+           "candidate_logliks", "distinct_layout", "log_interval_prob", "tail_terms"]
 
 
 def log_interval_prob(d, lo, hi):
@@ -110,6 +111,28 @@ def per_run_loglik(d, values, run_index, threshold, resolution=None):
     """
     lp = tail_terms(d, values, threshold, resolution)
     return jnp.concatenate([lp, d.log_cdf(threshold)[None]])[jnp.asarray(run_index)]
+
+
+def counted_loglik(d, values, counts, n_below, threshold, resolution=None):
+    r"""The search's log-likelihood: :func:`per_run_loglik` summed over the runs, with
+    each distinct tail score's term taken once and multiplied by its number of runs,
+
+    .. math::
+
+        \sum_j c_j\,\ell(y_j) + n_{\text{below}} \log F(\tau),
+
+    where :math:`\ell` is the tail term of :func:`tail_terms`. ``counts`` is shaped like
+    ``values``; an entry with count 0 (padding) adds nothing. The arrays' shapes depend on
+    the number of distinct tail scores alone, not on the number of runs, so one compiled
+    sampler serves searches of any size whose distinct scores pad to the same length
+    (:meth:`bayesnq.modeling.TailData.sampler_arrays`).
+    """
+    lp = tail_terms(d, values, threshold, resolution)
+    counts = jnp.asarray(counts, dtype=lp.dtype)
+    tail = jnp.sum(jnp.where(counts > 0, counts * lp, 0.0), axis=-1)
+    n_below = jnp.asarray(n_below, dtype=lp.dtype)
+    below = jnp.where(n_below > 0, n_below * d.log_cdf(threshold), 0.0)
+    return tail + below
 
 
 def loglik_draws(params, values, run_index, threshold, resolution=None):

@@ -16,10 +16,10 @@ import numpyro
 
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.modeling.likelihood import distinct_layout, per_run_loglik
+from bayesnq.modeling.likelihood import counted_loglik, distinct_layout
 from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
 
-__all__ = ["TailData", "tail_model", "record_parameters"]
+__all__ = ["TailData", "tail_model", "record_parameters", "padded_size"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,23 @@ class TailData:
         values, run_index = distinct_layout(self.tail, self.index_tail, self.n, size)
         return {"values": values, "run_index": run_index, "consts": self.consts}
 
+    def sampler_arrays(self, size=None) -> dict:
+        """The data as :func:`tail_model` computes with: shapes set by ``size`` alone.
+
+        ``values``: the distinct tail scores, ascending, padded with the largest to
+        ``size`` entries (default :func:`padded_size` of their number); ``counts``: the
+        runs at each (0 for padding); ``n_below``: the runs short of the threshold;
+        ``consts`` as in :meth:`arrays`. Nothing here is shaped by the number of runs, so
+        the sampler compiled for one search serves any other (of any size, threshold or
+        scores) whose distinct tail scores pad to the same ``size``, with the same
+        direction, bound, resolution and settings.
+        """
+        size = padded_size(self.n_distinct) if size is None else size
+        values, run_index = distinct_layout(self.tail, self.index_tail, self.n, size)
+        counts = np.bincount(run_index, minlength=values.size + 1)[:values.size]
+        return {"values": values, "counts": counts.astype(np.float64),
+                "n_below": np.float64(self.n_below), "consts": self.consts}
+
     @property
     def consts(self) -> np.ndarray:
         """The threshold, the scale d, the room below the bound (1 without one), the resolution.
@@ -112,11 +129,21 @@ class TailData:
         return direction.to_user(y, self.minimize)
 
 
+def padded_size(k: int) -> int:
+    """The length the sampler pads ``k`` distinct tail scores to: ``k`` rounded up to a
+    multiple of an eighth of the power of two below it (at most 12.5% more points),
+    so that searches of nearby sizes share one compiled sampler."""
+    k = int(k)
+    step = 1 << max(0, k.bit_length() - 4)
+    return -(-k // step) * step
+
+
 def _loglik(arrays, threshold, beta, gamma, sigma, q, resolution):
-    """alpha and the per-run log-likelihood (maximize orientation)."""
+    """alpha and the search's log-likelihood (maximize orientation)."""
     alpha = derive_alpha(beta, gamma, q, threshold)
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
-    ll = per_run_loglik(d, arrays["values"], arrays["run_index"], threshold, resolution)
+    ll = counted_loglik(d, arrays["values"], arrays["counts"], arrays["n_below"], threshold,
+                        resolution)
     return alpha, ll
 
 
@@ -129,13 +156,13 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
     tail mass :math:`P(Y \\text{ beyond } \\tau)` is not a site: it is computed after
     sampling (:func:`bayesnq.inference.posterior.tail_mass_draws`), which keeps a
     quadrature out of the sampler's compiled program. The model computes
-    with ``arrays`` (default ``data.arrays()``, see :meth:`TailData.arrays`); of ``data``
-    it uses only the direction, whether :math:`\\beta` is bounded, whether the scores have a
-    resolution, and the number of runs.
+    with ``arrays`` (default ``data.sampler_arrays()``, see :meth:`TailData.sampler_arrays`);
+    of ``data`` it uses only the direction, whether :math:`\\beta` is bounded and whether
+    the scores have a resolution.
     With ``gamma_mode="integer"``, :math:`\\gamma \\in \\{1..\\gamma_{max}\\}` is summed
     out exactly and ``gamma_logp`` records :math:`\\log P(\\gamma = k \\mid \\theta, y)`.
     """
-    arrays = data.arrays() if arrays is None else arrays
+    arrays = data.sampler_arrays() if arrays is None else arrays
     bounded = data.upper_bound is not None
     consts = jnp.asarray(arrays["consts"])
     resolution = None if data.resolution is None else consts[3]
@@ -145,7 +172,7 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
         log_prior_k = -jnp.log(float(gamma_max))
         alpha_k, ll_k = jax.vmap(
             lambda g: _loglik(arrays, threshold, beta, g, sigma, q, resolution))(ks)
-        joint = ll_k.sum(-1) + log_prior_k
+        joint = ll_k + log_prior_k
         numpyro.factor("gamma_marginal", jax.nn.logsumexp(joint))
         numpyro.deterministic("gamma_logp", joint - jax.nn.logsumexp(joint))
         # gamma and the per-run log-likelihood are filled in after sampling
@@ -155,8 +182,7 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
         return
     gamma = sample_gamma(priors, gamma_max)
     alpha, ll = _loglik(arrays, threshold, beta, gamma, sigma, q, resolution)
-    with numpyro.plate("runs", data.n):
-        numpyro.factor("y", ll)
+    numpyro.factor("y", ll)
     record_parameters(data.minimize, alpha, beta, gamma, sigma)
 
 
