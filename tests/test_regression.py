@@ -12,6 +12,12 @@ their computed sum (issue 24: a monotone cdf with cdf + sf = 1), which moves log
 about 1e-12; NUTS trajectories amplify that, so the draws now differ, and the tests check
 that the posterior is the old one: the 10%, 50% and 90% quantiles of every parameter within
 0.35 posterior sds of the old ones (independent chains of 200 draws differ by about 0.15).
+
+The inferred-threshold fit is no longer compared: issue 20 changed the threshold model on
+purpose (the body below each candidate, 6c8b13b to ddd8a19, 2026-12-05), so its old draws
+are not its posterior any more. Run on 2026-12-06 at 2a60894 (before that day's changes)
+and after them, seeds 5-9 alike put P(tau = 0.5) at 0.17-0.36 against the old 0.71, and
+the test failed at both. The spliced model's own tests are in ``tests/test_thresholds.py``.
 """
 
 from pathlib import Path
@@ -56,16 +62,6 @@ def test_fixed_threshold_fit_gives_the_old_posterior_both_directions():
     # the minimize form is the mirror image of the maximize form, draw for draw
     np.testing.assert_allclose(np.asarray(fm.idata.posterior["alpha"]),
                                -np.asarray(f.idata.posterior["beta"]), rtol=1e-9)
-
-
-@pytest.mark.slow
-def test_inferred_threshold_fit_gives_the_old_posterior():
-    f = bayesnq.fit(OLD["y"], threshold=[0.5, 0.6, 0.7], **KW)
-    for k in ("beta", "gamma"):
-        same_posterior(f.idata.posterior[k], OLD["auto_" + k], k)
-    p_new = np.mean(np.asarray(f.idata.posterior["tau"]) == 0.5)
-    p_old = np.mean(OLD["auto_tau"] == 0.5)
-    assert abs(p_new - p_old) < 0.15, (p_new, p_old)
 
 
 @pytest.mark.slow
