@@ -133,6 +133,7 @@ def test_second_fit_of_same_shapes_reuses_the_compiled_sampler():
     assert not np.array_equal(second.draws()["beta"], first.draws()["beta"] - 0.1)
 
 
+@pytest.mark.slow  # two fits that compile a sampler each time they run (~25 s)
 def test_searches_of_other_sizes_share_the_sampler_of_their_padded_tail():
     """A search of another size and threshold whose distinct tail scores pad to the same
     length reuses the compiled sampler (disk cache off): the sampler's arrays are shaped by
