@@ -42,9 +42,9 @@ def tail_mass_draws(samples, data: TailData) -> np.ndarray:
     r"""Per draw, the tail mass :math:`P(Y \text{ beyond } \tau)`: the chance that one run
     lands beyond the threshold, noise included (shaped like ``samples["gamma"]``).
 
-    Computed after sampling through the shared compiled kernel
-    (:func:`bayesnq.curves.pointwise.outer_logs`, no compile for a new shape), not as a
-    site of the model, whose quadrature NumPyro would compile into the sampler.
+    Computed after sampling through the shared compiled kernel (``_tail_mass``: no compile
+    for a new shape), not as a site of the model, whose quadrature NumPyro would compile
+    into the sampler.
     """
     alpha_o, beta_o = direction.orient_ends(np.asarray(samples["alpha"], dtype=float),
                                             np.asarray(samples["beta"], dtype=float),
