@@ -168,3 +168,12 @@ def test_searches_of_other_sizes_share_the_sampler_of_their_padded_tail():
     assert nuts.cached_samplers() == 1
     assert second_secs <= 0.3 * first, (first, second_secs)
     assert second.data.n == 150 and second.idata.log_likelihood["y"].shape[-1] == 150
+
+
+def test_outer_logs_refuses_unknown_outputs():
+    from bayesnq.curves.pointwise import outer_logs
+
+    with pytest.raises(ValueError, match="outputs must be a non-empty tuple"):
+        outer_logs([0.5], [0.9], [2.0], [0.01], [0.8], outputs=("pdf", "mean"))
+    with pytest.raises(ValueError, match="outputs="):
+        outer_logs([0.5], [0.9], [2.0], [0.01], [0.8], outputs="pdf")

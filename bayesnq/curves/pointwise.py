@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bayesnq.distributions import NoisyQuadratic
+from bayesnq.validation import fail
 
 __all__ = ["outer_logs", "flat_logs", "CHUNK"]
 
@@ -145,4 +146,5 @@ def flat_logs(alpha, beta, gamma, sigma, y, *, minimize=False, outputs=_OUTPUTS)
 
 def _check_outputs(outputs):
     if isinstance(outputs, str) or not outputs or any(o not in _OUTPUTS for o in outputs):
-        raise ValueError(f"outputs must be a non-empty tuple of {_OUTPUTS}; got {outputs!r}")
+        raise fail("outputs", "a non-empty tuple of " + ", ".join(map(repr, _OUTPUTS)),
+                   outputs)
