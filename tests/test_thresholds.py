@@ -18,6 +18,8 @@ from bayesnq import NoisyQuadratic, cli, plots  # noqa: E402
 from bayesnq.inference import compare_thresholds, stacking_weights  # noqa: E402
 from bayesnq.modeling import default_thresholds  # noqa: E402
 from bayesnq.modeling import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
+from bayesnq.modeling import Priors  # noqa: E402
+from bayesnq.modeling.priors import tail_log_prior  # noqa: E402
 from bayesnq.modeling.spliced import REGION_BINS  # noqa: E402
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
@@ -110,12 +112,56 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
         u = (y[(y > r) & (y <= t)] - r) / (t - r)
         rc = np.bincount(np.clip(np.ceil(u * m).astype(int) - 1, 0, m - 1), minlength=m)
         body += body_log_marginal(rc, np.full(m, (t - r) / m))
-        direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body)
+        prior = tail_log_prior(t, y.max(), 1.0, alpha, beta, gamma, sigma, Priors(),
+                               bounded=False)
+        direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body
+                      + float(prior))
     direct = np.array(direct)
     expected = direct - np.logaddexp.reduce(direct)
     np.testing.assert_allclose(np.asarray(tr["tau_logp"]["value"]), expected, atol=1e-8)
     # every run sits in exactly one body bin or beyond the candidate
     assert data.bin_counts.sum(1).tolist() == (y.size - data.n_tail).tolist()
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_candidate_prior_is_the_fixed_fit_prior(bounded):
+    """tail_log_prior is the density of (alpha, beta, sigma) that the sites' priors imply:
+    log p(sigma/d) + log p(z) + log p(q) plus the log Jacobian of (alpha, beta, sigma) ->
+    (sigma/d, z, q), the Jacobian taken by autodiff."""
+    import jax.numpy as jnp
+    import numpyro.distributions as dist
+
+    from bayesnq.modeling import Priors
+    from bayesnq.modeling.priors import tail_log_prior
+
+    pr = Priors()
+    tau, top, gamma = 0.6, 0.8, 1.7
+    room = 1.0 - tau if bounded else 1.0
+    d = top - tau
+
+    def sites(x):
+        alpha, beta, sigma = x
+        delta, w = beta - tau, beta - alpha
+        z = (jnp.log(delta / room) - jnp.log1p(-delta / room)) if bounded else jnp.log(delta / d)
+        return jnp.stack([sigma / d, z, (delta / w) ** (gamma / 2)])
+
+    def direct(x):
+        s = sites(x)
+        center = jnp.log(d / room) - jnp.log1p(-d / room) if bounded else 0.0
+        sd = pr.beta_logit_sd if bounded else pr.beta_log_sd
+        return (dist.Gamma(pr.sigma_shape, pr.sigma_rate).log_prob(s[0])
+                + dist.Normal(center, sd).log_prob(s[1]) + dist.Beta(pr.q_a, pr.q_b).log_prob(s[2])
+                + jnp.log(jnp.abs(jnp.linalg.det(jax.jacfwd(sites)(x)))))
+
+    for x in ([0.1, 0.83, 0.02], [0.55, 0.7, 0.2], [-3.0, 0.95, 0.001]):
+        x = jnp.asarray(x)
+        got = tail_log_prior(tau, top, room, x[0], x[1], gamma, x[2], pr, bounded=bounded)
+        assert float(got) == pytest.approx(float(direct(x)), rel=1e-10, abs=1e-10)
+    # no prior mass where beta is short of tau or alpha beyond it
+    assert float(tail_log_prior(tau, top, room, 0.1, 0.59, gamma, 0.02, pr,
+                                bounded=bounded)) == -np.inf
+    assert float(tail_log_prior(tau, top, room, 0.61, 0.8, gamma, 0.02, pr,
+                                bounded=bounded)) == -np.inf
 
 
 def test_default_thresholds_tail_fractions():
@@ -169,6 +215,38 @@ def test_tau_draws_and_summary(auto_fit, regime):
     tm = np.asarray(post["tail_mass"]).ravel()
     share = np.array([(y > t).mean() for t in np.asarray(post["tau"]).ravel()])
     assert np.median(np.abs(tm - share)) < 0.06
+
+
+@pytest.mark.slow  # threshold fits: the slow tier
+def test_decided_threshold_is_hedged_toward_fewer_runs():
+    """A 512-run search whose P(tau) is decided: the second run moves mass to the safer
+    neighbour with the same compiled sampler; threshold_hedge=False keeps the uniform prior."""
+    from bayesnq.calibration.threshold_study import study_search
+    from bayesnq.inference.nuts import cached_samplers, clear_samplers
+
+    _, _, y, truth, _ = study_search(51, 10, sizes=(48, 128, 512, 1024), truths="prior")
+    clear_samplers()
+    settings = dict(minimize=truth.minimize, threshold="auto", num_chains=2, num_warmup=200,
+                    num_samples=200, seed=3, check=False)
+    f = quiet_fit(y, **settings)
+    assert cached_samplers() == 1  # both runs on one compiled sampler
+    p = f.threshold_probabilities()  # deepest tail first: the safer neighbour comes before
+    v = f.threshold_verdict()
+    assert v["kind"] == "decided" and v["hedged"]
+    hedged = f.settings["hedged"]
+    k_from = int(np.flatnonzero(np.isclose(p["threshold"], hedged["from"]))[0])
+    k_to = int(np.flatnonzero(np.isclose(p["threshold"], hedged["to"]))[0])
+    assert k_to == k_from - 1 and p["n_tail"][k_to] < p["n_tail"][k_from]
+    assert p["probability_uniform"][k_from] > 0.5
+    assert p["probability"][k_to] > 0.2 > p["probability_uniform"][k_to]
+    assert hedged["log_weight"] > 0 and "hedged toward fewer runs" in v["message"]
+    assert v["safer_threshold"] == pytest.approx(hedged["to"])
+    g = quiet_fit(y, threshold_hedge=False, **settings)
+    assert cached_samplers() == 1 and "hedged" not in g.settings
+    q = g.threshold_probabilities()
+    np.testing.assert_array_equal(q["probability"], q["probability_uniform"])
+    assert not g.threshold_verdict()["hedged"] and "threshold_hedge=True" in \
+        g.threshold_verdict()["caveat"]
 
 
 @pytest.mark.slow  # threshold fits: the slow tier
@@ -451,7 +529,8 @@ def test_body_does_not_pull_tau_above_a_falling_body():
     assert np.mean(np.abs(errors) < 0.25) >= 0.8 and abs(np.median(errors)) < 0.15, errors
 
 
-def test_threshold_log_probabilities_is_the_normalized_spliced_likelihood():
+def test_threshold_log_probabilities_is_the_normalized_spliced_joint():
+    """P(tau_j | theta, y): the spliced likelihood plus theta's prior at each candidate."""
     from bayesnq.distributions import NoisyQuadratic
     from bayesnq.modeling import candidate_logliks
     from bayesnq.modeling.spliced import threshold_log_probabilities
@@ -459,11 +538,21 @@ def test_threshold_log_probabilities_is_the_normalized_spliced_likelihood():
     rng = np.random.default_rng(4)
     y = np.concatenate([rng.random(200), 1.0 + 0.3 * rng.random(100)])
     data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False)
-    lp = np.asarray(threshold_log_probabilities(data, 0.5, 1.4, 2.0, 0.02))
-    ll = np.asarray(candidate_logliks(NoisyQuadratic(0.5, 1.4, 2.0, 0.02), data.tail_sorted,
+    theta = (-0.5, 1.4, 2.0, 0.02)
+    lp = np.asarray(threshold_log_probabilities(data, *theta))
+    ll = np.asarray(candidate_logliks(NoisyQuadratic(*theta), data.tail_sorted,
                                       data.n_tail, data.thresholds, data.n)) + data.body_term
+    prior = np.array([float(tail_log_prior(t, y.max(), 1.0, *theta, Priors(), bounded=False))
+                      for t in data.thresholds])
+    assert np.all(np.isfinite(lp)) and np.all(np.isfinite(prior))
     np.testing.assert_allclose(np.exp(lp).sum(), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(lp - lp[0], ll - ll[0], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(lp - lp[0], ll + prior - ll[0] - prior[0], rtol=1e-9, atol=1e-9)
+    # the prior's ratios matter: the likelihood alone gives other probabilities
+    assert np.ptp(prior) > 0.1
+    # a candidate below alpha has no prior mass: a fit there cannot hold this theta
+    low = np.asarray(threshold_log_probabilities(data, 0.5, 1.4, 2.0, 0.02))
+    below = data.thresholds <= 0.5
+    assert below.any() and np.all(low[below] == -np.inf) and np.all(np.isfinite(low[~below]))
 
 
 def test_region_ratio_lays_out_narrowing_bins_consistently():

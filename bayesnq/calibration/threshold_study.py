@@ -10,9 +10,11 @@ and records, at each level :math:`\ell`, whether the equal-tailed :math:`\ell` i
 covers the truth:
 
 - the tail fraction: the share of the search's runs beyond :math:`\tau^*` against the
-  posterior of the share beyond :math:`\tau` (a discrete distribution over the
-  candidates; covered when the candidate nearest to the truth is in the interval);
-- the best end (:math:`\beta` maximizing, :math:`\alpha` minimizing) and :math:`\gamma`;
+  posterior of the share beyond :math:`\tau` under the uniform prior over the candidates
+  (a discrete distribution; covered when the candidate nearest to the truth is in the
+  interval; before any hedge, :mod:`bayesnq.inference.hedge`);
+- the best end (:math:`\beta` maximizing, :math:`\alpha` minimizing) and :math:`\gamma`,
+  from the fit's draws (hedged where the fit hedged, column ``hedged``);
 
 and the relative error of the posterior median tail fraction,
 :math:`(\tilde p - p_{\mathrm{obs}}) / p_{\mathrm{obs}}`. With ``control=True`` each
@@ -95,7 +97,9 @@ def _replicate(i, settings):
             seed=int(i), progress_bar=False, check=False)
     seconds = time.perf_counter() - start
     tp = f.threshold_probabilities()
-    fractions, probs = tp["tail_fraction"].to_numpy(), tp["probability"].to_numpy()
+    # where the model puts tau: P(tau | y) under the uniform prior over the candidates (the
+    # fit's draws may be hedged toward fewer runs, bayesnq.inference.hedge)
+    fractions, probs = tp["tail_fraction"].to_numpy(), tp["probability_uniform"].to_numpy()
     d = f.draws()
     best = t.alpha if minimize else t.beta
     rec = dict(replicate=int(i), family=family, n=int(size), minimize=minimize, unit=unit,
@@ -103,7 +107,7 @@ def _replicate(i, settings):
                true_relative_sigma=t.sigma / (t.beta - t.alpha),
                median_fraction=_discrete_quantile(fractions, probs, 0.5),
                map_fraction=float(fractions[np.argmax(probs)]),
-               verdict=f.threshold_verdict()["kind"],
+               verdict=f.threshold_verdict()["kind"], hedged="hedged" in f.settings,
                divergences=int(np.asarray(f.idata.sample_stats["diverging"]).sum()),
                seconds=seconds)
     at_truth = None

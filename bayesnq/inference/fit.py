@@ -12,6 +12,7 @@ import numpy as np
 
 from bayesnq import direction
 from bayesnq.data import as_scores
+from bayesnq.inference.hedge import candidate_log_probabilities, hedge_prior
 from bayesnq.inference.idata import build_idata, posterior_names
 from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
 from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
@@ -53,6 +54,7 @@ def fit(
     progress_bar=True,
     target_accept_prob=TARGET_ACCEPT_PROB,
     check=True,
+    threshold_hedge=True,
 ) -> Fit:
     r"""Fit the noisy quadratic tail beyond ``threshold`` with NUTS.
 
@@ -101,6 +103,13 @@ def fit(
     check : bool
         Warn (``DiagnosticsWarning``) unless r-hat <= 1.01, bulk ESS >= 400 for every
         parameter and there are no divergences.
+    threshold_hedge : bool
+        For an inferred threshold: where :math:`P(\tau \mid y)` singles out a candidate,
+        sample again with the next candidate with fewer runs beyond it given as much
+        posterior weight (:mod:`bayesnq.inference.hedge`: a decided :math:`P(\tau)` can be
+        too sure, and only an error toward more runs biases :math:`\beta`). It costs a
+        second run of the same compiled sampler. ``False`` keeps the uniform prior over
+        the candidates. Ignored for a fixed threshold.
 
     Returns
     -------
@@ -121,13 +130,15 @@ def fit(
                    target_accept_prob=target_accept_prob)
     check_bool("progress_bar", progress_bar)
     check_bool("check", check)
+    check_bool("threshold_hedge", threshold_hedge)
     settings = dict(minimize=minimize, n_hyperparameters=n_hyperparameters, bounds=bounds,
                     gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
                     num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                     progress_bar=progress_bar, target_accept_prob=target_accept_prob,
                     check=check, resolution=resolution, resolution_note=note)
     if np.ndim(threshold) == 1:
-        result = _fit_over_thresholds(data_obj, values, threshold, **settings)
+        result = _fit_over_thresholds(data_obj, values, threshold, **settings,
+                                      threshold_hedge=threshold_hedge)
     else:
         result = fit_at_threshold(data_obj, values, threshold, **settings)
     result.settings.update(given, gamma=gamma, priors=settings["priors"],
@@ -215,15 +226,25 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
 
 def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters, bounds, gamma,
                          priors, num_chains, num_warmup, num_samples, seed, progress_bar,
-                         target_accept_prob, check, resolution=None, resolution_note="") -> Fit:
+                         target_accept_prob, check, resolution=None, resolution_note="",
+                         threshold_hedge=True) -> Fit:
     data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds,
                              resolution=resolution)
     ref = data.reference
     init = initial_values(ref.tail.size / ref.n, gamma, n_hyperparameters)
-    mcmc = run_nuts(threshold_model, data, init, priors=priors, gamma=gamma,
-                    n_hyperparameters=n_hyperparameters, num_chains=num_chains,
-                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
-                    progress_bar=progress_bar, target_accept_prob=target_accept_prob)
+
+    def sample(log_prior):
+        return run_nuts(threshold_model, data, init, priors=priors, gamma=gamma,
+                        n_hyperparameters=n_hyperparameters, num_chains=num_chains,
+                        num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                        progress_bar=progress_bar, target_accept_prob=target_accept_prob,
+                        arrays=data.sampler_arrays(log_prior))
+
+    mcmc = sample(None)
+    log_uniform = candidate_log_probabilities(mcmc.get_samples())
+    hedge = hedge_prior(log_uniform) if threshold_hedge else None
+    if hedge is not None:
+        mcmc = sample(hedge["log_prior"])  # the same compiled sampler, another prior
     samples = draw_tau(mcmc.get_samples(group_by_chain=True), data, gamma, seed)
     names = posterior_names(gamma, threshold_grid=True)
     shape = np.asarray(samples["beta"]).shape
@@ -238,13 +259,21 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
                         observed=data.user_values, predictive=pp,
                         coords={"tau_value": data.user_thresholds},
                         dims={"tau_logp": ["tau_value"]})
-    prob = np.exp(np.asarray(samples["tau_logp"])).reshape(-1, data.thresholds.size).mean(0)
+    prob = np.exp(candidate_log_probabilities(samples))
     tau_best = float(data.user_thresholds[int(np.argmax(prob))])
     result = Fit(scores=data_obj, minimize=minimize, threshold=tau_best, gamma_mode=gamma,
                  n_hyperparameters=n_hyperparameters, bounds=bounds, idata=idata,
                  data=TailData.build(values, tau_best, minimize=minimize, bounds=bounds,
                                      resolution=resolution),
                  thresholds=data.user_thresholds, spliced=data, resolution_note=resolution_note)
+    result.settings["threshold_hedge"] = threshold_hedge
+    result.settings["uniform_threshold_probabilities"] = [float(x) for x in np.exp(log_uniform)]
+    if hedge is not None:
+        result.settings["hedged"] = {
+            "from": float(data.user_thresholds[hedge["from"]]),
+            "to": float(data.user_thresholds[hedge["to"]]),
+            "log_weight": float(hedge["log_weight"]),
+        }
     if check:
         result.check()
     return result

@@ -108,16 +108,16 @@ def _program_key(model, data, arrays, priors, gamma, n_hyperparameters, num_chai
                  num_samples, progress_bar, target_accept_prob, parallel):
     """What a sampler's compiled program depends on, or None where it is not reused.
 
-    Reused only where the data are arguments of the program (``arrays``) and the chains
-    are pmapped (a sequential run builds its loop anew each time). Of ``data`` the model
-    uses only the direction, whether beta is bounded and whether there is a resolution
-    (see :func:`bayesnq.modeling.tail_model`); the arrays enter by shape.
+    Reused only where the data's arrays are arguments of the program (``arrays``) and the
+    chains are pmapped (a sequential run builds its loop anew each time). What the program
+    takes from ``data`` itself is ``data.program_static`` (for the tail model the
+    direction, whether beta is bounded and whether there is a resolution; for the spliced
+    model a digest of its data); the arrays enter by shape.
     """
     if arrays is None or not parallel:
         return None
     try:
-        static = (bool(data.minimize), data.upper_bound is not None,
-                  data.resolution is not None)
+        static = data.program_static
         shapes = tuple(sorted((k, np.shape(v), np.asarray(v).dtype.str)
                               for k, v in arrays.items()))
         key = (model, static, shapes, priors, gamma, n_hyperparameters, int(num_chains),

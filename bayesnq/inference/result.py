@@ -11,17 +11,19 @@ from bayesnq import arviz_compat, curves, direction
 from bayesnq.data import Scores
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.curves import DEFAULT_CI
+from bayesnq.inference.hedge import (MIN_MASS, MIN_SECOND, candidate_log_probabilities,
+                                     threshold_kind)
 from bayesnq.modeling import PARAMETERS, TailData
 
 __all__ = ["Fit", "DiagnosticsWarning"]
 
 
 MISFIT_P = 1e-6  # LOO-PIT KS p-value below which a fit's tail is reported as a misfit
-# Searches of at least this many runs get threshold_verdict's caveat on a decided P(tau).
-# In the threshold SBC (docs/thresholds.md) beta's 90% interval held the truth in 18 of 21
-# searches of 48-128 runs where P(tau) was decided, in 27 of 41 of 512-1,024 runs; over all
-# 60 of 512-1,024 runs in 43, and the union with a second fit at the safer threshold in 52.
-# Sizes between were not measured.
+# Searches of at least this many runs, fitted without the hedge, get threshold_verdict's
+# caveat on a decided P(tau). In the threshold SBC (docs/thresholds.md) beta's 90% interval
+# held the truth in 18 of 21 searches of 48-128 runs where P(tau) was decided, in 27 of 41
+# of 512-1,024 runs; over all 60 of 512-1,024 runs in 43, and the union with a second fit at
+# the safer threshold in 52. Sizes between were not measured.
 LARGE_SEARCH = 512
 
 
@@ -328,34 +330,49 @@ class Fit:
         pandas.DataFrame
             One row per candidate, ordered from the deepest tail (smallest tail fraction):
             ``threshold`` (score units), ``tail_fraction`` (share of runs beyond it),
-            ``n_tail`` and ``probability``.
+            ``n_tail``, ``probability`` (under the prior the draws were made with) and
+            ``probability_uniform`` (under the uniform prior over the candidates: what
+            the data say before the hedge of :mod:`bayesnq.inference.hedge`; the same
+            column where the fit was not hedged).
         """
         import pandas as pd
 
-        if self.thresholds is None:
-            raise ValueError(
-                "threshold_probabilities needs a fit with an inferred threshold "
-                f"(threshold='auto' or a list), this fit has threshold={self.threshold!r}"
-            )
-        lp = np.asarray(self.idata.posterior["tau_logp"])
-        p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
+        self._need_thresholds("threshold_probabilities")
+        p = np.exp(candidate_log_probabilities(
+            {"tau_logp": np.asarray(self.idata.posterior["tau_logp"])}))
         sp = self.spliced
         df = pd.DataFrame({
             "threshold": sp.user_thresholds,
             "tail_fraction": sp.tail_fractions,
             "n_tail": sp.n_tail.astype(int),
             "probability": p,
+            "probability_uniform": self._uniform_threshold_probabilities(p),
         })
         return df.iloc[::-1].reset_index(drop=True)
 
-    def threshold_verdict(self, ci=DEFAULT_CI, min_mass=0.5, min_second=0.15) -> dict:
+    def _need_thresholds(self, what):
+        if self.thresholds is None:
+            raise ValueError(f"{what} needs a fit with an inferred threshold "
+                             f"(threshold='auto' or a list), this fit has "
+                             f"threshold={self.threshold!r}")
+
+    def _uniform_threshold_probabilities(self, p):
+        """P(tau | y) under the uniform prior, in grid order: the first run's, for a hedged
+        fit; ``p`` (the draws') otherwise."""
+        if (self.settings or {}).get("hedged"):
+            return np.asarray(self.settings["uniform_threshold_probabilities"], dtype=float)
+        return p
+
+    def threshold_verdict(self, ci=DEFAULT_CI, min_mass=MIN_MASS, min_second=MIN_SECOND) -> dict:
         r"""Whether :math:`P(\tau \mid y)` singles out a threshold, in words.
 
-        The data *cannot choose* when the most probable candidate holds less than
-        ``min_mass`` of the posterior (flat), or when another candidate that is not its
-        neighbour on the grid holds at least ``min_second`` (multimodal). Then the
-        intervals of beta and gamma averaged over :math:`\tau` (the fit's) are reported
-        beside those given the most probable :math:`\tau`, which can differ.
+        Read from :math:`P(\tau \mid y)` under the uniform prior over the candidates
+        (before any hedge, :mod:`bayesnq.inference.hedge`). The data *cannot choose* when
+        the most probable candidate holds less than ``min_mass`` (flat), or when another
+        candidate that is not its neighbour on the grid holds at least ``min_second``
+        (multimodal). Then the intervals of beta and gamma averaged over :math:`\tau` (the
+        fit's) are reported beside those given the most probable :math:`\tau`, which can
+        differ.
 
         Returns
         -------
@@ -364,24 +381,17 @@ class Fit:
             ``message``, ``at_map`` and ``averaged`` (``ci`` intervals of beta and gamma),
             ``map_draws`` (draws at the most probable candidate), ``safer_threshold``
             (the next candidate with fewer runs beyond it than the most probable one, or
-            None) and ``caveat`` (a sentence, or ""): with :data:`LARGE_SEARCH` runs or
-            more a *decided* P(tau) can be too sure, and the caveat names the safer
-            threshold to check beta against.
+            None), ``hedged`` (bool) and ``caveat`` (a sentence, or ""): what the hedge
+            did, or, for a decided P(tau) of :data:`LARGE_SEARCH` runs or more fitted
+            without it, the safer threshold to check beta against.
         """
-        if self.thresholds is None:
-            raise ValueError("threshold_verdict needs a fit with an inferred threshold "
-                             f"(threshold='auto' or a list), this fit has "
-                             f"threshold={self.threshold!r}")
+        self._need_thresholds("threshold_verdict")
         lp = np.asarray(self.idata.posterior["tau_logp"])
-        p = np.exp(lp).reshape(-1, lp.shape[-1]).mean(0)
+        drawn = np.exp(candidate_log_probabilities({"tau_logp": lp}))
+        p = self._uniform_threshold_probabilities(drawn)
+        kind = threshold_kind(p, min_mass, min_second)
         order = np.argsort(p)[::-1]
         first, second = int(order[0]), int(order[1])
-        if p[first] < min_mass:
-            kind = "flat"
-        elif p[second] >= min_second and abs(first - second) > 1:
-            kind = "multimodal"
-        else:
-            kind = "decided"
         idx = np.asarray(self.idata.posterior["tau_index"]).reshape(-1) \
             if "tau_index" in self.idata.posterior else None
         taus = np.asarray(self.idata.posterior["tau"]).reshape(-1)
@@ -408,12 +418,19 @@ class Fit:
         fewer = np.flatnonzero(n_tail < n_tail[first])
         k = int(fewer[np.argmax(n_tail[fewer])]) if fewer.size else None
         safer = None if k is None else float(thr[k])
+        hedged = bool((self.settings or {}).get("hedged"))
         caveat = ""
-        if kind == "decided" and self.spliced.n >= LARGE_SEARCH and k is not None:
+        if hedged:
+            caveat = (f"The draws are hedged toward fewer runs (docs/thresholds.md): the "
+                      f"next candidate, {safer:.6g} ({int(n_tail[k])} runs beyond), was given "
+                      f"the prior weight to hold as much posterior mass; the draws put "
+                      f"{drawn[first]:.0%} on {thr[first]:.6g} and {drawn[k]:.0%} on it.")
+            message += " " + caveat
+        elif kind == "decided" and self.spliced.n >= LARGE_SEARCH and k is not None:
             caveat = (f"With {self.spliced.n:,} runs a decided P(tau) can be too sure "
                       f"(docs/thresholds.md): fit again at threshold={safer:.6g}, the next "
                       f"candidate with fewer runs beyond it ({int(n_tail[k])}), "
-                      f"and where the two intervals of beta differ, take their union.")
+                      f"or with threshold_hedge=True.")
             message += " " + caveat
         if kind != "decided":
             message += (f" beta {averaged['beta'][0]:.6g} to {averaged['beta'][1]:.6g} averaged "
@@ -423,7 +440,7 @@ class Fit:
                         f"{at_map['gamma'][1]:.3g} ({ci:.0%} intervals).")
         return {"decided": kind == "decided", "kind": kind, "message": message,
                 "at_map": at_map, "averaged": averaged, "map_draws": map_draws,
-                "safer_threshold": safer, "caveat": caveat}
+                "safer_threshold": safer, "hedged": hedged, "caveat": caveat}
 
     # ------------------------------------------------------------ tuning curves
     def tuning_curve(self, n, q=0.5, ci=DEFAULT_CI, **kwargs):

@@ -40,8 +40,8 @@ from numpyro.distributions import constraints
 from numpyro.distributions.transforms import biject_to
 
 __all__ = ["Priors", "derive_alpha", "sample_beta", "sample_sigma_rel", "sample_gamma",
-           "sample_tail_parameters", "initial_values", "to_unconstrained", "BETA_BEND",
-           "SAMPLED_SITES"]
+           "sample_tail_parameters", "initial_values", "to_unconstrained", "tail_log_prior",
+           "BETA_BEND", "SAMPLED_SITES"]
 
 BETA_BEND = 3.0  # sharpness kappa of the bend in the beta coordinate (see sample_beta)
 SAMPLED_SITES = ("beta_t", "sigma_rel", "q", "log_gamma")  # NUTS's own coordinates
@@ -114,6 +114,49 @@ def sample_beta(threshold, d, room, sigma_rel, priors: Priors, *, bounded, prior
         numpyro.factor("beta_prior", dist.Normal(center, sd).log_prob(z) + log_slope)
     delta = room * jax.nn.sigmoid(z) if bounded else d * jnp.exp(z)
     return threshold + delta
+
+
+def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Priors, *, bounded):
+    r"""Log prior density of :math:`(\alpha, \beta, \sigma)` given :math:`\gamma` in the
+    tail model at ``threshold`` (maximize orientation), in those parameters' own units.
+
+    The sites above put their priors on :math:`\sigma / d`, on :math:`z` (a function of
+    :math:`\delta = \beta - \tau` and :math:`d`) and on :math:`q = (\delta / w)^{\gamma/2}`
+    (:math:`w = \beta - \alpha`), with :math:`d` = ``top`` :math:`- \tau` (``top``: the
+    best score); changing variables,
+
+    .. math::
+
+        \log p(\alpha, \beta, \sigma \mid \gamma, \tau) =
+        \log p_\sigma(\sigma/d) - \log d + \log p_z(z) + \log|dz/d\delta|
+        + \log p_q(q) + \log\frac{\gamma q}{2 w} ,
+
+    :math:`-\infty` where :math:`\beta \le \tau` or :math:`\alpha \ge \tau` (no
+    :math:`q` in (0, 1)). ``threshold``, ``top`` and ``room`` (:math:`B - \tau` for a bound
+    :math:`B`) broadcast: the spliced model evaluates it at every candidate, so that
+    :math:`\theta` has at each candidate the prior a fit at that threshold gives it
+    (:func:`bayesnq.modeling.threshold_model`).
+    """
+    d = top - threshold
+    delta = beta - threshold
+    w = beta - alpha
+    ok = (delta > 0) & (delta < w)
+    delta = jnp.where(ok, delta, 0.5 * d)
+    w = jnp.where(ok, w, d)
+    log_q = 0.5 * gamma * (jnp.log(delta) - jnp.log(w))
+    q = jnp.exp(log_q)
+    lp = (dist.Gamma(priors.sigma_shape, priors.sigma_rate).log_prob(sigma / d) - jnp.log(d)
+          + dist.Beta(priors.q_a, priors.q_b).log_prob(jnp.clip(q, 1e-300, 1 - 1e-16))
+          + jnp.log(0.5 * gamma) + log_q - jnp.log(w))
+    if bounded:
+        p = jnp.minimum(d / room, 1 - 1e-9)
+        s = jnp.clip(delta / room, 1e-300, 1 - 1e-16)
+        z = jnp.log(s) - jnp.log1p(-s)
+        lp = lp + (dist.Normal(jnp.log(p) - jnp.log1p(-p), priors.beta_logit_sd).log_prob(z)
+                   - jnp.log(room) - jnp.log(s) - jnp.log1p(-s))
+    else:
+        lp = lp + dist.Normal(0.0, priors.beta_log_sd).log_prob(jnp.log(delta / d)) - jnp.log(delta)
+    return jnp.where(ok, lp, -jnp.inf)
 
 
 def sample_gamma(priors: Priors, gamma_max):

@@ -55,7 +55,8 @@ which again favoured a deep tail. The body still cannot steal the tail: it has n
 beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
 
 Given :math:`\tau_j` the body factor does not involve :math:`\theta`, so the posterior of
-:math:`\theta` at a fixed :math:`\tau` is exactly the censored fit above.
+:math:`\theta` at a fixed :math:`\tau` is exactly the censored fit above, with the prior
+that fit has (below).
 
 **Marginalizing over a grid of thresholds.** With a uniform prior over candidates
 :math:`\tau_1 < \dots < \tau_T` and
@@ -65,8 +66,10 @@ Given :math:`\tau_j` the body factor does not involve :math:`\theta`, so the pos
     \ell_j(\theta) = \sum_{i:\, y_i > \tau_j} \log f_\theta(y_i)
         + n_j^{\le} \log F_\theta(\tau_j) + B_j ,
 
-the model adds :math:`\log \sum_j e^{\ell_j(\theta)} / T` to the log density, so NUTS
-samples only the continuous :math:`\theta`. The noisy quadratic is one distribution for
+the model adds :math:`\log \sum_j \pi_j\, e^{\ell_j(\theta)}\,
+p(\theta \mid \tau_j) / p(\theta \mid \tau_r)` to the log density (:math:`\pi_j = 1/T`
+unless hedged, :mod:`bayesnq.inference.hedge`), so NUTS samples only the continuous
+:math:`\theta`. The noisy quadratic is one distribution for
 all candidates: :math:`\theta = (\alpha, \beta, \gamma, \sigma)` is shared, as it must be
 if the regime starting at :math:`\tau^*` holds beyond every :math:`\tau \ge \tau^*` (the
 fits at those thresholds then agree, so the likelihood surfaces line up instead of forming
@@ -74,18 +77,36 @@ one mode per candidate). It is parameterized at a fixed *reference* candidate
 :math:`\tau_r` (the middle of the grid): ``beta_z``, ``sigma_rel`` and ``q`` as in the
 fixed-threshold model with :math:`\tau = \tau_r`, :math:`q` the noiseless mass beyond
 :math:`\tau_r` and :math:`\alpha = \beta - (\beta - \tau_r) q^{-2/\gamma}`. The tail mass
-beyond the drawn :math:`\tau_j` is then :math:`1 - F_\theta(\tau_j)`. All log densities
+beyond the drawn :math:`\tau_j` is then :math:`1 - F_\theta(\tau_j)`.
+
+**The prior at each candidate.** The tail model's priors are relative to its threshold
+(:math:`d = \max y - \tau`, :math:`q` the mass beyond :math:`\tau`,
+:mod:`bayesnq.modeling.priors`), so a fit at :math:`\tau_j` and one at :math:`\tau_r`
+give :math:`\theta` different priors. The sites carry the reference's,
+:math:`p(\theta \mid \tau_r)`, and each candidate's term adds the log ratio
+:math:`\log p(\theta \mid \tau_j) - \log p(\theta \mid \tau_r)`
+(:func:`candidate_log_priors`, exact densities of :math:`(\alpha, \beta, \sigma)` given
+:math:`\gamma`). The joint is then :math:`\pi_j\, p(\theta \mid \tau_j)\,
+e^{\ell_j(\theta)}`: given :math:`\tau_j`, :math:`\theta`'s posterior is the fixed fit's
+at :math:`\tau_j`, and :math:`P(\tau_j \mid y)` compares each candidate's marginal
+likelihood under its own prior. Without the ratio (before 2026-12-06) the prior was the
+reference's at every candidate: on a 1,024-run search whose regime starts far from the
+grid's middle, P(tau) = 1 on the candidate next to the truth gave a 90% interval of
+:math:`\beta` of 14,700–21,100 where a fit at that candidate gives 26,500–43,300 (truth
+34,500; ``docs/thresholds.md``). All log densities
 above :math:`\tau_1` are evaluated once per step and summed from the top
 (:math:`\ell_j` by a cumulative sum), so the cost is about that of one censored fit at
 the lowest candidate.
 
-The conditional :math:`P(\tau_j \mid \theta, y) \propto e^{\ell_j(\theta)}` is recorded
+The conditional :math:`P(\tau_j \mid \theta, y) \propto \pi_j\, p(\theta \mid \tau_j)\,
+e^{\ell_j(\theta)}` is recorded
 (``tau_logp``); :math:`\tau` is drawn from it after sampling and
 :math:`P(\tau_j \mid y)` is its average over draws (Rao–Blackwellized).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import jax
@@ -97,11 +118,12 @@ from scipy.special import gammaln as _gl
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_beyond
-from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
+from bayesnq.modeling.priors import (Priors, derive_alpha, sample_gamma, sample_tail_parameters,
+                                     tail_log_prior)
 from bayesnq.modeling.tail import TailData, record_parameters
 from bayesnq.validation import check_int, check_real
 
-__all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities",
+__all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "candidate_log_priors",
            "body_log_marginal", "body_weights",
            "REGION_BINS", "REGION_RATIO", "region_cuts", "pointwise_loglik",
            "predictive", "BODY_DIRICHLET"]
@@ -288,6 +310,30 @@ class SplicedData:
         candidate."""
         return float(self.edges[-1])
 
+    def sampler_arrays(self, log_prior=None) -> dict:
+        r"""The arguments of :func:`threshold_model`'s compiled program: ``log_prior``,
+        the log prior of each candidate, shape (T,) (default uniform, :math:`-\log T`),
+        normalized here. Everything else the model reads from the data it closes over, so a
+        fit of the same data with another prior over the candidates reuses the sampler
+        (:attr:`program_static`)."""
+        t = self.thresholds.size
+        lp = np.full(t, -np.log(t)) if log_prior is None else np.asarray(log_prior, dtype=float)
+        if lp.shape != (t,) or not np.all(np.isfinite(lp)):
+            raise ValueError(f"log_prior must hold {t} finite numbers (one per candidate), "
+                             f"got {lp!r}")
+        return {"log_prior": lp - np.logaddexp.reduce(lp)}
+
+    @property
+    def program_static(self) -> tuple:
+        """What a compiled sampler of :func:`threshold_model` depends on besides its
+        arguments: the data it closes over, as a digest (see
+        :func:`bayesnq.inference.nuts.run_nuts`)."""
+        h = hashlib.sha256()
+        for a in (self.values, self.thresholds, self.body_term, self.reference.consts):
+            h.update(np.ascontiguousarray(a, dtype=float).tobytes())
+        h.update(repr((self.minimize, self.resolution, self.reference.upper_bound)).encode())
+        return ("spliced", h.hexdigest())
+
     def body_bins(self, j: int) -> int:
         """Number of body bins of candidate ``j`` (the same for all): the deep bins and
         the region :math:`(r, \tau_j]`."""
@@ -302,37 +348,57 @@ def _threshold_loglik(data: SplicedData, alpha, beta, gamma, sigma):
             + jnp.asarray(data.body_term))
 
 
-def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma):
+def candidate_log_priors(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors = Priors()):
+    r""":math:`\log p(\theta \mid \tau_j)` at every candidate, shape (T,): the prior a fit
+    at that threshold gives :math:`\theta` (:func:`~bayesnq.modeling.priors.tail_log_prior`,
+    oriented :math:`\theta`)."""
+    t = jnp.asarray(data.thresholds)
+    top = float(data.tail_sorted[0]) if data.tail_sorted.size else float(data.values.max())
+    bound = data.reference.upper_bound
+    room = (bound - t) if bound is not None else jnp.ones_like(t)
+    return tail_log_prior(t, top, room, alpha, beta, gamma, sigma, priors,
+                          bounded=bound is not None)
+
+
+def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma,
+                                priors: Priors = Priors()):
     r""":math:`\log P(\tau_j \mid \theta, y)` over the candidates (uniform prior), shape
     (T,), for :math:`\theta` in the maximize orientation: the conditional that
-    :func:`threshold_model` records as ``tau_logp``. At the true :math:`\theta` of a
-    synthetic search it shows where the body puts :math:`\tau` without a sampler
-    (``tools/threshold_profile.py``)."""
-    ll = _threshold_loglik(data, alpha, beta, gamma, sigma)
+    :func:`threshold_model` records as ``tau_logp``,
+    :math:`\propto \ell_j(\theta) + \log p(\theta \mid \tau_j)`. At the true
+    :math:`\theta` of a synthetic search it shows where the model puts :math:`\tau` without
+    a sampler (``tools/threshold_profile.py``)."""
+    ll = (_threshold_loglik(data, alpha, beta, gamma, sigma)
+          + candidate_log_priors(data, alpha, beta, gamma, sigma, priors))
     return ll - jax.nn.logsumexp(ll)
 
 
 def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None,
-                    gamma_mode="continuous"):
+                    gamma_mode="continuous", arrays=None):
     r"""NumPyro model with the threshold marginalized over the candidate grid.
 
     Samples ``beta_t``, ``sigma_rel``, ``q`` (and ``log_gamma``) in the parameterization of
     :func:`~bayesnq.modeling.tail_model` at the reference candidate; records ``tau_logp``
     (log :math:`P(\tau_j \mid \theta, y)`, shape (T,)) and, with integer gamma,
-    ``gamma_tau_logp`` (shape (K, T)).
+    ``gamma_tau_logp`` (shape (K, T)). ``arrays`` (default
+    :meth:`SplicedData.sampler_arrays`: a uniform prior) holds the log prior over the
+    candidates.
     """
+    arrays = data.sampler_arrays() if arrays is None else arrays
     ref = data.reference
     _, beta, sigma, q = sample_tail_parameters(ref.consts, ref.upper_bound is not None, priors)
-    log_prior_tau = -jnp.log(float(data.thresholds.size))
+    log_prior_tau = jnp.asarray(arrays["log_prior"])
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
 
         def per_gamma(g):
             a = derive_alpha(beta, g, q, ref.threshold)
-            return a, _threshold_loglik(data, a, beta, g, sigma)
+            lp = candidate_log_priors(data, a, beta, g, sigma, priors)
+            return a, (_threshold_loglik(data, a, beta, g, sigma)
+                       + lp - lp[data.reference_index])
 
         alpha_k, ll = jax.vmap(per_gamma)(ks)
-        joint = ll + log_prior_tau - jnp.log(float(gamma_max))
+        joint = ll + log_prior_tau[None, :] - jnp.log(float(gamma_max))
         total = jax.nn.logsumexp(joint)
         numpyro.factor("tau_gamma_marginal", total)
         numpyro.deterministic("gamma_tau_logp", joint - total)
@@ -343,7 +409,11 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         return
     gamma = sample_gamma(priors, gamma_max)
     alpha = derive_alpha(beta, gamma, q, ref.threshold)
-    joint = _threshold_loglik(data, alpha, beta, gamma, sigma) + log_prior_tau
+    # theta's prior at each candidate is a fixed fit's there: the sites above carry the
+    # reference candidate's, so each candidate adds its ratio to it
+    lp = candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
+    joint = (_threshold_loglik(data, alpha, beta, gamma, sigma) + lp - lp[data.reference_index]
+             + log_prior_tau)
     total = jax.nn.logsumexp(joint)
     numpyro.factor("tau_marginal", total)
     numpyro.deterministic("tau_logp", joint - total)

@@ -107,6 +107,13 @@ class TailData:
                 "n_below": np.float64(self.n_below), "consts": self.consts}
 
     @property
+    def program_static(self) -> tuple:
+        """What a compiled sampler of :func:`tail_model` depends on besides its arguments
+        (:meth:`sampler_arrays`): the direction, whether beta is bounded and whether the
+        scores have a resolution (see :func:`bayesnq.inference.nuts.run_nuts`)."""
+        return (bool(self.minimize), self.upper_bound is not None, self.resolution is not None)
+
+    @property
     def consts(self) -> np.ndarray:
         """The threshold, the scale d, the room below the bound (1 without one), the resolution.
 

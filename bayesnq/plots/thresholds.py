@@ -99,7 +99,9 @@ def plot_parameter_stability(
 def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
     r"""Posterior probability of each candidate threshold, :math:`P(\tau_j \mid y)`.
 
-    Bars over the candidates of a fit with ``threshold="auto"`` (or a list). The bottom
+    Bars over the candidates of a fit with ``threshold="auto"`` (or a list); where the
+    fit was hedged toward fewer runs (:mod:`bayesnq.inference.hedge`), outlined bars show
+    the probabilities under the uniform prior over the candidates. The bottom
     axis gives each candidate :math:`\tau_j` with the fewest significant digits that keep
     neighbours apart, the top axis the share of runs beyond it,
     :math:`\#\{i : y_i \succ \tau_j\}/N`. Labels are rotated, and thinned (every second,
@@ -116,7 +118,12 @@ def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
     fig, ax = figure_and_axes(ax, (6.4, 3.8))
     x = np.arange(len(probs))
     p = np.asarray(probs["probability"], dtype=np.float64)
-    ax.bar(x, p, color=BAND)
+    ax.bar(x, p, color=BAND, label="the draws'")
+    uniform = np.asarray(probs.get("probability_uniform", probs["probability"]), dtype=np.float64)
+    if not np.array_equal(uniform, p):  # hedged toward fewer runs: show what the data said
+        ax.bar(x, uniform, fill=False, edgecolor="0.2", linewidth=0.8,
+               label="uniform prior over candidates (before the hedge)")
+        ax.legend(fontsize="x-small", loc="upper left")
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.set_xticks(x, distinct_labels(np.asarray(probs["threshold"], dtype=np.float64)),
                   fontsize="x-small", rotation=45, ha="right", rotation_mode="anchor")
