@@ -97,6 +97,7 @@ def test_regime_search_argument_errors(kwargs, pattern):
     (dict(replicates=0), r"replicates must be"),
     (dict(control="yes"), r"control must be True or False, got control='yes'"),
     (dict(truths="posterior"), r"truths must be one of 'range', 'prior', got truths='posterior'"),
+    (dict(threshold_hedge=1), r"threshold_hedge must be True or False, got threshold_hedge=1"),
 ])
 def test_threshold_study_checks_arguments_before_work(kwargs, pattern, tmp_path):
     with pytest.raises(ValueError, match=pattern):

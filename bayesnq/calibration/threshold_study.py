@@ -94,7 +94,8 @@ def _replicate(i, settings):
     start = time.perf_counter()
     f = fit(scores, minimize=minimize, threshold="auto", num_chains=settings["num_chains"],
             num_warmup=settings["num_warmup"], num_samples=settings["num_samples"],
-            seed=int(i), progress_bar=False, check=False)
+            seed=int(i), progress_bar=False, check=False,
+            threshold_hedge=settings.get("threshold_hedge", True))
     seconds = time.perf_counter() - start
     tp = f.threshold_probabilities()
     # where the model puts tau: P(tau | y) under the uniform prior over the candidates (the
@@ -190,8 +191,8 @@ class ThresholdStudyResult:
 
 def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DEFAULT_SIZES,
                     levels=(0.5, 0.9), seed=0, num_chains=2, num_warmup=500, num_samples=500,
-                    control=False, truths="range", executor=None, address=None,
-                    progress_bar=False) -> ThresholdStudyResult:
+                    control=False, truths="range", threshold_hedge=True, executor=None,
+                    address=None, progress_bar=False) -> ThresholdStudyResult:
     """Run the threshold study (module docstring): ``replicates`` searches per
     (family, size) cell, each fitted with ``threshold="auto"``.
 
@@ -218,6 +219,9 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
         Draw each truth over fixed ranges (:func:`~bayesnq.calibration.regimes.draw_truth`)
         or from the tail model's prior
         (:func:`~bayesnq.calibration.regimes.draw_prior_truth`: the threshold SBC).
+    threshold_hedge : bool
+        Passed to :func:`bayesnq.fit` (:mod:`bayesnq.inference.hedge`); ``False`` measures
+        the fits with the uniform prior over the candidates.
     executor : None, "local" or "dask"
     """
     replicates = check_int("replicates", replicates, 1)
@@ -238,6 +242,8 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
         settings["control"] = True
     if check_choice("truths", truths, TRUTHS) == "prior":  # the same: older files resume
         settings["truths"] = "prior"
+    if not check_bool("threshold_hedge", threshold_hedge):  # the same
+        settings["threshold_hedge"] = False
     total = replicates * len(families) * len(sizes)
     stream = Stream(path, {"bayesnq_study": STUDY, "settings": settings},
                     compare=("bayesnq_study", "settings"))
