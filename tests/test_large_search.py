@@ -1,7 +1,7 @@
 """Large searches in bounded memory and one compiled pointwise kernel (issue 25).
 
-Slow tier: a search of 20,000 runs fitted with a tiny sampler holds no (draws x runs)
-array. Fast tier: PSIS-LOO from distinct columns with counts equals ArviZ's on the per-run
+Fast tier: a search of 20,000 runs fitted with a tiny sampler holds no (draws x runs)
+array; its PSIS-LOO from distinct columns with counts equals ArviZ's on the per-run
 columns; the per-draw, per-point kernel agrees with the distribution evaluated directly;
 the report embeds figures already drawn instead of drawing them again.
 """
@@ -68,7 +68,6 @@ def arrays_of(fit):
     return out
 
 
-@pytest.mark.slow  # 52 s of a worker (41 s fitting 20,000 runs): the fast tier took 6 min 37 s
 def test_large_search_holds_no_per_run_per_draw_array(large, tmp_path):
     fit = large
     draws = fit.idata.posterior.sizes["chain"] * fit.idata.posterior.sizes["draw"]
