@@ -151,7 +151,7 @@ def lattice_coverage_over_seeds(n=400, steps=200, sigma=0.015, seeds=range(20)):
         rng = np.random.default_rng(seed)
         d = NoisyQuadratic(**truth)
         tau = float(d.icdf(0.6))
-        y = np.asarray(d.sample(jax.random.PRNGKey(100 + seed), (n,)))
+        y = np.array(d.sample(jax.random.PRNGKey(100 + seed), (n,)))  # writable
         body = y <= tau
         y[body] = tau - rng.exponential(0.05, body.sum())
         y = np.round(y * steps) / steps
