@@ -297,36 +297,54 @@ def test_bundled_data_agree_with_opda(name, tau, beta, gamma):
     assert lo <= gamma <= hi or abs(np.median(d["gamma"]) - gamma) < 0.5
 
 
+@pytest.mark.parametrize("resolution", [None, 0.04])
 @pytest.mark.parametrize("bound", [None, 1.0])
 @pytest.mark.parametrize("sigma_rel", [1e-3, 0.05, 0.5, 3.0])
-def test_beta_coordinate_keeps_the_prior_of_beta(bound, sigma_rel):
-    """beta_t is a change of variables: exp(beta_prior factor) integrates to 1 over t, and
-    the prior's centre (beta at the best score) lies a few units above the wall at -3."""
+def test_beta_coordinate_keeps_the_prior_of_beta(bound, sigma_rel, resolution):
+    """beta_t is a change of variables: exp(beta_prior factor) integrates to 1 over t; the
+    wall (the best score, or with a resolution the lower edge of its cell) lies a little
+    below t = 0, and three noise sigmas at each wall span one to four units of t."""
     from numpyro import handlers
 
     from bayesnq.modeling import sample_beta
 
     d, t0 = 0.1, 0.8
     room = (bound - t0) if bound is not None else 1.0
+    half = 0.0 if resolution is None else 0.5 * resolution
+    sigma = sigma_rel * d
 
     def model():
-        return sample_beta(t0, d, room, sigma_rel, Priors(), bounded=bound is not None)
+        return sample_beta(t0, d, room, sigma_rel, Priors(), bounded=bound is not None,
+                           resolution=resolution)
 
     def factor_and_beta(t):
         with handlers.trace() as tr:
             beta = handlers.substitute(model, data={"beta_t": t})()
         return tr["beta_prior"]["fn"].log_prob(0.0), beta
 
-    a = min(sigma_rel / (1 - d / room) if bound is not None else sigma_rel, 1.0)
-    grid = np.concatenate([np.linspace(-12 / a, -3, 200_001)[:-1], np.linspace(-3, 12, 100_001)])
+    def slope(delta):  # dz / d(delta)
+        return 1 / (delta * (1 - delta / room)) if bound is not None else 1 / delta
+
+    a = min(sigma * slope(d - half), 1.0)
+    top = 12.0 if resolution is None else 22.0
+    grid = np.concatenate([np.linspace(-12 / a, -3, 200_001)[:-1],
+                           np.linspace(-3, top, 200_001)])
     logp, beta = jax.vmap(factor_and_beta)(jnp.asarray(grid))
     logp, beta = np.asarray(logp), np.asarray(beta)
     assert np.all(np.isfinite(logp)) and np.all(np.diff(beta) > 0)
     total = np.trapezoid(np.exp(logp), grid)
     assert abs(total - 1.0) < 1e-4, total
-    # beta reaches the best score t0 + d where t is a little below 0, above the wall at -3
-    t_best = np.interp(t0 + d, beta, grid)
-    assert -3.0 < t_best <= 0.0, t_best
+    t_low = np.interp(t0 + d - half, beta, grid)
+    assert -3.0 < t_low <= 1e-6, t_low
+    if 3 * sigma < 0.5 * (d - half):
+        below = np.interp(t0 + d - half - 3 * sigma, beta, grid)
+        assert 0.5 < t_low - below < 4.0, (t_low, below)
+    if resolution is not None:  # the cell spans a few units; the upper wall is as wide
+        t_high = np.interp(t0 + d + half, beta, grid)
+        if 3 * sigma < half:
+            assert 2.0 < t_high - t_low < 7.0, (t_low, t_high)
+            above = np.interp(t0 + d + half + 3 * sigma, beta, grid)
+            assert 0.5 < above - t_high < 4.0, (t_high, above)
 
 
 @pytest.mark.slow  # full fits: the slow tier

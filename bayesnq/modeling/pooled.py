@@ -112,7 +112,8 @@ def _one_search(data, arr, priors, gamma_max, gamma, sigma):
     resolution = None if data.resolution is None else consts[3]
     sigma_rel = sample_sigma_rel(priors) if sigma is None else sigma / d
     beta = sample_beta(threshold, d, room, sigma_rel, priors,
-                       bounded=data.upper_bound is not None)
+                       bounded=data.upper_bound is not None,
+                       resolution=resolution)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
     if gamma is None:
         gamma = sample_gamma(priors, gamma_max)
