@@ -127,11 +127,12 @@ def sample_beta(threshold, d, room, sigma_rel, priors: Priors, *, bounded, prior
     with :math:`\gamma < 2` (the distribution piles up at :math:`\beta`), mass leaks out of
     the cell as :math:`(\beta - \max y - h/2)^{\gamma/2}`, a cusp. Both sharpen to width
     :math:`\sigma` as :math:`\sigma \to 0`, which happens when many runs tie at the top
-    (measured: 1–4 divergent transitions in 4,000 draws with 20 of 25 tail runs tied).
-    The map then has four slopes, joined smoothly as above: :math:`a` (at the lower edge)
-    below the cell, the cell's width over 4 across it (at least :math:`a`), :math:`a` (at
-    the upper edge) for 6 units above it, and 1 beyond, so each edge is about one unit of
-    :math:`t` wide whatever :math:`\sigma`.
+    (with the one bend above, 1–4 divergent transitions in 4,000 draws when 20 of 25 tail
+    runs tied; none with the map below, docs/ties.md). The map then has four slopes,
+    joined smoothly as above: :math:`a` (at the lower edge) below the cell, the cell's
+    width in :math:`z` over 4 across it (at least :math:`a`), :math:`a` (at the upper
+    edge) for 6 units above it, and 1 beyond, so each edge is about one unit of :math:`t`
+    wide whatever :math:`\sigma`.
     """
     if bounded:
         p = jnp.minimum(d / room, 1 - 1e-9)
