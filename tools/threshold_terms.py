@@ -19,6 +19,7 @@ It separates the body's term from the tail's fit: a candidate that wins only onc
 body's histogram describes the runs it leaves out worse than a misfitting tail does.
 
     python tools/threshold_terms.py 52:18 51:53 51:33   # seed:replicate of threshold_study
+    python tools/threshold_terms.py --brief --bins 6 --ratio 2 52:10 52:11 ...
 """
 
 from __future__ import annotations
@@ -63,19 +64,21 @@ def tail_ks(data: SplicedData, j, a, b, g, s) -> float:
     return float(kstest(u, "uniform").pvalue)
 
 
-def report(seed: int, i: int) -> None:
+def report(seed: int, i: int, region_bins=None, region_ratio=None, brief=False) -> None:
     family, size, scores, t, _ = study_search(seed, i, sizes=SIZES, truths="prior")
     data = SplicedData.build(scores, default_thresholds(scores, minimize=t.minimize),
-                             minimize=t.minimize)
+                             minimize=t.minimize, region_bins=region_bins,
+                             region_ratio=region_ratio)
     a0, b0 = (-t.beta, -t.alpha) if t.minimize else (t.alpha, t.beta)  # maximize form
     x0 = np.array([b0, np.log(b0 - a0), np.log(t.gamma), np.log(t.sigma)])
     terms = jax.jit(lambda x: candidate_terms(data, x))
     at_truth = np.asarray(terms(jnp.asarray(x0)))
     fr = data.tail_fractions
     nearest = int(np.argmin(np.abs(fr - t.observed_tail_fraction)))
-    print(f"\nsearch {seed}:{i}, {family}, {size} runs: true tail fraction "
-          f"{t.observed_tail_fraction:.3f} (nearest candidate {nearest}), true gamma "
-          f"{t.gamma:.2f}, sigma/(beta - alpha) {t.sigma / (b0 - a0):.3f}")
+    if not brief:
+        print(f"\nsearch {seed}:{i}, {family}, {size} runs: true tail fraction "
+              f"{t.observed_tail_fraction:.3f} (nearest candidate {nearest}), true gamma "
+              f"{t.gamma:.2f}, sigma/(beta - alpha) {t.sigma / (b0 - a0):.3f}")
 
     def objective(x, j):
         v = terms(jnp.asarray(x))
@@ -101,6 +104,12 @@ def report(seed: int, i: int) -> None:
                      tail_ks(data, j, a, b, g, s)))
     truth_total = np.array([r[2] + data.body_term[r[0]] + r[3] for r in rows])
     log_z = np.array([r[7] for r in rows])
+    if brief:  # one line: the truth's candidate, and where the evidence peaks
+        k = int(np.nanargmax(log_z))
+        print(f"{seed}:{i} {family:8s} {size:5d}  true {t.observed_tail_fraction:.3f}  "
+              f"evidence peak {fr[k]:.3f} (KS p {rows[k][8]:.2g}; nearest candidate's KS p "
+              f"{rows[nearest][8]:.2g}, log Z {log_z[nearest] - log_z[k]:.1f})", flush=True)
+        return
     print(" j  tail | true theta: tail ll   body B_j  log prior  total - max | refitted: "
           "tail ll + prior  gamma  sigma/w  log Z - max  KS p")
     for r, tot, lz in zip(rows, truth_total - truth_total.max(), log_z - np.nanmax(log_z)):
@@ -112,11 +121,14 @@ def report(seed: int, i: int) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("searches", nargs="+", help="seed:replicate, e.g. 52:18")
+    p.add_argument("--bins", type=int, help="region bins M (default: the model's)")
+    p.add_argument("--ratio", type=float, help="region bins' width ratio (default: the model's)")
+    p.add_argument("--brief", action="store_true", help="one line per search")
     args = p.parse_args()
     runtime.configure()
     for key in args.searches:
         seed, i = (int(v) for v in key.split(":"))
-        report(seed, i)
+        report(seed, i, args.bins, args.ratio, args.brief)
 
 
 if __name__ == "__main__":
