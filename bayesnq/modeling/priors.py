@@ -73,12 +73,20 @@ def sample_sigma_rel(priors: Priors):
     return numpyro.sample("sigma_rel", dist.Gamma(priors.sigma_shape, priors.sigma_rate))
 
 
-def _z_of_delta(delta, d, room, bounded):
-    """The coordinate z of beta - tau = delta and its slope dz/d(delta)."""
+def _beta_prior(d, room, priors: Priors, bounded):
+    """The prior of z (see :func:`sample_beta`): its centre puts beta at the best score."""
     if bounded:
-        s = jnp.clip(delta / room, 1e-12, 1 - 1e-9)
-        return jnp.log(s) - jnp.log1p(-s), 1.0 / (room * s * (1.0 - s))
-    return jnp.log(delta / d), 1.0 / delta
+        p = jnp.minimum(d / room, 1 - 1e-9)
+        return dist.Normal(jnp.log(p) - jnp.log1p(-p), priors.beta_logit_sd)
+    return dist.Normal(0.0, priors.beta_log_sd)
+
+
+def _z_of_delta(delta, d, room, bounded):
+    """The coordinate z of beta - tau = delta and the log of its slope dz/d(delta)."""
+    if bounded:
+        s = jnp.clip(delta / room, 1e-300, 1 - 1e-16)
+        return jnp.log(s) - jnp.log1p(-s), -jnp.log(room) - jnp.log(s) - jnp.log1p(-s)
+    return jnp.log(delta / d), -jnp.log(delta)
 
 
 def _bent_line(t, slopes, knots):
@@ -134,30 +142,25 @@ def sample_beta(threshold, d, room, sigma_rel, priors: Priors, *, bounded, prior
     edge) for 6 units above it, and 1 beyond, so each edge is about one unit of :math:`t`
     wide whatever :math:`\sigma`.
     """
-    if bounded:
-        p = jnp.minimum(d / room, 1 - 1e-9)
-        center = jnp.log(p) - jnp.log1p(-p)
-        sd = priors.beta_logit_sd
-    else:
-        center, sd = 0.0, priors.beta_log_sd
+    prior = _beta_prior(d, room, priors, bounded)
     if prior_only:
-        z = numpyro.sample("beta_z", dist.Normal(center, sd))
+        z = numpyro.sample("beta_z", prior)
     else:
         t = numpyro.sample("beta_t", dist.ImproperUniform(constraints.real, (), ()))
         sigma = sigma_rel * d
         half = 0.0 if resolution is None else 0.5 * resolution
-        z_low, dz_low = _z_of_delta(jnp.maximum(d - half, 0.25 * d), d, room, bounded)
-        a_low = jnp.minimum(sigma * dz_low, 1.0)
+        z_low, log_dz_low = _z_of_delta(jnp.maximum(d - half, 0.25 * d), d, room, bounded)
+        a_low = jnp.minimum(sigma * jnp.exp(log_dz_low), 1.0)
         if resolution is not None:  # a cell: slopes a | cell / 4 | a | 1
-            z_high, dz_high = _z_of_delta(d + half, d, room, bounded)
-            a_high = jnp.minimum(sigma * dz_high, 1.0)
+            z_high, log_dz_high = _z_of_delta(d + half, d, room, bounded)
+            a_high = jnp.minimum(sigma * jnp.exp(log_dz_high), 1.0)
             cell = jnp.clip((z_high - z_low) / CELL_UNITS, jnp.maximum(a_low, a_high), 1.0)
             offset, log_slope = _bent_line(t, (a_low, cell, a_high, 1.0),
                                            (0.0, CELL_UNITS, CELL_UNITS + ABOVE_UNITS))
         else:
             offset, log_slope = _bent_line(t, (a_low, 1.0), (0.0,))
         z = z_low + offset
-        numpyro.factor("beta_prior", dist.Normal(center, sd).log_prob(z) + log_slope)
+        numpyro.factor("beta_prior", prior.log_prob(z) + log_slope)
     delta = room * jax.nn.sigmoid(z) if bounded else d * jnp.exp(z)
     return threshold + delta
 
@@ -194,14 +197,8 @@ def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Prio
     lp = (dist.Gamma(priors.sigma_shape, priors.sigma_rate).log_prob(sigma / d) - jnp.log(d)
           + dist.Beta(priors.q_a, priors.q_b).log_prob(jnp.clip(q, 1e-300, 1 - 1e-16))
           + jnp.log(0.5 * gamma) + log_q - jnp.log(w))
-    if bounded:
-        p = jnp.minimum(d / room, 1 - 1e-9)
-        s = jnp.clip(delta / room, 1e-300, 1 - 1e-16)
-        z = jnp.log(s) - jnp.log1p(-s)
-        lp = lp + (dist.Normal(jnp.log(p) - jnp.log1p(-p), priors.beta_logit_sd).log_prob(z)
-                   - jnp.log(room) - jnp.log(s) - jnp.log1p(-s))
-    else:
-        lp = lp + dist.Normal(0.0, priors.beta_log_sd).log_prob(jnp.log(delta / d)) - jnp.log(delta)
+    z, log_dz = _z_of_delta(delta, d, room, bounded)
+    lp = lp + _beta_prior(d, room, priors, bounded).log_prob(z) + log_dz
     return jnp.where(ok, lp, -jnp.inf)
 
 
