@@ -360,6 +360,15 @@ def candidate_log_priors(data: SplicedData, alpha, beta, gamma, sigma, priors: P
                           bounded=bound is not None)
 
 
+def _candidate_terms(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors):
+    r""":math:`\ell_j(\theta) + \log p(\theta \mid \tau_j) - \log p(\theta \mid \tau_r)`
+    for every candidate, shape (T,): each candidate's term, with the prior a fit at that
+    threshold gives :math:`\theta` in place of the reference's, which the sites carry
+    (finite wherever the sampler goes: its draws keep the reference's prior positive)."""
+    lp = candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
+    return _threshold_loglik(data, alpha, beta, gamma, sigma) + lp - lp[data.reference_index]
+
+
 def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma,
                                 priors: Priors = Priors()):
     r""":math:`\log P(\tau_j \mid \theta, y)` over the candidates (uniform prior), shape
@@ -368,6 +377,8 @@ def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma,
     :math:`\propto \ell_j(\theta) + \log p(\theta \mid \tau_j)`. At the true
     :math:`\theta` of a synthetic search it shows where the model puts :math:`\tau` without
     a sampler (``tools/threshold_profile.py``)."""
+    # not relative to the reference's prior: at a theta given from outside (a truth),
+    # the reference candidate's prior can be 0 (alpha at or above its threshold)
     ll = (_threshold_loglik(data, alpha, beta, gamma, sigma)
           + candidate_log_priors(data, alpha, beta, gamma, sigma, priors))
     return ll - jax.nn.logsumexp(ll)
@@ -393,9 +404,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
 
         def per_gamma(g):
             a = derive_alpha(beta, g, q, ref.threshold)
-            lp = candidate_log_priors(data, a, beta, g, sigma, priors)
-            return a, (_threshold_loglik(data, a, beta, g, sigma)
-                       + lp - lp[data.reference_index])
+            return a, _candidate_terms(data, a, beta, g, sigma, priors)
 
         alpha_k, ll = jax.vmap(per_gamma)(ks)
         joint = ll + log_prior_tau[None, :] - jnp.log(float(gamma_max))
@@ -409,11 +418,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         return
     gamma = sample_gamma(priors, gamma_max)
     alpha = derive_alpha(beta, gamma, q, ref.threshold)
-    # theta's prior at each candidate is a fixed fit's there: the sites above carry the
-    # reference candidate's, so each candidate adds its ratio to it
-    lp = candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
-    joint = (_threshold_loglik(data, alpha, beta, gamma, sigma) + lp - lp[data.reference_index]
-             + log_prior_tau)
+    joint = _candidate_terms(data, alpha, beta, gamma, sigma, priors) + log_prior_tau
     total = jax.nn.logsumexp(joint)
     numpyro.factor("tau_marginal", total)
     numpyro.deterministic("tau_logp", joint - total)
