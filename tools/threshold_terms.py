@@ -121,14 +121,16 @@ def report(seed: int, i: int, region_bins=None, region_ratio=None, brief=False) 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("searches", nargs="+", help="seed:replicate, e.g. 52:18")
-    p.add_argument("--bins", type=int, help="region bins M (default: the model's)")
+    p.add_argument("--bins", help="region bins M, or a comma list to average over (default: "
+                   "the model's, bayesnq.modeling.spliced.REGION_BINS)")
     p.add_argument("--ratio", type=float, help="region bins' width ratio (default: the model's)")
     p.add_argument("--brief", action="store_true", help="one line per search")
     args = p.parse_args()
     runtime.configure()
     for key in args.searches:
         seed, i = (int(v) for v in key.split(":"))
-        report(seed, i, args.bins, args.ratio, args.brief)
+        bins = None if args.bins is None else [int(v) for v in args.bins.split(",")]
+        report(seed, i, bins, args.ratio, args.brief)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ candidate.** The runs below the lowest candidate :math:`\tau_1` get fixed equal-
 they are a histogram whose top edge :math:`r` is the highest of those runs, and from
 :math:`r` up to the candidate :math:`\tau_j` lies the *region* (a cluster of diverged
 runs tied at chance level, or a gap, below :math:`\tau_1` so stays in the deep bins), cut
-into :math:`M` bins of equal width :math:`\Delta_j = (\tau_j - r)/M`
-(:data:`REGION_BINS`: :math:`M = 3`). The share of body runs in the region is
+into :math:`M` bins of equal width :math:`\Delta_j = (\tau_j - r)/M`, with :math:`M`
+itself uncertain: every :math:`M` in :data:`REGION_BINS` (1 to 16) has prior weight
+:math:`1/16`. The share of body runs in the region is
 :math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
 :math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest and the region bins'
 weights :math:`\rho \sim \mathrm{Dirichlet}(a, \dots, a)` within the region; all three
@@ -37,7 +38,11 @@ integrate out (Beta–binomial and two Dirichlet–multinomials):
 
 with :math:`m_j` runs in the region (:math:`c^{(j)}` per region bin, :math:`H_M` the same
 expression with the widths :math:`\Delta_j`) and :math:`D` in the deep bins (the deep
-terms are the same for every candidate).
+terms are the same for every candidate). Averaged over :math:`M`, the region's term is
+:math:`\log \frac{1}{|\mathcal M|}\sum_{M \in \mathcal M} e^{H_M(c^{(j, M)})}`
+(each :math:`M` pays its own Occam factor through its Dirichlet–multinomial marginal), and
+:math:`P(M \mid \tau_j, y) \propto e^{H_M}` (``region_log_weights``) is what the body's
+predictive and pointwise densities draw :math:`M` from.
 
 Why this body. With one bin per candidate interval (the first design) the body paid a
 Dirichlet–multinomial Occam factor of about :math:`\tfrac12\log N` per bin, while the noisy
@@ -48,7 +53,10 @@ body with the same number of parameters at every candidate removes that pull. Th
 design gave the region a smooth log-quadratic density; it could not follow a gap (a cluster
 of diverged runs far below, which the region then spans) or a second mode, and the tail
 took the body again (80% of runs for 35% true). Equal-width bins leave a gap empty and
-follow a bump at the region's resolution. The region's share has a uniform prior of its
+follow a bump at the region's resolution; with :math:`M` fixed at 3 (2026-12-04 to 12-06)
+that resolution was too coarse for a bump of body runs just below :math:`\tau^*`, and a
+noisy quadratic stretched over the bump took it into the tail (the constant's comment,
+:data:`REGION_BINS`). The region's share has a uniform prior of its
 own: inside one Dirichlet(1, ..., 1) over all bins, a region holding most of the body
 would be charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins),
 which again favoured a deep tail. The body still cannot steal the tail: it has no support
@@ -114,6 +122,7 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro
 from scipy.special import gammaln as _gl
+from scipy.special import logsumexp
 
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
@@ -152,16 +161,17 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
     return float(_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * log_dw))
 
 
-# M, the region's equal-width bins, the same at every candidate and search size. Given
-# theta the body's cost differs between candidates only through how well M bins fit the
-# stretch (r, tau_j]; at hundreds of runs that misfit outweighs everything else and, with
-# finer bins, lets the body take the lower part of the tail (tau too shallow where the body
-# thins out below tau*). Screened at the true parameters on 240 synthetic searches
-# (tools/threshold_profile.py, 5 body families x 4 sizes; median relative error of the
-# median tail fraction per cell): M = 3 kept all 20 cells within 19% of the truth; M = 2, 4,
-# 5 and 8 left 1, 1, 2 and 4 cells beyond 25% (falling bodies at 512 and 1,024 runs: -35% to
-# -51% with M = 5). Confirmed with NUTS in docs/thresholds.md.
-REGION_BINS = 3
+# The region's histogram is averaged over these numbers of equal-width bins M, each with
+# equal prior weight (Bayesian model averaging: each M's Dirichlet-multinomial marginal
+# carries its own Occam factor). M was fixed at 3 from 2026-12-04 to 12-06, chosen at the
+# *true* parameters (tools/threshold_profile.py). With theta refitted at each candidate
+# (tools/threshold_terms.py, docs/thresholds.md) three bins read a bump of body runs just
+# below tau* as tail: three bins over (r, tau_j] cannot follow the bump, and a noisy
+# quadratic with gamma stretched above 2 can. Averaged over M = 1..16 the body follows it.
+# The price: finer bins also follow the tail's lower part, so on bodies that thin out
+# toward tau* (`falling`) the posterior keeps fewer runs beyond tau than the truth; that
+# error widens the intervals instead of biasing them (docs/thresholds.md has both).
+REGION_BINS = tuple(range(1, 17))
 
 
 # The ratio of each region bin's width to the next one's, from the bottom of the region up
@@ -182,6 +192,14 @@ def region_cuts(m, ratio=REGION_RATIO) -> np.ndarray:
     cuts = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
     cuts[-1] = 1.0
     return cuts
+
+
+def _region_designs(region_bins) -> tuple:
+    """``region_bins`` (one M or several) as a tuple of distinct positive ints."""
+    values = np.atleast_1d(np.asarray(region_bins, dtype=object)).tolist()
+    if not values:
+        raise ValueError(f"region_bins must hold at least one number of bins, got {region_bins!r}")
+    return tuple(sorted({check_int("region_bins", m, minimum=1) for m in values}))
 
 
 def _region_bin(y, start, tau, cuts):
@@ -208,8 +226,11 @@ class SplicedData:
     edges: np.ndarray  # deep-bin edges (oriented, ascending); the last starts the region
     bin_of: np.ndarray  # body bin of each run (the last: the region; meaningful in a body)
     bin_counts: np.ndarray  # (T, K + 1) counts of body runs per deep bin and the region
-    region_counts: np.ndarray  # (T, M) counts of body runs per region bin, per candidate
-    region_cuts: np.ndarray  # (M + 1,) region-bin edges as fractions of (start, tau_j]
+    region_bins: tuple  # the numbers of region bins M averaged over
+    region_counts: np.ndarray  # (T, len(region_bins), max M) runs per region bin (0-padded)
+    region_cuts: np.ndarray  # (len(region_bins), max M + 1) bin edges as fractions of
+    # (start, tau_j], padded with 1
+    region_log_weights: np.ndarray  # (T, len(region_bins)) log P(M | candidate j, y)
     reference: TailData  # data at the reference candidate (for priors and parameterization)
     reference_index: int
     minimize: bool
@@ -263,10 +284,14 @@ class SplicedData:
         bin_of = np.where(y > start, n_deep, bin_of)
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
-        cuts = region_cuts(REGION_BINS if region_bins is None else region_bins,
-                           REGION_RATIO if region_ratio is None else region_ratio)
-        m_bins = cuts.size - 1
-        region_counts = np.zeros((t.size, m_bins))
+        ratio = REGION_RATIO if region_ratio is None else region_ratio
+        designs = _region_designs(REGION_BINS if region_bins is None else region_bins)
+        cuts_of = [region_cuts(m, ratio) for m in designs]
+        cuts = np.ones((len(designs), max(designs) + 1))
+        for k, c in enumerate(cuts_of):
+            cuts[k, :c.size] = c
+        region_counts = np.zeros((t.size, len(designs), max(designs)))
+        region_log = np.zeros((t.size, len(designs)))
         for j, tj in enumerate(t):
             in_body = y <= tj
             c = np.bincount(bin_of[in_body], minlength=n_deep + 1)[:n_deep + 1].astype(float)
@@ -276,11 +301,14 @@ class SplicedData:
             m_j, deep_n = c[-1], c[:-1].sum()
             body_term[j] = (float(_gl(m_j + 1) + _gl(deep_n + 1) - _gl(m_j + deep_n + 2))
                             + body_log_marginal(c[:-1], widths, dirichlet))
-            # the region's runs: a histogram of m_bins bins on (start, tau_j]
-            rc = np.bincount(_region_bin(y[in_body & (y > start)], start, tj, cuts),
-                             minlength=m_bins).astype(float)
-            region_counts[j] = rc
-            body_term[j] += body_log_marginal(rc, (tj - start) * np.diff(cuts), dirichlet)
+            # the region's runs: a histogram of M bins on (start, tau_j], averaged over M
+            region_runs = y[in_body & (y > start)]
+            for k, ck in enumerate(cuts_of):
+                rc = np.bincount(_region_bin(region_runs, start, tj, ck),
+                                 minlength=ck.size - 1).astype(float)
+                region_counts[j, k, :rc.size] = rc
+                region_log[j, k] = body_log_marginal(rc, (tj - start) * np.diff(ck), dirichlet)
+            body_term[j] += float(logsumexp(region_log[j])) - np.log(len(designs))
             if resolution is not None:  # a body run's cell: density times its width h
                 body_term[j] += in_body.sum() * np.log(resolution)
         ref = t.size // 2
@@ -295,8 +323,10 @@ class SplicedData:
             edges=edges,
             bin_of=bin_of,
             bin_counts=counts,
+            region_bins=designs,
             region_counts=region_counts,
             region_cuts=cuts,
+            region_log_weights=region_log - logsumexp(region_log, axis=1, keepdims=True),
             reference=reference,
             reference_index=int(ref),
             minimize=bool(minimize),
@@ -429,38 +459,59 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
 
 
 def body_weights(data: SplicedData, tau_index, rng):
-    """Per draw, body-bin weights, shape (S, K + M): the deep bins, then the region's
-    bins, from their Dirichlet (and the region's Beta) posterior given the draw's
-    candidate; 0 for bins outside the draw's body."""
+    """Per draw, body-bin weights and the region's bin edges: ``(weights, cuts)``.
+
+    ``weights``, shape (S, K + max M): the deep bins, then the region's bins, from their
+    Dirichlet (and the region's Beta) posterior given the draw's candidate; 0 for bins
+    outside the draw's body. The region's number of bins M is drawn first from its
+    posterior given the candidate (:attr:`SplicedData.region_log_weights`); ``cuts``,
+    shape (S, max M + 1), are that M's edges as fractions of :math:`(r, \tau)`, padded
+    with 1 (bins of zero width and weight).
+    """
+    tau_index = np.asarray(tau_index)
     counts = data.bin_counts[tau_index]
     region = rng.beta(1.0 + counts[:, -1], 1.0 + counts[:, :-1].sum(-1))
+    lw = data.region_log_weights[tau_index]  # (S, designs)
+    design = np.argmax(lw + rng.gumbel(size=lw.shape), axis=-1)  # a draw of M
+    sizes = np.asarray(data.region_bins)[design]
+    valid = np.arange(data.region_counts.shape[-1])[None, :] < sizes[:, None]
 
-    def dirichlet(c):
-        g = rng.standard_gamma(data.dirichlet + c)
+    def dirichlet(c, mask):
+        g = rng.standard_gamma(np.where(mask, data.dirichlet + c, 1.0)) * mask
         total = g.sum(-1, keepdims=True)
         return np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
 
-    deep = dirichlet(counts[:, :-1]) * (1.0 - region)[:, None]
-    inside = dirichlet(data.region_counts[tau_index]) * region[:, None]
-    return np.concatenate([deep, inside], axis=-1)
+    deep_counts = counts[:, :-1]
+    deep = dirichlet(deep_counts, np.ones(deep_counts.shape, dtype=bool)) * (1.0 - region)[:, None]
+    inside = dirichlet(data.region_counts[tau_index, design], valid) * region[:, None]
+    return np.concatenate([deep, inside], axis=-1), data.region_cuts[design]
+
+
+def _region_bin_rows(u, cuts):
+    """Region bin of fractions ``u`` (S, n) in (0, 1] under per-row edges ``cuts``
+    (S, M + 1): the number of inner edges below ``u``."""
+    out = np.zeros(u.shape, dtype=int)
+    for k in range(1, cuts.shape[1] - 1):
+        out += u > cuts[:, k:k + 1]
+    return out
 
 
 def _body_log_density(data: SplicedData, tau_index, rng):
     """Per draw and run, the log body density (the bin's weight over its width), shape
     (S, n); meaningful for runs in the draw's body."""
-    w = body_weights(data, tau_index, rng)
+    w, cuts = body_weights(data, tau_index, rng)
     n_deep = data.edges.size - 1
     deep = np.clip(data.bin_of, 0, max(n_deep - 1, 0))
     tau = data.thresholds[np.asarray(tau_index)][:, None]
     span = np.maximum(tau - data.region_start, np.finfo(float).tiny)  # (S, 1)
     in_region = data.bin_of[None, :] == n_deep
-    rbin = _region_bin(np.minimum(data.values[None, :], tau), data.region_start, tau,
-                       data.region_cuts)
-    width = span * np.diff(data.region_cuts)[rbin]  # (S, n)
+    u = (np.minimum(data.values[None, :], tau) - data.region_start) / span
+    rbin = _region_bin_rows(u, cuts)
+    width = span * np.take_along_axis(np.diff(cuts, axis=1), rbin, axis=1)  # (S, n)
     col = np.where(in_region, n_deep + rbin, deep[None, :])
     deep_width = np.diff(data.edges)[deep] if n_deep else np.ones(data.n)
-    log_width = np.where(in_region, np.log(width), np.log(deep_width)[None, :])
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):  # zero-width bins hold no region runs
+        log_width = np.where(in_region, np.log(width), np.log(deep_width)[None, :])
         return np.log(np.take_along_axis(w, col, axis=1)) - log_width
 
 
@@ -525,20 +576,20 @@ def predictive(data: SplicedData, draws, tau_index, rng, max_values=16_000_000):
     y = np.moveaxis(np.asarray(d.sample(jax.random.PRNGKey(int(rng.integers(2**31))), (n,))),
                     0, -1)
     tau = data.thresholds[tau_index][:, None]
-    w = body_weights(data, tau_index, rng)
+    w, cuts = body_weights(data, tau_index, rng)
     cum = np.cumsum(w, axis=-1)
     u = rng.random((s_count, n)) * cum[:, -1:]
     bins = np.minimum(np.array([np.searchsorted(c, uu) for c, uu in zip(cum, u)]),
                       w.shape[-1] - 1)
     n_deep = data.edges.size - 1
     r = data.region_start
-    cuts = data.region_cuts
     # deep bin k spans edges[k]..edges[k+1]; region bin b spans the fractions cuts[b] to
-    # cuts[b + 1] of (r, tau]
-    rb = np.clip(bins - n_deep, 0, cuts.size - 2)
+    # cuts[b + 1] of (r, tau], with the draw's own M
+    rb = np.clip(bins - n_deep, 0, cuts.shape[1] - 2)
     deep = np.minimum(bins, max(n_deep - 1, 0))
-    lo = np.where(bins < n_deep, data.edges[deep], r + (tau - r) * cuts[rb])
+    lo = np.where(bins < n_deep, data.edges[deep],
+                  r + (tau - r) * np.take_along_axis(cuts, rb, axis=1))
     hi = np.where(bins < n_deep, data.edges[np.minimum(deep + 1, n_deep)],
-                  r + (tau - r) * cuts[rb + 1])
+                  r + (tau - r) * np.take_along_axis(cuts, rb + 1, axis=1))
     body = lo + (hi - lo) * rng.random((s_count, n))
     return direction.to_user(np.where(y <= tau, body, y), data.minimize)
