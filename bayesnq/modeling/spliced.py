@@ -205,10 +205,15 @@ def _region_designs(region_bins) -> tuple:
 
 def _region_bin(y, start, tau, cuts):
     """Region bin (0..m-1) of oriented scores ``y`` in the region (start, tau], with bin
-    edges at the fractions ``cuts`` of its width."""
+    edges at the fractions ``cuts`` of its width (shape (m + 1,), or one row of edges per
+    row of ``y``): the number of inner edges below the score's fraction of the region."""
     with np.errstate(divide="ignore", invalid="ignore"):  # an empty region of zero width
         u = np.nan_to_num((np.asarray(y, dtype=float) - start) / (tau - start))
-    return np.clip(np.searchsorted(cuts, u, side="left") - 1, 0, cuts.size - 2)
+    cuts = np.asarray(cuts, dtype=float)
+    out = np.zeros(u.shape, dtype=int)
+    for k in range(1, cuts.shape[-1] - 1):
+        out += u > cuts[..., k:k + 1]
+    return out
 
 
 @dataclass(frozen=True)
@@ -488,15 +493,6 @@ def body_weights(data: SplicedData, tau_index, rng):
     return np.concatenate([deep, inside], axis=-1), data.region_cuts[design]
 
 
-def _region_bin_rows(u, cuts):
-    """Region bin of fractions ``u`` (S, n) in (0, 1] under per-row edges ``cuts``
-    (S, M + 1): the number of inner edges below ``u``."""
-    out = np.zeros(u.shape, dtype=int)
-    for k in range(1, cuts.shape[1] - 1):
-        out += u > cuts[:, k:k + 1]
-    return out
-
-
 def _body_log_density(data: SplicedData, tau_index, rng):
     """Per draw and run, the log body density (the bin's weight over its width), shape
     (S, n); meaningful for runs in the draw's body."""
@@ -506,8 +502,7 @@ def _body_log_density(data: SplicedData, tau_index, rng):
     tau = data.thresholds[np.asarray(tau_index)][:, None]
     span = np.maximum(tau - data.region_start, np.finfo(float).tiny)  # (S, 1)
     in_region = data.bin_of[None, :] == n_deep
-    u = (np.minimum(data.values[None, :], tau) - data.region_start) / span
-    rbin = _region_bin_rows(u, cuts)
+    rbin = _region_bin(np.minimum(data.values[None, :], tau), data.region_start, tau, cuts)
     width = span * np.take_along_axis(np.diff(cuts, axis=1), rbin, axis=1)  # (S, n)
     col = np.where(in_region, n_deep + rbin, deep[None, :])
     deep_width = np.diff(data.edges)[deep] if n_deep else np.ones(data.n)
