@@ -81,7 +81,9 @@ def collect(seed: int, i: int, out: Path) -> None:
             return (v, g) if np.isfinite(v) and np.all(np.isfinite(g)) else (1e12, np.zeros(4))
 
         best = None
-        for start in (x0, prev, x0 + OFFSETS[1], x0 + OFFSETS[2]):
+        wide = x0.copy()  # alpha below this candidate, where the truth's alpha lies above it
+        wide[1] = np.log(2.0 * max(x0[0] - float(data.thresholds[j]), 1e-12 * abs(x0[0]) + 1e-300))
+        for start in (x0, prev, x0 + OFFSETS[1], x0 + OFFSETS[2], wide):
             if objective(start)[0] >= 1e12:
                 continue
             r = minimize(objective, start, jac=True, method="BFGS",
