@@ -482,13 +482,12 @@ def body_weights(data: SplicedData, tau_index, rng):
     sizes = np.asarray(data.region_bins)[design]
     valid = np.arange(data.region_counts.shape[-1])[None, :] < sizes[:, None]
 
-    def dirichlet(c, mask):
+    def dirichlet(c, mask=True):  # weights 0 outside the mask (bins beyond a draw's M)
         g = rng.standard_gamma(np.where(mask, data.dirichlet + c, 1.0)) * mask
         total = g.sum(-1, keepdims=True)
         return np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
 
-    deep_counts = counts[:, :-1]
-    deep = dirichlet(deep_counts, np.ones(deep_counts.shape, dtype=bool)) * (1.0 - region)[:, None]
+    deep = dirichlet(counts[:, :-1]) * (1.0 - region)[:, None]
     inside = dirichlet(data.region_counts[tau_index, design], valid) * region[:, None]
     return np.concatenate([deep, inside], axis=-1), data.region_cuts[design]
 
