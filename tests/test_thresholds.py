@@ -20,7 +20,7 @@ from bayesnq.modeling import default_thresholds  # noqa: E402
 from bayesnq.modeling import SplicedData, TailData, body_log_marginal, threshold_model  # noqa: E402
 from bayesnq.modeling import Priors  # noqa: E402
 from bayesnq.modeling.priors import tail_log_prior  # noqa: E402
-from bayesnq.modeling.spliced import REGION_BINS  # noqa: E402
+from bayesnq.modeling.spliced import REGION_BINS, REGION_OFFSETS  # noqa: E402
 
 TRUTH = dict(alpha=0.55, beta=0.80, gamma=2.0, sigma=0.004)
 TAIL_SHARE = 0.4
@@ -108,13 +108,17 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
         # region against deep runs (uniform split), the deep bins' histogram, the region's
         body = (gammaln(c[-1] + 1) + gammaln(c[:-1].sum() + 1) - gammaln(c.sum() + 2)
                 + body_log_marginal(c[:-1], widths[:-1]))
-        r = data.region_start  # the region (r, tau_j] in m bins, averaged over m
-        u = (y[(y > r) & (y <= t)] - r) / (t - r)
+        r = data.region_start  # the region (r, tau_j]: m bins with their grid shifted up
+        u = (y[(y > r) & (y <= t)] - r) / (t - r)  # by phi of a bin, averaged over both
         region = []
         for m in REGION_BINS:
-            rc = np.bincount(np.clip(np.ceil(u * m).astype(int) - 1, 0, m - 1), minlength=m)
-            region.append(body_log_marginal(rc, np.full(m, (t - r) / m)))
-        body += np.logaddexp.reduce(region) - np.log(len(REGION_BINS))
+            for phi in REGION_OFFSETS:
+                inner = (np.arange(m) + phi) / m
+                inner = inner[(inner > 0) & (inner < 1)]
+                cuts = np.concatenate([[0.0], inner, [1.0]])
+                rc = np.bincount(np.searchsorted(inner, u, side="left"), minlength=cuts.size - 1)
+                region.append(body_log_marginal(rc, np.diff(cuts) * (t - r)))
+        body += np.logaddexp.reduce(region) - np.log(len(REGION_BINS) * len(REGION_OFFSETS))
         prior = tail_log_prior(t, y.max(), 1.0, alpha, beta, gamma, sigma, Priors(),
                                bounded=False)
         direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body
@@ -452,18 +456,19 @@ def test_region_counts_and_body_weights():
     rng = np.random.default_rng(3)
     y = np.concatenate([rng.random(300), 5.0 + rng.random(100)])
     data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False)
-    m = max(REGION_BINS)
-    assert data.region_counts.shape == (6, len(REGION_BINS), m)
+    m = max(REGION_BINS) + 1  # a grid with an offset has a partial bin more
+    designs = len(REGION_BINS) * len(REGION_OFFSETS)
+    assert data.region_counts.shape == (6, designs, m) and data.region_sizes.shape == (designs,)
     # each design's bins hold exactly the region's runs of each candidate
-    for k in range(len(REGION_BINS)):
+    for k in range(designs):
         np.testing.assert_array_equal(data.region_counts[:, k].sum(1), data.bin_counts[:, -1])
     idx = np.repeat(np.arange(6), 2000)
     w, cuts = body_weights(data, idx, np.random.default_rng(0))
     assert w.shape == (idx.size, data.edges.size - 1 + m) and cuts.shape == (idx.size, m + 1)
     np.testing.assert_allclose(w.sum(1), 1.0, atol=1e-12)
-    # bins beyond the drawn M have no weight, and its edges end at 1
+    # bins beyond the drawn design's have no weight, and its edges end at 1
     sizes = np.array([np.searchsorted(c, 1.0) for c in cuts])
-    assert set(sizes) <= set(REGION_BINS)
+    assert set(sizes) <= set(data.region_sizes) and len(set(sizes)) > 1
     beyond = np.arange(m)[None, :] >= sizes[:, None]
     assert np.all(w[:, data.edges.size - 1:][beyond] == 0.0)
     # the region's share follows its Beta(1 + m_j, 1 + D_j) posterior
@@ -499,14 +504,14 @@ def test_region_bins_argument_sets_the_region_histogram():
     assert default.region_bins == tuple(REGION_BINS)
     singles = {}
     for m in (2, 7):
-        data = SplicedData.build(y, grid, minimize=False, region_bins=m)
+        data = SplicedData.build(y, grid, minimize=False, region_bins=m, region_offsets=0)
         assert data.region_counts.shape == (6, 1, m) and data.region_bins == (m,)
         np.testing.assert_array_equal(data.region_counts[:, 0].sum(1), data.bin_counts[:, -1])
         np.testing.assert_array_equal(data.region_log_weights, 0.0)
         singles[m] = data.body_term
     # several M: the body term is the equal-weight average of the single-M marginals, and
     # the posterior weights of M are those marginals normalized
-    both = SplicedData.build(y, grid, minimize=False, region_bins=[7, 2])
+    both = SplicedData.build(y, grid, minimize=False, region_bins=[7, 2], region_offsets=0.0)
     assert both.region_bins == (2, 7)
     stack = np.stack([singles[2], singles[7]])
     np.testing.assert_allclose(both.body_term, np.logaddexp.reduce(stack, axis=0) - np.log(2),
@@ -518,12 +523,54 @@ def test_region_bins_argument_sets_the_region_histogram():
             SplicedData.build(y, grid, minimize=False, region_bins=bad)
 
 
+def test_region_offsets_shift_the_grid_and_are_averaged():
+    from bayesnq.modeling.spliced import region_cuts
+
+    np.testing.assert_allclose(region_cuts(4, offset=0.25), [0, 1 / 16, 5 / 16, 9 / 16, 13 / 16, 1])
+    np.testing.assert_allclose(region_cuts(1, offset=0.5), [0, 0.5, 1])
+    np.testing.assert_allclose(region_cuts(3, offset=0.0), [0, 1 / 3, 2 / 3, 1])
+    # a shifted geometric grid moves each inner edge by phi of the base bin above it
+    base = region_cuts(3, 2.0)
+    np.testing.assert_allclose(region_cuts(3, 2.0, 0.5)[1:-1], base[:-1] + 0.5 * np.diff(base))
+    rng = np.random.default_rng(3)
+    y = np.concatenate([rng.random(300), 5.0 + rng.random(100)])
+    grid = default_thresholds(y, n=6)
+    singles = [SplicedData.build(y, grid, minimize=False, region_bins=[2, 5], region_offsets=phi)
+               for phi in (0.0, 0.5)]
+    both = SplicedData.build(y, grid, minimize=False, region_bins=[5, 2], region_offsets=[0.5, 0])
+    assert both.region_bins == (2, 5) and both.region_offsets == (0.0, 0.5)
+    assert both.region_sizes.tolist() == [2, 3, 5, 6]  # M-major: (2, 0), (2, .5), (5, 0), ...
+    # the body term averages the four designs: two each in the two single-offset builds
+    expect = np.logaddexp(singles[0].body_term, singles[1].body_term) - np.log(2)
+    np.testing.assert_allclose(both.body_term, expect, rtol=1e-12)
+    for k, (m, phi) in enumerate([(2, 0.0), (2, 0.5), (5, 0.0), (5, 0.5)]):
+        c = region_cuts(m, offset=phi)
+        np.testing.assert_array_equal(both.region_cuts[k, :c.size], c)
+        np.testing.assert_array_equal(both.region_cuts[k, c.size:], 1.0)
+        np.testing.assert_array_equal(both.region_counts[:, k].sum(1), both.bin_counts[:, -1])
+    # where the density jumps just below the candidate, at 0.97 of the region, no grid
+    # of 16 bins has an edge near it (15/16 = 0.9375); shifted by half a bin, one does
+    r, top = 0.5, 1.25
+    jump = r + 0.97 * (top - r)
+    runs = np.concatenate([rng.uniform(0.0, jump, 300), rng.uniform(jump, top, 100),
+                           rng.uniform(top, 2.0, 100)])
+    t = np.array([r + 1e-9, top])
+    shifted = SplicedData.build(runs, t, minimize=False, region_bins=16, region_offsets=0.5)
+    plain = SplicedData.build(runs, t, minimize=False, region_bins=16, region_offsets=0)
+    assert shifted.region_start == plain.region_start <= r + 1e-9
+    assert shifted.body_term[1] > plain.body_term[1] + 20.0
+    for bad in (1.0, -0.1, float("nan"), []):
+        with pytest.raises(ValueError, match="region_offsets"):
+            SplicedData.build(y, grid, minimize=False, region_offsets=bad)
+
+
 def test_body_weights_draw_the_number_of_region_bins_from_its_posterior():
     from bayesnq.modeling.spliced import body_weights
 
     rng = np.random.default_rng(8)
     y = np.concatenate([rng.random(200), 0.9 + 0.02 * rng.random(60), 2.0 + rng.random(80)])
-    data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False, region_bins=[1, 8])
+    data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False, region_bins=[1, 8],
+                             region_offsets=0)
     j = int(np.argmax(np.ptp(data.region_log_weights, axis=1) < 3.0))  # both M plausible
     idx = np.full(20_000, j)
     _, cuts = body_weights(data, idx, np.random.default_rng(1))
@@ -636,10 +683,12 @@ def test_region_ratio_lays_out_narrowing_bins_consistently():
     rng = np.random.default_rng(3)
     y = np.concatenate([rng.random(300), 5.0 + rng.random(100)])
     grid = default_thresholds(y, n=6)
-    equal = SplicedData.build(y, grid, minimize=False, region_bins=3)
-    again = SplicedData.build(y, grid, minimize=False, region_bins=3, region_ratio=1.0)
+    equal = SplicedData.build(y, grid, minimize=False, region_bins=3, region_offsets=0)
+    again = SplicedData.build(y, grid, minimize=False, region_bins=3, region_offsets=0,
+                              region_ratio=1.0)
     np.testing.assert_array_equal(equal.body_term, again.body_term)  # the default
-    data = SplicedData.build(y, grid, minimize=False, region_bins=3, region_ratio=2.0)
+    data = SplicedData.build(y, grid, minimize=False, region_bins=3, region_offsets=0,
+                             region_ratio=2.0)
     np.testing.assert_allclose(data.region_cuts, cuts[None, :])
     np.testing.assert_array_equal(data.region_counts[:, 0].sum(1), data.bin_counts[:, -1])
     r = data.region_start

@@ -21,10 +21,12 @@ candidate.** The runs below the lowest candidate :math:`\tau_1` get fixed equal-
 they are a histogram whose top edge :math:`r` is the highest of those runs, and from
 :math:`r` up to the candidate :math:`\tau_j` lies the *region* (a cluster of diverged
 runs tied at chance level, or a gap, below :math:`\tau_1` so stays in the deep bins), cut
-into :math:`M` bins of equal width :math:`\Delta_j = (\tau_j - r)/M`, with :math:`M`
-itself uncertain: every :math:`M` in :data:`REGION_BINS` (1 to 16) has prior weight
-:math:`1/16`. The share of body runs in the region is
-:math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
+into :math:`M` bins of equal width :math:`\Delta_j = (\tau_j - r)/M`, their grid shifted up by
+an offset :math:`\phi` of one bin (inner edges at :math:`r + (k + \phi)\Delta_j`, partial
+bins at both ends when :math:`\phi > 0`), with the design :math:`(M, \phi)` itself
+uncertain: every :math:`M` in :data:`REGION_BINS` (1 to 32) with every :math:`\phi` in
+:data:`REGION_OFFSETS` (0, 1/8, ..., 7/8) has equal prior weight. The share of body
+runs in the region is :math:`v \sim \mathrm{Uniform}(0, 1)`, the deep bins' weights
 :math:`w \sim \mathrm{Dirichlet}(a, \dots, a)` within the rest and the region bins'
 weights :math:`\rho \sim \mathrm{Dirichlet}(a, \dots, a)` within the region; all three
 integrate out (Beta–binomial and two Dirichlet–multinomials):
@@ -38,11 +40,12 @@ integrate out (Beta–binomial and two Dirichlet–multinomials):
 
 with :math:`m_j` runs in the region (:math:`c^{(j)}` per region bin, :math:`H_M` the same
 expression with the widths :math:`\Delta_j`) and :math:`D` in the deep bins (the deep
-terms are the same for every candidate). Averaged over :math:`M`, the region's term is
-:math:`\log \frac{1}{|\mathcal M|}\sum_{M \in \mathcal M} e^{H_M(c^{(j, M)})}`
-(each :math:`M` pays its own Occam factor through its Dirichlet–multinomial marginal), and
-:math:`P(M \mid \tau_j, y) \propto e^{H_M}` (``region_log_weights``) is what the body's
-predictive and pointwise densities draw :math:`M` from.
+terms are the same for every candidate). Averaged over the designs :math:`\mathcal D`,
+the region's term is :math:`\log \frac{1}{|\mathcal D|}\sum_{(M, \phi) \in \mathcal D}
+e^{H_{M, \phi}(c^{(j, M, \phi)})}` (each design pays its own Occam factor through its
+Dirichlet–multinomial marginal), and :math:`P(M, \phi \mid \tau_j, y) \propto
+e^{H_{M, \phi}}` (``region_log_weights``) is what the body's predictive and pointwise
+densities draw the design from.
 
 Why this body. With one bin per candidate interval (the first design) the body paid a
 Dirichlet–multinomial Occam factor of about :math:`\tfrac12\log N` per bin, while the noisy
@@ -56,8 +59,12 @@ took the body again (80% of runs for 35% true). Equal-width bins leave a gap emp
 follow a bump at the region's resolution; with :math:`M` fixed at 3 (2026-12-04 to 12-06)
 that resolution was too coarse for a bump of body runs just below :math:`\tau^*`, and a
 noisy quadratic stretched over the bump took it into the tail (the constant's comment,
-:data:`REGION_BINS`). The region's share has a uniform prior of its
-own: inside one Dirichlet(1, ..., 1) over all bins, a region holding most of the body
+:data:`REGION_BINS`). With edges only at the fractions :math:`k/M` the region's grid was
+sparse near its top, so where the density jumps just below :math:`\tau_j` (a regime that
+starts between two candidates) the first candidate above the start paid 20–40 nats more
+than candidates further up, and the posterior kept too few runs beyond :math:`\tau`; the
+offsets put edges near every point of the region (:data:`REGION_OFFSETS`). The region's
+share has a uniform prior of its own: inside one Dirichlet(1, ..., 1) over all bins, a region holding most of the body
 would be charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins),
 which again favoured a deep tail. The body still cannot steal the tail: it has no support
 beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
@@ -134,7 +141,7 @@ from bayesnq.validation import check_int, check_real
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "candidate_log_priors",
            "body_log_marginal", "body_weights",
-           "REGION_BINS", "REGION_RATIO", "region_cuts", "pointwise_loglik",
+           "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "region_cuts", "pointwise_loglik",
            "predictive", "BODY_DIRICHLET"]
 
 BODY_DIRICHLET = 1.0  # Dirichlet concentration a of each body-histogram bin
@@ -161,18 +168,26 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
     return float(_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * log_dw))
 
 
-# The region's histogram is averaged over these numbers of equal-width bins M, each with
-# equal prior weight (Bayesian model averaging: each M's Dirichlet-multinomial marginal
-# carries its own Occam factor). M was fixed at 3 from 2026-12-04 to 12-06, chosen at the
-# *true* parameters (tools/threshold_profile.py). With theta refitted at each candidate
+# The region's histogram is averaged over these numbers of equal-width bins M and, for
+# each M, over these offsets of its grid (below), every pair with equal prior weight
+# (Bayesian model averaging: each design's Dirichlet-multinomial marginal carries its own
+# Occam factor). M was fixed at 3 from 2026-12-04 to 12-06, chosen at the *true*
+# parameters (tools/threshold_profile.py). With theta refitted at each candidate
 # (tools/threshold_terms.py, docs/thresholds.md) three bins read a bump of body runs just
 # below tau* as tail: three bins over (r, tau_j] cannot follow the bump, and a noisy
-# quadratic with gamma stretched above 2 can. Averaged over M = 1..16 the body follows it.
-# The price: finer bins also follow the tail's lower part, so on bodies that thin out
-# toward tau* (`falling`) the posterior keeps fewer runs beyond tau than the truth (median
-# -39% in the threshold SBC), an error that mostly widens the intervals rather than biasing
-# them; docs/thresholds.md has both measurements.
-REGION_BINS = tuple(range(1, 17))
+# quadratic with gamma stretched above 2 can. Averaged over M = 1..16 (2026-12-06) the body
+# follows it; M = 1..32 with the offsets since 2026-12-06 evening.
+REGION_BINS = tuple(range(1, 33))
+
+# Offsets of each M's grid, as fractions of one bin: the inner edges lie at (k + phi) / M
+# of (r, tau_j] (partial bins at both ends when phi > 0). Without them every edge sits at a
+# fraction k / M, and near the top of the region (the candidate) such fractions are
+# sparse: where the density jumps just below tau_j (a regime that starts between two
+# candidates, with a gap or a thin body under it) no design put an edge close to the jump,
+# so the first candidate above the regime's start paid 20-40 nats more than candidates
+# further up, and P(tau) kept too few runs beyond tau (`falling` bodies -39% in the
+# threshold SBC; docs/thresholds.md, "Offsets of the region's grid").
+REGION_OFFSETS = tuple(k / 8 for k in range(8))
 
 
 # The ratio of each region bin's width to the next one's, from the bottom of the region up
@@ -181,26 +196,40 @@ REGION_BINS = tuple(range(1, 17))
 REGION_RATIO = 1.0
 
 
-def region_cuts(m, ratio=REGION_RATIO) -> np.ndarray:
-    r"""Edges of the ``m`` region bins as fractions of :math:`(r, \tau_j]`, shape (m + 1,).
+def region_cuts(m, ratio=REGION_RATIO, offset=0.0) -> np.ndarray:
+    r"""Edges of the region bins as fractions of :math:`(r, \tau_j]`, ascending, from 0 to 1.
 
-    Bin :math:`k` (from the bottom) has width proportional to
+    Bin :math:`k` of the ``m`` base bins (from the bottom) has width proportional to
     :math:`\rho^{m - 1 - k}`, :math:`\rho` = ``ratio``; ``ratio=1`` gives equal widths.
+    With ``offset`` :math:`\phi \in [0, 1)` every inner edge moves up by :math:`\phi` of
+    the base bin above it (:math:`(k + \phi)/m` for equal widths): the bottom and top bins
+    are then partial, ``m + 1`` bins in all; shape (m + 1,), or (m + 2,) when
+    :math:`\phi > 0`.
     """
     m = check_int("region_bins", m, minimum=1)
     ratio = check_real("region_ratio", ratio, low=0.0, low_open=True)
+    offset = check_real("region_offsets", offset, low=0.0, high=1.0, high_open=True)
     w = ratio ** np.arange(m - 1, -1, -1, dtype=float)
-    cuts = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
-    cuts[-1] = 1.0
-    return cuts
+    base = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
+    base[-1] = 1.0
+    if offset == 0.0:
+        return base
+    return np.concatenate([[0.0], base[:-1] + offset * np.diff(base), [1.0]])
 
 
-def _region_designs(region_bins) -> tuple:
-    """``region_bins`` (one M or several) as a tuple of distinct positive ints."""
+def _region_designs(region_bins, region_offsets) -> tuple:
+    """The region's designs: every (M, offset) pair of ``region_bins`` (one M or several,
+    distinct positive ints) and ``region_offsets`` (distinct fractions in [0, 1))."""
     values = np.atleast_1d(np.asarray(region_bins, dtype=object)).tolist()
     if not values:
         raise ValueError(f"region_bins must hold at least one number of bins, got {region_bins!r}")
-    return tuple(sorted({check_int("region_bins", m, minimum=1) for m in values}))
+    bins = tuple(sorted({check_int("region_bins", m, minimum=1) for m in values}))
+    values = np.atleast_1d(np.asarray(region_offsets, dtype=object)).tolist()
+    if not values:
+        raise ValueError(f"region_offsets must hold at least one offset, got {region_offsets!r}")
+    offsets = tuple(sorted({check_real("region_offsets", v, low=0.0, high=1.0, high_open=True)
+                            for v in values}))
+    return bins, offsets, tuple((m, phi) for m in bins for phi in offsets)
 
 
 def _region_bin(y, start, tau, cuts):
@@ -233,10 +262,12 @@ class SplicedData:
     bin_of: np.ndarray  # body bin of each run (the last: the region; meaningful in a body)
     bin_counts: np.ndarray  # (T, K + 1) counts of body runs per deep bin and the region
     region_bins: tuple  # the numbers of region bins M averaged over
-    region_counts: np.ndarray  # (T, len(region_bins), max M) runs per region bin (0-padded)
-    region_cuts: np.ndarray  # (len(region_bins), max M + 1) bin edges as fractions of
-    # (start, tau_j], padded with 1
-    region_log_weights: np.ndarray  # (T, len(region_bins)) log P(M | candidate j, y)
+    region_offsets: tuple  # the offsets of each M's grid (fractions of one bin)
+    region_sizes: np.ndarray  # (D,) bins of each design (M, offset), M-major order
+    region_counts: np.ndarray  # (T, D, max bins) runs per region bin (0-padded)
+    region_cuts: np.ndarray  # (D, max bins + 1) bin edges as fractions of (start, tau_j],
+    # padded with 1
+    region_log_weights: np.ndarray  # (T, D) log P(design | candidate j, y)
     reference: TailData  # data at the reference candidate (for priors and parameterization)
     reference_index: int
     minimize: bool
@@ -262,10 +293,12 @@ class SplicedData:
 
     @classmethod
     def build(cls, values, thresholds, *, minimize, bounds=(None, None), max_body_bins=12,
-              dirichlet=BODY_DIRICHLET, resolution=None, region_bins=None, region_ratio=None):
+              dirichlet=BODY_DIRICHLET, resolution=None, region_bins=None, region_offsets=None,
+              region_ratio=None):
         """Arrange oriented scores and candidates; ``region_bins`` is M (default
-        :data:`REGION_BINS`), ``region_ratio`` the ratio of the region bins' widths
-        (default :data:`REGION_RATIO`, see :func:`region_cuts`)."""
+        :data:`REGION_BINS`), ``region_offsets`` the offsets of each M's grid (default
+        :data:`REGION_OFFSETS`), ``region_ratio`` the ratio of the region bins' widths
+        (default :data:`REGION_RATIO`; see :func:`region_cuts`)."""
         y = direction.orient(np.asarray(values, dtype=float), minimize)
         t = np.unique(direction.orient(np.asarray(thresholds, dtype=float), minimize))
         n_tail = np.array([(y > tj).sum() for tj in t])
@@ -291,12 +324,15 @@ class SplicedData:
         counts = np.zeros((t.size, n_deep + 1))
         body_term = np.zeros(t.size)
         ratio = REGION_RATIO if region_ratio is None else region_ratio
-        designs = _region_designs(REGION_BINS if region_bins is None else region_bins)
-        cuts_of = [region_cuts(m, ratio) for m in designs]
-        cuts = np.ones((len(designs), max(designs) + 1))
+        bins, offsets, designs = _region_designs(
+            REGION_BINS if region_bins is None else region_bins,
+            REGION_OFFSETS if region_offsets is None else region_offsets)
+        cuts_of = [region_cuts(m, ratio, phi) for m, phi in designs]
+        sizes = np.array([c.size - 1 for c in cuts_of])
+        cuts = np.ones((len(designs), sizes.max() + 1))
         for k, c in enumerate(cuts_of):
             cuts[k, :c.size] = c
-        region_counts = np.zeros((t.size, len(designs), max(designs)))
+        region_counts = np.zeros((t.size, len(designs), sizes.max()))
         region_log = np.zeros((t.size, len(designs)))
         for j, tj in enumerate(t):
             in_body = y <= tj
@@ -307,7 +343,7 @@ class SplicedData:
             m_j, deep_n = c[-1], c[:-1].sum()
             body_term[j] = (float(_gl(m_j + 1) + _gl(deep_n + 1) - _gl(m_j + deep_n + 2))
                             + body_log_marginal(c[:-1], widths, dirichlet))
-            # the region's runs: a histogram of M bins on (start, tau_j], averaged over M
+            # the region's runs: a histogram on (start, tau_j], averaged over the designs
             region_runs = y[in_body & (y > start)]
             for k, ck in enumerate(cuts_of):
                 rc = np.bincount(_region_bin(region_runs, start, tj, ck),
@@ -329,7 +365,9 @@ class SplicedData:
             edges=edges,
             bin_of=bin_of,
             bin_counts=counts,
-            region_bins=designs,
+            region_bins=bins,
+            region_offsets=offsets,
+            region_sizes=sizes,
             region_counts=region_counts,
             region_cuts=cuts,
             region_log_weights=region_log - logsumexp(region_log, axis=1, keepdims=True),
@@ -467,22 +505,22 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
 def body_weights(data: SplicedData, tau_index, rng):
     """Per draw, body-bin weights and the region's bin edges: ``(weights, cuts)``.
 
-    ``weights``, shape (S, K + max M): the deep bins, then the region's bins, from their
+    ``weights``, shape (S, K + max bins): the deep bins, then the region's bins, from their
     Dirichlet (and the region's Beta) posterior given the draw's candidate; 0 for bins
-    outside the draw's body. The region's number of bins M is drawn first from its
-    posterior given the candidate (:attr:`SplicedData.region_log_weights`); ``cuts``,
-    shape (S, max M + 1), are that M's edges as fractions of :math:`(r, \tau)`, padded
-    with 1 (bins of zero width and weight).
+    outside the draw's body. The region's design (M and its grid's offset) is drawn first
+    from its posterior given the candidate (:attr:`SplicedData.region_log_weights`);
+    ``cuts``, shape (S, max bins + 1), are that design's edges as fractions of
+    :math:`(r, \tau)`, padded with 1 (bins of zero width and weight).
     """
     tau_index = np.asarray(tau_index)
     counts = data.bin_counts[tau_index]
     region = rng.beta(1.0 + counts[:, -1], 1.0 + counts[:, :-1].sum(-1))
     lw = data.region_log_weights[tau_index]  # (S, designs)
-    design = np.argmax(lw + rng.gumbel(size=lw.shape), axis=-1)  # a draw of M
-    sizes = np.asarray(data.region_bins)[design]
+    design = np.argmax(lw + rng.gumbel(size=lw.shape), axis=-1)  # a draw of the design
+    sizes = data.region_sizes[design]
     valid = np.arange(data.region_counts.shape[-1])[None, :] < sizes[:, None]
 
-    def dirichlet(c, mask=True):  # weights 0 outside the mask (bins beyond a draw's M)
+    def dirichlet(c, mask=True):  # weights 0 outside the mask (bins beyond a design's)
         g = rng.standard_gamma(np.where(mask, data.dirichlet + c, 1.0)) * mask
         total = g.sum(-1, keepdims=True)
         return np.where(total > 0, g / np.where(total > 0, total, 1.0), 0.0)
@@ -579,7 +617,7 @@ def predictive(data: SplicedData, draws, tau_index, rng, max_values=16_000_000):
     n_deep = data.edges.size - 1
     r = data.region_start
     # deep bin k spans edges[k]..edges[k+1]; region bin b spans the fractions cuts[b] to
-    # cuts[b + 1] of (r, tau], with the draw's own M
+    # cuts[b + 1] of (r, tau], with the draw's own design
     rb = np.clip(bins - n_deep, 0, cuts.shape[1] - 2)
     deep = np.minimum(bins, max(n_deep - 1, 0))
     lo = np.where(bins < n_deep, data.edges[deep],
