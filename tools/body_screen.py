@@ -10,8 +10,9 @@ body runs). This tool approximates the whole threshold posterior instead:
    (BFGS from the truth and from the previous candidate's mode), the Hessian there and the
    Laplace estimate of :math:`\\log \\int e^{\\ell_j} p_j` (tail only; the Jacobian of
    :math:`x` and :math:`\\gamma`'s prior included). Saved as one pickle per search.
-2. ``evaluate``: for each body design (a set of region bin counts M averaged with equal
-   weight), :math:`P(\\tau_j \\mid y) \\propto e^{\\log Z_j + B_j}`, the median tail
+2. ``evaluate``: for each body design (a set of region bin counts M, each with a set of
+   grid offsets, averaged with equal weight),
+   :math:`P(\\tau_j \\mid y) \\propto e^{\\log Z_j + B_j}`, the median tail
    fraction, and 90% intervals of :math:`\\beta` and :math:`\\gamma` from the mixture of
    the candidates' Laplace Gaussians. Per family: the median relative bias of the tail
    fraction and the share of intervals that cover the truth.
@@ -20,7 +21,11 @@ The Gaussian intervals ignore skew and the hedge, so coverage here is lower than
 sampler's; the screen ranks designs, and the chosen one is then checked with NUTS.
 
     python tools/body_screen.py collect --out /tmp/screen 51:0-39 52:0-39
-    python tools/body_screen.py evaluate --out /tmp/screen 3 1-16 2,3,4,5
+    python tools/body_screen.py evaluate --out /tmp/screen 3 1-16 2,3,4,5 1-32/8
+
+A design is a list or range of M, optionally with ``/K`` for the K grid offsets
+``0, 1/K, ..., (K-1)/K`` (``bayesnq.modeling.spliced.REGION_OFFSETS``); without it, no
+offset. ``1-32/8`` is the model's default.
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ def collect(seed: int, i: int, out: Path) -> None:
     runtime.release_compiled_programs()
     family, size, scores, t, _ = study_search(seed, i, sizes=SIZES, truths="prior")
     data = SplicedData.build(scores, default_thresholds(scores, minimize=t.minimize),
-                             minimize=t.minimize, region_bins=1)
+                             minimize=t.minimize, region_bins=1, region_offsets=0)
     pr = Priors()
     a0, b0 = (-t.beta, -t.alpha) if t.minimize else (t.alpha, t.beta)  # maximize form
     x0 = np.array([b0, np.log(b0 - a0), np.log(t.gamma), np.log(t.sigma)])
@@ -116,12 +121,12 @@ def _interval(w, mu, sd, q=(0.05, 0.95)):
     return [grid[min(np.searchsorted(cdf, v), grid.size - 1)] for v in q]
 
 
-def evaluate(recs, bins) -> pd.DataFrame:
+def evaluate(recs, bins, offsets=(0.0,)) -> pd.DataFrame:
     rows = []
     for r in recs:
         grid = default_thresholds(r["scores"], minimize=r["minimize"])
         body = SplicedData.build(r["scores"], grid, minimize=r["minimize"],
-                                 region_bins=bins).body_term
+                                 region_bins=bins, region_offsets=offsets).body_term
         total = np.array([x["log_z"] for x in r["rows"]]) + body
         w = np.exp(total - logsumexp(total))
         fr = r["fractions"]
@@ -137,6 +142,12 @@ def evaluate(recs, bins) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _design(spec: str):
+    """'1-32/8' -> (M = 1..32, offsets k/8); '3' -> ([3], no offset)."""
+    spec, _, k = spec.partition("/")
+    return _bins(spec), tuple(np.arange(int(k or 1)) / int(k or 1))
+
+
 def _bins(spec: str):
     if "-" in spec:
         lo, hi = spec.split("-")
@@ -148,7 +159,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("command", choices=("collect", "evaluate"))
     p.add_argument("items", nargs="+", help="collect: seed:replicates (51:0-39); evaluate: "
-                   "body designs, M or a list/range of M to average over (3, 2,3,4, 1-16)")
+                   "body designs, M or a list/range of M to average over, /K for K grid offsets "
+                   "(3, 2,3,4, 1-16, 1-32/8)")
     p.add_argument("--out", type=Path, required=True, help="folder of the per-search records")
     args = p.parse_args()
     runtime.configure()
@@ -160,7 +172,7 @@ def main() -> None:
     recs = [pickle.loads(f.read_bytes()) for f in sorted(args.out.glob("*.pkl"))]
     print(f"{len(recs)} searches")
     for spec in args.items:
-        df = evaluate(recs, _bins(spec))
+        df = evaluate(recs, *_design(spec))
         g = df.groupby("family")
         print(f"M = {spec:10s} beta {df.beta.mean():.2f} gamma {df.gamma.mean():.2f} | bias "
               + " ".join(f"{f} {v:+.2f}" for f, v in g.bias.median().items())
