@@ -8,9 +8,9 @@ candidates at the *true* noisy quadratic parameters,
 
 (``bayesnq.modeling.spliced``: the censored tail likelihood at each candidate plus the
 body's marginal), and prints the median relative bias of the posterior median tail
-fraction per body family and size, for each number of region bins M. No sampler runs, so
-a design of the body can be screened on hundreds of searches in minutes; a full
-``threshold_study`` is the test of the one chosen.
+fraction per body family and size, for each number of region bins M (one grid, no
+offsets). No sampler runs, so a design of the body can be screened on hundreds of searches
+in minutes; a full ``threshold_study`` is the test of the one chosen.
 
     python tools/threshold_profile.py --seeds 41 42 43 44 --bins 2 3 4 5 [--truths prior]
 
@@ -46,7 +46,8 @@ def profile(seeds, count, bins, truths="range"):
         grid = default_thresholds(scores, minimize=t.minimize)
         a, b = direction.orient_ends(np.array(t.alpha), np.array(t.beta), t.minimize)
         for m in bins:
-            data = SplicedData.build(scores, grid, minimize=t.minimize, region_bins=m)
+            data = SplicedData.build(scores, grid, minimize=t.minimize, region_bins=m,
+                                     region_offsets=0)
             w = np.exp(np.asarray(threshold_log_probabilities(data, float(a), float(b),
                                                               t.gamma, t.sigma)))
             fr = data.tail_fractions
