@@ -147,7 +147,7 @@ __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "can
 BODY_DIRICHLET = 1.0  # Dirichlet concentration a of each body-histogram bin
 
 
-def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
+def body_log_marginal(counts, widths, a=BODY_DIRICHLET, bins=None):
     r"""Log marginal density of the body runs under the Dirichlet-weighted histogram.
 
     .. math::
@@ -156,16 +156,21 @@ def body_log_marginal(counts, widths, a=BODY_DIRICHLET):
         - \sum_k c_k \log \Delta_k ,
 
     the density of the ordered body values given that they lie in the body (bins with
-    counts ``counts``, widths ``widths``); 0 for an empty body.
+    counts ``counts``, widths ``widths``); 0 for an empty body. Rows of a 2-D ``counts``
+    are separate histograms (an array is returned), each with ``bins`` bins (default: all
+    columns; the columns beyond a row's ``bins`` must be empty).
     """
     c = np.asarray(counts, dtype=float)
     dw = np.asarray(widths, dtype=float)
     if c.size == 0:
         return 0.0
-    k, total = float(c.size), float(c.sum())
+    k = np.asarray(c.shape[-1] if bins is None else bins, dtype=float)
+    total = c.sum(-1)
     with np.errstate(divide="ignore"):  # an empty bin of zero width adds nothing
         log_dw = np.where(c > 0, np.log(np.where(c > 0, dw, 1.0)), 0.0)
-    return float(_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a)) - np.sum(c * log_dw))
+    out = (_gl(k * a) - _gl(k * a + total) + np.sum(_gl(a + c) - _gl(a), axis=-1)
+           - np.sum(c * log_dw, axis=-1))
+    return float(out) if c.ndim == 1 else out
 
 
 # The region's histogram is averaged over these numbers of equal-width bins M and, for
@@ -332,7 +337,8 @@ class SplicedData:
         cuts = np.ones((len(designs), sizes.max() + 1))
         for k, c in enumerate(cuts_of):
             cuts[k, :c.size] = c
-        region_counts = np.zeros((t.size, len(designs), sizes.max()))
+        width = int(sizes.max())
+        region_counts = np.zeros((t.size, len(designs), width))
         region_log = np.zeros((t.size, len(designs)))
         for j, tj in enumerate(t):
             in_body = y <= tj
@@ -344,12 +350,15 @@ class SplicedData:
             body_term[j] = (float(_gl(m_j + 1) + _gl(deep_n + 1) - _gl(m_j + deep_n + 2))
                             + body_log_marginal(c[:-1], widths, dirichlet))
             # the region's runs: a histogram on (start, tau_j], averaged over the designs
+            # (one row of bins per design; edges padded with 1 add no bins)
             region_runs = y[in_body & (y > start)]
-            for k, ck in enumerate(cuts_of):
-                rc = np.bincount(_region_bin(region_runs, start, tj, ck),
-                                 minlength=ck.size - 1).astype(float)
-                region_counts[j, k, :rc.size] = rc
-                region_log[j, k] = body_log_marginal(rc, (tj - start) * np.diff(ck), dirichlet)
+            rb = _region_bin(np.broadcast_to(region_runs, (len(designs), region_runs.size)),
+                             start, tj, cuts)
+            rows = np.repeat(np.arange(len(designs)), region_runs.size)
+            rc = np.bincount(rows * width + rb.ravel(), minlength=len(designs) * width)
+            region_counts[j] = rc.reshape(len(designs), width)
+            region_log[j] = body_log_marginal(region_counts[j], (tj - start) * np.diff(cuts),
+                                              dirichlet, sizes)
             body_term[j] += float(logsumexp(region_log[j])) - np.log(len(designs))
             if resolution is not None:  # a body run's cell: density times its width h
                 body_term[j] += in_body.sum() * np.log(resolution)
