@@ -12,7 +12,8 @@ body runs). This tool approximates the whole threshold posterior instead:
    :math:`x` and :math:`\\gamma`'s prior included). Saved as one pickle per search.
 2. ``evaluate``: for each body design (a set of region bin counts M, each with a set of
    grid offsets, averaged with equal weight),
-   :math:`P(\\tau_j \\mid y) \\propto e^{\\log Z_j + B_j}`, the median tail
+   :math:`P(\\tau_j \\mid y) \\propto \\pi_j e^{\\log Z_j + B_j}` (:math:`\\pi` the model's
+   prior over the candidates), the median tail
    fraction, and 90% intervals of :math:`\\beta` and :math:`\\gamma` from the mixture of
    the candidates' Laplace Gaussians. Per family: the median relative bias of the tail
    fraction and the share of intervals that cover the truth.
@@ -125,9 +126,10 @@ def evaluate(recs, bins, offsets=(0.0,)) -> pd.DataFrame:
     rows = []
     for r in recs:
         grid = default_thresholds(r["scores"], minimize=r["minimize"])
-        body = SplicedData.build(r["scores"], grid, minimize=r["minimize"],
-                                 region_bins=bins, region_offsets=offsets).body_term
-        total = np.array([x["log_z"] for x in r["rows"]]) + body
+        data = SplicedData.build(r["scores"], grid, minimize=r["minimize"],
+                                 region_bins=bins, region_offsets=offsets)
+        total = (np.array([x["log_z"] for x in r["rows"]]) + data.body_term
+                 + data.base_log_prior)
         w = np.exp(total - logsumexp(total))
         fr = r["fractions"]
         order = np.argsort(fr)

@@ -175,8 +175,8 @@ THRESHOLDS = [
     "fit *hedges*: it samples again with the next candidate with fewer runs beyond it given "
     "about as much weight, because a decided P(tau) can be too sure and only a threshold with "
     "too many runs beyond it biases beta (docs/thresholds.md). `probability` is what the "
-    "draws follow, `probability_uniform` what the data say under a uniform prior over the "
-    "candidates (the plot outlines it); `threshold_hedge=False` turns the hedge off.",
+    "draws follow, `probability_unhedged` what the data say before the hedge (the plot "
+    "outlines it); `threshold_hedge=False` turns the hedge off.",
     "fit.threshold_probabilities()",
     "plots.plot_threshold_probabilities(fit);",
     "md:## 2. The verdict\n\n"

@@ -5,13 +5,14 @@ truths), this prints for every default candidate :math:`\\tau_j`:
 
 - at the *true* :math:`\\theta`: the censored tail log-likelihood :math:`\\ell_j`, the body's
   term :math:`B_j`, the log prior of :math:`\\theta` at that candidate, and their total
-  relative to the best candidate (what ``tools/threshold_profile.py`` sums over);
+  with the candidate's own prior :math:`\\log \\pi_j`, relative to the best candidate (what
+  ``tools/threshold_profile.py`` sums over);
 - at :math:`\\hat\\theta_j`, the tail's own posterior mode at that candidate
   (:math:`\\ell_j + \\log p_j(\\theta)`, Nelder–Mead from three starts): the fitted
   :math:`\\gamma` and :math:`\\sigma / (\\beta - \\alpha)`, a Laplace estimate of
-  :math:`\\log Z_j = \\log \\int e^{\\ell_j(\\theta)} p_j(\\theta)\\,d\\theta + B_j` relative to
-  the best candidate (nan where the mode's Hessian is not positive definite: a degenerate
-  fit), and the KS p-value of the tail's runs under :math:`\\hat\\theta_j` (the conditional
+  :math:`\\log Z_j = \\log \\int e^{\\ell_j(\\theta)} p_j(\\theta)\\,d\\theta + B_j
+  + \\log \\pi_j` relative to the best candidate (nan where the mode's Hessian is not
+  positive definite: a degenerate fit), and the KS p-value of the tail's runs under :math:`\\hat\\theta_j` (the conditional
   CDF beyond :math:`\\tau_j`, against uniform).
 
 It separates the body's term from the tail's fit: a candidate that wins only once
@@ -98,11 +99,13 @@ def report(seed: int, i: int, region_bins=None, region_ratio=None, brief=False) 
             jnp.asarray(best.x)))
         sign, logdet = np.linalg.slogdet(hess)
         log_z = (-best.fun + 2 * np.log(2 * np.pi) - 0.5 * logdet + data.body_term[j]
+                 + data.base_log_prior[j]
                  if sign > 0 else np.nan)
         a, b, g, s = (float(v) for v in theta(best.x))
         rows.append((j, fr[j], *at_truth[:, j], -best.fun, g, s / (b - a), log_z,
                      tail_ks(data, j, a, b, g, s)))
-    truth_total = np.array([r[2] + data.body_term[r[0]] + r[3] for r in rows])
+    truth_total = np.array([r[2] + data.body_term[r[0]] + r[3] + data.base_log_prior[r[0]]
+                            for r in rows])
     log_z = np.array([r[7] for r in rows])
     if brief:  # one line: the truth's candidate, and where the evidence peaks
         k = int(np.nanargmax(log_z))

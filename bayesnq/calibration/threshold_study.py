@@ -10,8 +10,8 @@ and records, at each level :math:`\ell`, whether the equal-tailed :math:`\ell` i
 covers the truth:
 
 - the tail fraction: the share of the search's runs beyond :math:`\tau^*` against the
-  posterior of the share beyond :math:`\tau` under the uniform prior over the candidates
-  (a discrete distribution; covered when the candidate nearest to the truth is in the
+  posterior of the share beyond :math:`\tau` under the base prior over the candidates
+  (:attr:`bayesnq.modeling.SplicedData.base_log_prior`; a discrete distribution; covered when the candidate nearest to the truth is in the
   interval; before any hedge, :mod:`bayesnq.inference.hedge`);
 - the best end (:math:`\beta` maximizing, :math:`\alpha` minimizing) and :math:`\gamma`,
   from the fit's draws (hedged where the fit hedged, column ``hedged``);
@@ -98,9 +98,9 @@ def _replicate(i, settings):
             threshold_hedge=settings.get("threshold_hedge", True))
     seconds = time.perf_counter() - start
     tp = f.threshold_probabilities()
-    # where the model puts tau: P(tau | y) under the uniform prior over the candidates (the
+    # where the model puts tau: P(tau | y) under the base prior over the candidates (the
     # fit's draws may be hedged toward fewer runs, bayesnq.inference.hedge)
-    fractions, probs = tp["tail_fraction"].to_numpy(), tp["probability_uniform"].to_numpy()
+    fractions, probs = tp["tail_fraction"].to_numpy(), tp["probability_unhedged"].to_numpy()
     d = f.draws()
     best = t.alpha if minimize else t.beta
     rec = dict(replicate=int(i), family=family, n=int(size), minimize=minimize, unit=unit,
@@ -221,7 +221,7 @@ def threshold_study(path=None, *, replicates=4, families=BODY_FAMILIES, sizes=DE
         (:func:`~bayesnq.calibration.regimes.draw_prior_truth`: the threshold SBC).
     threshold_hedge : bool
         Passed to :func:`bayesnq.fit` (:mod:`bayesnq.inference.hedge`); ``False`` measures
-        the fits with the uniform prior over the candidates.
+        the fits with the base prior over the candidates (no hedge).
     executor : None, "local" or "dask"
     """
     replicates = check_int("replicates", replicates, 1)

@@ -108,8 +108,8 @@ def fit(
         sample again with the next candidate with fewer runs beyond it given as much
         posterior weight (:mod:`bayesnq.inference.hedge`: a decided :math:`P(\tau)` can be
         too sure, and only an error toward more runs biases :math:`\beta`). It costs a
-        second run of the same compiled sampler. ``False`` keeps the uniform prior over
-        the candidates. Ignored for a fixed threshold.
+        second run of the same compiled sampler. ``False`` keeps the base prior over
+        the candidates (:attr:`bayesnq.modeling.SplicedData.base_log_prior`). Ignored for a fixed threshold.
 
     Returns
     -------
@@ -240,11 +240,11 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
                         progress_bar=progress_bar, target_accept_prob=target_accept_prob,
                         arrays=data.sampler_arrays(log_prior))
 
-    mcmc = sample(None)
-    log_uniform = candidate_log_probabilities(mcmc.get_samples())
-    hedge = hedge_prior(log_uniform) if threshold_hedge else None
-    if hedge is not None:
-        mcmc = sample(hedge["log_prior"])  # the same compiled sampler, another prior
+    mcmc = sample(data.base_log_prior)
+    log_unhedged = candidate_log_probabilities(mcmc.get_samples())
+    hedge = hedge_prior(log_unhedged) if threshold_hedge else None
+    if hedge is not None:  # the same compiled sampler, another prior
+        mcmc = sample(data.base_log_prior + hedge["log_prior"])
     samples = draw_tau(mcmc.get_samples(group_by_chain=True), data, gamma, seed)
     names = posterior_names(gamma, threshold_grid=True)
     shape = np.asarray(samples["beta"]).shape
@@ -267,7 +267,7 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
                                      resolution=resolution),
                  thresholds=data.user_thresholds, spliced=data, resolution_note=resolution_note)
     result.settings["threshold_hedge"] = threshold_hedge
-    result.settings["uniform_threshold_probabilities"] = [float(x) for x in np.exp(log_uniform)]
+    result.settings["unhedged_threshold_probabilities"] = [float(x) for x in np.exp(log_unhedged)]
     if hedge is not None:
         result.settings["hedged"] = {
             "from": float(data.user_thresholds[hedge["from"]]),

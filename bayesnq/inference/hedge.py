@@ -17,13 +17,14 @@ and biases :math:`\beta` and :math:`\gamma`.
 
 **The hedge.** When :math:`P(\tau)` is decided on candidate :math:`k` and a candidate
 :math:`k + 1` with fewer runs beyond it exists, the fit samples again (the same compiled
-sampler) with the prior of candidate :math:`k + 1` raised by
+sampler) with the prior of candidate :math:`k + 1` (the base prior,
+:attr:`bayesnq.modeling.SplicedData.base_log_prior`) raised by
 :math:`\log P(\tau_k \mid y) - \log P(\tau_{k+1} \mid y)`, the first run's estimates, so
 that the safer candidate holds about as much posterior mass as the chosen one (more where
 the first run underestimated its small probability). The draws are then a posterior
 under that prior: the conditional posterior of :math:`\theta` at each candidate is
 unchanged; only the candidates' weights are moved toward fewer runs. ``fit(...,
-threshold_hedge=False)`` keeps the uniform prior.
+threshold_hedge=False)`` keeps the base prior.
 """
 
 from __future__ import annotations
@@ -68,9 +69,9 @@ def threshold_kind(p, min_mass=MIN_MASS, min_second=MIN_SECOND) -> str:
 def hedge_prior(log_p) -> dict | None:
     """The hedged log prior over the candidates, or None where there is nothing to hedge.
 
-    ``log_p``: :func:`candidate_log_probabilities` under the uniform prior, in grid order
+    ``log_p``: :func:`candidate_log_probabilities` under the base prior, in grid order
     (tail fraction falling along the grid). Returns ``log_prior`` (shape (T,), not
-    normalized), ``from`` and ``to`` (the candidates' indices) and ``log_weight`` (what
+    normalized; added to the base prior), ``from`` and ``to`` (the candidates' indices) and ``log_weight`` (what
     the safer candidate's prior was raised by), when :math:`P(\\tau)` is decided and the
     most probable candidate is not the last.
     """

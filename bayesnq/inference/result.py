@@ -331,9 +331,10 @@ class Fit:
             One row per candidate, ordered from the deepest tail (smallest tail fraction):
             ``threshold`` (score units), ``tail_fraction`` (share of runs beyond it),
             ``n_tail``, ``probability`` (under the prior the draws were made with) and
-            ``probability_uniform`` (under the uniform prior over the candidates: what
-            the data say before the hedge of :mod:`bayesnq.inference.hedge`; the same
-            column where the fit was not hedged).
+            ``probability_unhedged`` (under the base prior over the candidates,
+            :attr:`bayesnq.modeling.SplicedData.base_log_prior`: what the data say before
+            the hedge of :mod:`bayesnq.inference.hedge`; the same column where the fit
+            was not hedged).
         """
         import pandas as pd
 
@@ -346,7 +347,7 @@ class Fit:
             "tail_fraction": sp.tail_fractions,
             "n_tail": sp.n_tail.astype(int),
             "probability": p,
-            "probability_uniform": self._uniform_threshold_probabilities(p),
+            "probability_unhedged": self._unhedged_threshold_probabilities(p),
         })
         return df.iloc[::-1].reset_index(drop=True)
 
@@ -356,17 +357,22 @@ class Fit:
                              f"(threshold='auto' or a list), this fit has "
                              f"threshold={self.threshold!r}")
 
-    def _uniform_threshold_probabilities(self, p):
-        """P(tau | y) under the uniform prior, in grid order: the first run's, for a hedged
+    def _unhedged_threshold_probabilities(self, p):
+        """P(tau | y) under the base prior, in grid order: the first run's, for a hedged
         fit; ``p`` (the draws') otherwise."""
-        if (self.settings or {}).get("hedged"):
-            return np.asarray(self.settings["uniform_threshold_probabilities"], dtype=float)
+        settings = self.settings or {}
+        if settings.get("hedged"):
+            # fits saved before 2026-12-06 (a uniform base prior) name it so
+            key = ("unhedged_threshold_probabilities"
+                   if "unhedged_threshold_probabilities" in settings
+                   else "uniform_threshold_probabilities")
+            return np.asarray(settings[key], dtype=float)
         return p
 
     def threshold_verdict(self, ci=DEFAULT_CI, min_mass=MIN_MASS, min_second=MIN_SECOND) -> dict:
         r"""Whether :math:`P(\tau \mid y)` singles out a threshold, in words.
 
-        Read from :math:`P(\tau \mid y)` under the uniform prior over the candidates
+        Read from :math:`P(\tau \mid y)` under the base prior over the candidates
         (before any hedge, :mod:`bayesnq.inference.hedge`). The data *cannot choose* when
         the most probable candidate holds less than ``min_mass`` (flat), or when another
         candidate that is not its neighbour on the grid holds at least ``min_second``
@@ -388,7 +394,7 @@ class Fit:
         self._need_thresholds("threshold_verdict")
         lp = np.asarray(self.idata.posterior["tau_logp"])
         drawn = np.exp(candidate_log_probabilities({"tau_logp": lp}))
-        p = self._uniform_threshold_probabilities(drawn)
+        p = self._unhedged_threshold_probabilities(drawn)
         kind = threshold_kind(p, min_mass, min_second)
         order = np.argsort(p)[::-1]
         first, second = int(order[0]), int(order[1])

@@ -64,8 +64,8 @@ sparse near its top, so where the density jumps just below :math:`\tau_j` (a reg
 starts between two candidates) the first candidate above the start paid 20–40 nats more
 than candidates further up, and the posterior kept too few runs beyond :math:`\tau`; the
 offsets put edges near every point of the region (:data:`REGION_OFFSETS`). The region's
-share has a uniform prior of its own: inside one Dirichlet(1, ..., 1) over all bins, a region holding most of the body
-would be charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins),
+share has a uniform prior of its own: inside one Dirichlet(1, ..., 1) over all bins, a
+region holding most of the body would be charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins),
 which again favoured a deep tail. The body still cannot steal the tail: it has no support
 beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
 
@@ -73,7 +73,7 @@ Given :math:`\tau_j` the body factor does not involve :math:`\theta`, so the pos
 :math:`\theta` at a fixed :math:`\tau` is exactly the censored fit above, with the prior
 that fit has (below).
 
-**Marginalizing over a grid of thresholds.** With a uniform prior over candidates
+**Marginalizing over a grid of thresholds.** With a prior :math:`\pi_j` over candidates
 :math:`\tau_1 < \dots < \tau_T` and
 
 .. math::
@@ -82,9 +82,8 @@ that fit has (below).
         + n_j^{\le} \log F_\theta(\tau_j) + B_j ,
 
 the model adds :math:`\log \sum_j \pi_j\, e^{\ell_j(\theta)}\,
-p(\theta \mid \tau_j) / p(\theta \mid \tau_r)` to the log density (:math:`\pi_j = 1/T`
-unless hedged, :mod:`bayesnq.inference.hedge`), so NUTS samples only the continuous
-:math:`\theta`. The noisy quadratic is one distribution for
+p(\theta \mid \tau_j) / p(\theta \mid \tau_r)` to the log density, so NUTS samples only
+the continuous :math:`\theta`. The noisy quadratic is one distribution for
 all candidates: :math:`\theta = (\alpha, \beta, \gamma, \sigma)` is shared, as it must be
 if the regime starting at :math:`\tau^*` holds beyond every :math:`\tau \ge \tau^*` (the
 fits at those thresholds then agree, so the likelihood surfaces line up instead of forming
@@ -93,6 +92,19 @@ one mode per candidate). It is parameterized at a fixed *reference* candidate
 fixed-threshold model with :math:`\tau = \tau_r`, :math:`q` the noiseless mass beyond
 :math:`\tau_r` and :math:`\alpha = \beta - (\beta - \tau_r) q^{-2/\gamma}`. The tail mass
 beyond the drawn :math:`\tau_j` is then :math:`1 - F_\theta(\tau_j)`.
+
+**The prior over the candidates.** :math:`\pi_j \propto n_j^{\kappa}`, :math:`n_j` the
+runs beyond :math:`\tau_j`, :math:`\kappa` = :data:`TAIL_RUNS_POWER` = 2
+(:attr:`SplicedData.base_log_prior`; raised at one candidate where hedged,
+:mod:`bayesnq.inference.hedge`). Every candidate at or above the regime's start
+:math:`\tau^*` is a true model; they differ only in how many runs the noisy quadratic
+explains. Its four parameters, learned from :math:`n_j` runs, pay an Occam factor of about
+:math:`\tfrac{4}{2}\log n_j`, which the body (the same designs at every candidate) does
+not pay again for the runs it takes over, so under a uniform prior (until 2026-12-06)
+:math:`P(\tau)` drifted to the valid candidates with the fewest runs: in the threshold SBC
+the median tail fraction was 30–45% short of the truth on bodies that thin out toward,
+or sit flat below, :math:`\tau^*` (``docs/thresholds.md``). :math:`\kappa = 2` offsets that
+factor.
 
 **The prior at each candidate.** The tail model's priors are relative to its threshold
 (:math:`d = \max y - \tau`, :math:`q` the mass beyond :math:`\tau`,
@@ -141,7 +153,7 @@ from bayesnq.validation import check_int, check_real
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "candidate_log_priors",
            "body_log_marginal", "body_weights",
-           "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "region_cuts", "pointwise_loglik",
+           "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "TAIL_RUNS_POWER", "region_cuts", "pointwise_loglik",
            "predictive", "BODY_DIRICHLET"]
 
 BODY_DIRICHLET = 1.0  # Dirichlet concentration a of each body-histogram bin
@@ -199,6 +211,16 @@ REGION_OFFSETS = tuple(k / 8 for k in range(8))
 # to tau_j: 1 gives equal widths; above 1 the bins narrow toward tau_j, so that the body
 # follows the density just below the threshold, where it meets the tail.
 REGION_RATIO = 1.0
+
+# The prior over the candidates: P(tau_j) proportional to n_j ** TAIL_RUNS_POWER, with n_j
+# the runs beyond tau_j. Every candidate at or above the regime's start is a true model,
+# and they differ in how many runs the noisy quadratic must explain; its four parameters
+# pay an Occam factor of about (4/2) log n_j that the body's histogram (the same designs at
+# every candidate) does not pay for the same runs, so under a uniform prior P(tau) drifted
+# to the valid candidates with the fewest runs (median tail fraction -30% to -45% on
+# `flat`, `falling` and `rising` bodies in the threshold SBC). The power 2 offsets that
+# factor (docs/thresholds.md, "The prior over the candidates").
+TAIL_RUNS_POWER = 2.0
 
 
 def region_cuts(m, ratio=REGION_RATIO, offset=0.0) -> np.ndarray:
@@ -393,14 +415,22 @@ class SplicedData:
         candidate."""
         return float(self.edges[-1])
 
+    @property
+    def base_log_prior(self) -> np.ndarray:
+        r"""The log prior over the candidates, shape (T,), normalized:
+        :math:`\log \pi_j = \kappa \log n_j + c`, with :math:`n_j` the runs beyond
+        :math:`\tau_j` and :math:`\kappa` = :data:`TAIL_RUNS_POWER`."""
+        lp = TAIL_RUNS_POWER * np.log(np.maximum(self.n_tail, 1).astype(float))
+        return lp - np.logaddexp.reduce(lp)
+
     def sampler_arrays(self, log_prior=None) -> dict:
         r"""The arguments of :func:`threshold_model`'s compiled program: ``log_prior``,
-        the log prior of each candidate, shape (T,) (default uniform, :math:`-\log T`),
+        the log prior of each candidate, shape (T,) (default :attr:`base_log_prior`),
         normalized here. Everything else the model reads from the data it closes over, so a
         fit of the same data with another prior over the candidates reuses the sampler
         (:attr:`program_static`)."""
         t = self.thresholds.size
-        lp = np.full(t, -np.log(t)) if log_prior is None else np.asarray(log_prior, dtype=float)
+        lp = self.base_log_prior if log_prior is None else np.asarray(log_prior, dtype=float)
         if lp.shape != (t,) or not np.all(np.isfinite(lp)):
             raise ValueError(f"log_prior must hold {t} finite numbers (one per candidate), "
                              f"got {lp!r}")
@@ -454,16 +484,17 @@ def _candidate_terms(data: SplicedData, alpha, beta, gamma, sigma, priors: Prior
 
 def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma,
                                 priors: Priors = Priors()):
-    r""":math:`\log P(\tau_j \mid \theta, y)` over the candidates (uniform prior), shape
-    (T,), for :math:`\theta` in the maximize orientation: the conditional that
-    :func:`threshold_model` records as ``tau_logp``,
-    :math:`\propto \ell_j(\theta) + \log p(\theta \mid \tau_j)`. At the true
+    r""":math:`\log P(\tau_j \mid \theta, y)` over the candidates (under
+    :attr:`SplicedData.base_log_prior`), shape (T,), for :math:`\theta` in the maximize
+    orientation: the conditional that :func:`threshold_model` records as ``tau_logp``,
+    :math:`\propto \log \pi_j + \ell_j(\theta) + \log p(\theta \mid \tau_j)`. At the true
     :math:`\theta` of a synthetic search it shows where the model puts :math:`\tau` without
     a sampler (``tools/threshold_profile.py``)."""
     # not relative to the reference's prior: at a theta given from outside (a truth),
     # the reference candidate's prior can be 0 (alpha at or above its threshold)
     ll = (_threshold_loglik(data, alpha, beta, gamma, sigma)
-          + candidate_log_priors(data, alpha, beta, gamma, sigma, priors))
+          + candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
+          + jnp.asarray(data.base_log_prior))
     return ll - jax.nn.logsumexp(ll)
 
 
@@ -475,8 +506,8 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     :func:`~bayesnq.modeling.tail_model` at the reference candidate; records ``tau_logp``
     (log :math:`P(\tau_j \mid \theta, y)`, shape (T,)) and, with integer gamma,
     ``gamma_tau_logp`` (shape (K, T)). ``arrays`` (default
-    :meth:`SplicedData.sampler_arrays`: a uniform prior) holds the log prior over the
-    candidates.
+    :meth:`SplicedData.sampler_arrays`: :attr:`SplicedData.base_log_prior`) holds the log
+    prior over the candidates.
     """
     arrays = data.sampler_arrays() if arrays is None else arrays
     ref = data.reference

@@ -101,7 +101,8 @@ def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
 
     Bars over the candidates of a fit with ``threshold="auto"`` (or a list); where the
     fit was hedged toward fewer runs (:mod:`bayesnq.inference.hedge`), outlined bars show
-    the probabilities under the uniform prior over the candidates. The bottom
+    the probabilities before the hedge (under the base prior over the candidates). The
+    bottom
     axis gives each candidate :math:`\tau_j` with the fewest significant digits that keep
     neighbours apart, the top axis the share of runs beyond it,
     :math:`\#\{i : y_i \succ \tau_j\}/N`. Labels are rotated, and thinned (every second,
@@ -119,10 +120,11 @@ def plot_threshold_probabilities(fit, *, ax=None, title: str | None = None):
     x = np.arange(len(probs))
     p = np.asarray(probs["probability"], dtype=np.float64)
     ax.bar(x, p, color=BAND, label="the draws'")
-    uniform = np.asarray(probs.get("probability_uniform", probs["probability"]), dtype=np.float64)
-    if not np.array_equal(uniform, p):  # hedged toward fewer runs: show what the data said
-        ax.bar(x, uniform, fill=False, edgecolor="0.2", linewidth=0.8,
-               label="uniform prior over candidates (before the hedge)")
+    unhedged = np.asarray(probs.get("probability_unhedged", probs["probability"]),
+                          dtype=np.float64)
+    if not np.array_equal(unhedged, p):  # hedged toward fewer runs: show what the data said
+        ax.bar(x, unhedged, fill=False, edgecolor="0.2", linewidth=0.8,
+               label="before the hedge")
         ax.legend(fontsize="x-small", loc="upper left")
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.set_xticks(x, distinct_labels(np.asarray(probs["threshold"], dtype=np.float64)),
