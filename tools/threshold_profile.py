@@ -7,10 +7,10 @@ candidates at the *true* noisy quadratic parameters,
     P(tau_j | theta*, y)  proportional to  pi_j p(theta* | tau_j) exp(l_j(theta*) + B_j),
 
 (``bayesnq.modeling.spliced``: the candidates' prior, theta's prior at each candidate, the
-censored tail likelihood at each candidate plus the body's marginal), and prints the median relative bias of the posterior median tail
-fraction per body family and size, for each number of region bins M (one grid, no
-offsets). No sampler runs, so a design of the body can be screened on hundreds of searches
-in minutes; a full ``threshold_study`` is the test of the one chosen.
+censored tail likelihood at each candidate plus the body's marginal), and prints the
+median relative bias of the posterior median tail fraction per body family and size,
+for each number of region bins M (one grid, no offsets). No sampler runs, so a design of
+the body can be screened on hundreds of searches in minutes; a full ``threshold_study`` is the test of the one chosen.
 
     python tools/threshold_profile.py --seeds 41 42 43 44 --bins 2 3 4 5 [--truths prior]
 

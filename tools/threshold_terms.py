@@ -12,8 +12,8 @@ truths), this prints for every default candidate :math:`\\tau_j`:
   :math:`\\gamma` and :math:`\\sigma / (\\beta - \\alpha)`, a Laplace estimate of
   :math:`\\log Z_j = \\log \\int e^{\\ell_j(\\theta)} p_j(\\theta)\\,d\\theta + B_j
   + \\log \\pi_j` relative to the best candidate (nan where the mode's Hessian is not
-  positive definite: a degenerate fit), and the KS p-value of the tail's runs under :math:`\\hat\\theta_j` (the conditional
-  CDF beyond :math:`\\tau_j`, against uniform).
+  positive definite: a degenerate fit), and the KS p-value of the tail's runs under
+  :math:`\\hat\\theta_j` (the conditional CDF beyond :math:`\\tau_j`, against uniform).
 
 It separates the body's term from the tail's fit: a candidate that wins only once
 :math:`\\theta` is refitted, with a tail that fails the KS check, is chosen because the

@@ -11,7 +11,8 @@ covers the truth:
 
 - the tail fraction: the share of the search's runs beyond :math:`\tau^*` against the
   posterior of the share beyond :math:`\tau` under the base prior over the candidates
-  (:attr:`bayesnq.modeling.SplicedData.base_log_prior`; a discrete distribution; covered when the candidate nearest to the truth is in the
+  (:attr:`bayesnq.modeling.SplicedData.base_log_prior`; a discrete distribution; covered
+  when the candidate nearest to the truth is in the
   interval; before any hedge, :mod:`bayesnq.inference.hedge`);
 - the best end (:math:`\beta` maximizing, :math:`\alpha` minimizing) and :math:`\gamma`,
   from the fit's draws (hedged where the fit hedged, column ``hedged``);

@@ -109,7 +109,8 @@ def fit(
         posterior weight (:mod:`bayesnq.inference.hedge`: a decided :math:`P(\tau)` can be
         too sure, and only an error toward more runs biases :math:`\beta`). It costs a
         second run of the same compiled sampler. ``False`` keeps the base prior over
-        the candidates (:attr:`bayesnq.modeling.SplicedData.base_log_prior`). Ignored for a fixed threshold.
+        the candidates (:attr:`bayesnq.modeling.SplicedData.base_log_prior`). Ignored for
+        a fixed threshold.
 
     Returns
     -------

@@ -71,7 +71,8 @@ def hedge_prior(log_p) -> dict | None:
 
     ``log_p``: :func:`candidate_log_probabilities` under the base prior, in grid order
     (tail fraction falling along the grid). Returns ``log_prior`` (shape (T,), not
-    normalized; added to the base prior), ``from`` and ``to`` (the candidates' indices) and ``log_weight`` (what
+    normalized; added to the base prior), ``from`` and ``to`` (the candidates' indices)
+    and ``log_weight`` (what
     the safer candidate's prior was raised by), when :math:`P(\\tau)` is decided and the
     most probable candidate is not the last.
     """

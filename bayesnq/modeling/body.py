@@ -61,9 +61,10 @@ REGION_BINS = tuple(range(1, 33))
 # fraction k / M, and near the top of the region (the candidate) such fractions are
 # sparse: where the density jumps just below tau_j (a regime that starts between two
 # candidates, with a gap or a thin body under it) no design put an edge close to the jump,
-# so the first candidate above the regime's start paid 20-40 nats more than candidates
-# further up, and P(tau) kept too few runs beyond tau (`falling` bodies -39% in the
-# threshold SBC; docs/thresholds.md, "Offsets of the region's grid").
+# so the first candidate above the regime's start paid 13-18 nats more than the best
+# candidate further up (two `falling` searches), and P(tau) kept too few runs beyond tau
+# (`falling` bodies -39% in the threshold SBC; docs/thresholds.md, "Offsets of the
+# region's grid, and the prior over the candidates").
 REGION_OFFSETS = tuple(k / 8 for k in range(8))
 
 
@@ -71,6 +72,7 @@ REGION_OFFSETS = tuple(k / 8 for k in range(8))
 # to tau_j: 1 gives equal widths; above 1 the bins narrow toward tau_j, so that the body
 # follows the density just below the threshold, where it meets the tail.
 REGION_RATIO = 1.0
+
 
 def region_cuts(m, ratio=REGION_RATIO, offset=0.0) -> np.ndarray:
     r"""Edges of the region bins as fractions of :math:`(r, \tau_j]`, ascending, from 0 to 1.
@@ -110,12 +112,14 @@ def region_designs(region_bins, region_offsets) -> tuple:
 
 def region_bin(y, start, tau, cuts):
     """Region bin (0..m-1) of oriented scores ``y`` in the region (start, tau], with bin
-    edges at the fractions ``cuts`` of its width (shape (m + 1,), or one row of edges per
-    row of ``y``): the number of inner edges below the score's fraction of the region."""
+    edges at the fractions ``cuts`` of its width: the number of inner edges below the
+    score's fraction of the region. ``cuts`` is one row of edges (shape (m + 1,)) or rows
+    of them (shape (R, m + 1)), against rows of ``y`` (shape (R, n)) or one ``y`` for every
+    row (shape (n,)); the result has the broadcast shape."""
     with np.errstate(divide="ignore", invalid="ignore"):  # an empty region of zero width
         u = np.nan_to_num((np.asarray(y, dtype=float) - start) / (tau - start))
     cuts = np.asarray(cuts, dtype=float)
-    out = np.zeros(u.shape, dtype=int)
+    out = np.zeros(np.broadcast_shapes(u.shape, cuts.shape[:-1] + (1,)), dtype=int)
     for k in range(1, cuts.shape[-1] - 1):
         out += u > cuts[..., k:k + 1]
     return out

@@ -61,12 +61,13 @@ that resolution was too coarse for a bump of body runs just below :math:`\tau^*`
 noisy quadratic stretched over the bump took it into the tail (the constant's comment,
 :data:`REGION_BINS`). With edges only at the fractions :math:`k/M` the region's grid was
 sparse near its top, so where the density jumps just below :math:`\tau_j` (a regime that
-starts between two candidates) the first candidate above the start paid 20–40 nats more
-than candidates further up, and the posterior kept too few runs beyond :math:`\tau`; the
-offsets put edges near every point of the region (:data:`REGION_OFFSETS`). The region's
-share has a uniform prior of its own: inside one Dirichlet(1, ..., 1) over all bins, a
-region holding most of the body would be charged as a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins),
-which again favoured a deep tail. The body still cannot steal the tail: it has no support
+starts between two candidates) the first candidate above the start paid 13–18 nats more
+than the best candidate further up, and the posterior kept too few runs beyond
+:math:`\tau`; the offsets put edges near every point of the region
+(:data:`REGION_OFFSETS`). The region's share has a uniform prior of its own: inside one
+Dirichlet(1, ..., 1) over all bins, a region holding most of the body would be charged as
+a priori unlikely (about 8 nats for 73% of 333 runs against 10 bins), which again
+favoured a deep tail. The body still cannot steal the tail: it has no support
 beyond :math:`\tau`, and its mass is the tail model's :math:`F_\theta(\tau)`.
 
 Given :math:`\tau_j` the body factor does not involve :math:`\theta`, so the posterior of
@@ -154,8 +155,8 @@ from bayesnq.modeling.tail import TailData, record_parameters
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "candidate_log_priors",
            "body_log_marginal", "body_weights",
-           "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "TAIL_RUNS_POWER", "region_cuts", "pointwise_loglik",
-           "predictive", "BODY_DIRICHLET"]
+           "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "TAIL_RUNS_POWER", "region_cuts",
+           "pointwise_loglik", "predictive", "BODY_DIRICHLET"]
 
 # The prior over the candidates: P(tau_j) proportional to n_j ** TAIL_RUNS_POWER, with n_j
 # the runs beyond tau_j. Every candidate at or above the regime's start is a true model,
@@ -164,7 +165,8 @@ __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "can
 # every candidate) does not pay for the same runs, so under a uniform prior P(tau) drifted
 # to the valid candidates with the fewest runs (median tail fraction -30% to -45% on
 # `flat`, `falling` and `rising` bodies in the threshold SBC). The power 2 offsets that
-# factor (docs/thresholds.md, "The prior over the candidates").
+# factor (docs/thresholds.md, "Offsets of the region's grid, and the prior over the
+# candidates").
 TAIL_RUNS_POWER = 2.0
 
 
@@ -270,8 +272,7 @@ class SplicedData:
             # the region's runs: a histogram on (start, tau_j], averaged over the designs
             # (one row of bins per design; edges padded with 1 add no bins)
             region_runs = y[in_body & (y > start)]
-            rb = region_bin(np.broadcast_to(region_runs, (len(designs), region_runs.size)),
-                             start, tj, cuts)
+            rb = region_bin(region_runs, start, tj, cuts)  # (designs, runs)
             rows = np.repeat(np.arange(len(designs)), region_runs.size)
             rc = np.bincount(rows * width + rb.ravel(), minlength=len(designs) * width)
             region_counts[j] = rc.reshape(len(designs), width)
