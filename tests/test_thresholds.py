@@ -199,6 +199,17 @@ def test_beta_gamma_recovered_without_picking_tau(auto_fit):
         assert lo <= TRUTH[name] <= hi, (name, lo, hi)
 
 
+def test_inferred_threshold_samples_with_smaller_steps(auto_fit):
+    """An inferred threshold's default target acceptance is 0.95 (AlexNet diverged at 0.9),
+    so the diagnostics' advice goes further."""
+    from bayesnq.inference.nuts import THRESHOLD_TARGET_ACCEPT_PROB, TARGET_ACCEPT_PROB
+
+    assert auto_fit.settings["target_accept_prob"] == THRESHOLD_TARGET_ACCEPT_PROB == 0.95
+    assert TARGET_ACCEPT_PROB == 0.9
+    with pytest.warns(bayesnq.DiagnosticsWarning, match="target_accept_prob=0.99"):
+        auto_fit.check()  # 2 x 200 draws: bulk ESS below 400
+
+
 @pytest.mark.slow  # threshold fits: the slow tier
 def test_tau_draws_and_summary(auto_fit, regime):
     y, _ = regime

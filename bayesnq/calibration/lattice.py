@@ -224,7 +224,7 @@ def fit_lattice_search(search: LatticeSearch, *, num_chains=2, num_warmup=300, n
                             gamma="continuous", priors=Priors(), num_chains=num_chains,
                             num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                             progress_bar=False, target_accept_prob=target_accept_prob,
-                            check=False, tail_size=tail_size, resolution=h,
+                            tail_size=tail_size, resolution=h,
                             resolution_note=note)
 
 

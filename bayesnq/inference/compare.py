@@ -262,7 +262,7 @@ def compare_thresholds(
                                  gamma=gamma, priors=priors or Priors(),
                                  num_chains=num_chains, num_warmup=num_warmup,
                                  num_samples=num_samples, seed=seed, progress_bar=False,
-                                 target_accept_prob=TARGET_ACCEPT_PROB, check=False,
+                                 target_accept_prob=TARGET_ACCEPT_PROB,
                                  tail_size=tail_size, resolution=resolution)
         fits[float(t)] = f
         draws = f.draws()

@@ -14,7 +14,7 @@ from bayesnq import direction
 from bayesnq.data import as_scores
 from bayesnq.inference.hedge import candidate_log_probabilities, hedge_prior
 from bayesnq.inference.idata import build_idata, posterior_names
-from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, run_nuts
+from bayesnq.inference.nuts import THRESHOLD_TARGET_ACCEPT_PROB, TARGET_ACCEPT_PROB, run_nuts
 from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
                                          pointwise_loglik_distinct, posterior_predictive,
                                          tail_mass_draws)
@@ -52,7 +52,7 @@ def fit(
     num_samples=1000,
     seed=0,
     progress_bar=True,
-    target_accept_prob=TARGET_ACCEPT_PROB,
+    target_accept_prob=None,
     check=True,
     threshold_hedge=True,
 ) -> Fit:
@@ -99,7 +99,10 @@ def fit(
         Prior scales (see :mod:`bayesnq.modeling.priors`).
     num_chains, num_warmup, num_samples, seed, progress_bar, target_accept_prob
         NUTS settings. Chains run in parallel when JAX has a device for each
-        (:func:`bayesnq.configure`).
+        (:func:`bayesnq.configure`). ``target_accept_prob`` None (default): 0.9 for a
+        fixed threshold, 0.95 for an inferred one, whose posterior is a mixture over the
+        candidates with more varied curvature (smaller steps keep it free of divergent
+        transitions).
     check : bool
         Warn (``DiagnosticsWarning``) unless r-hat <= 1.01, bulk ESS >= 400 for every
         parameter and there are no divergences.
@@ -125,6 +128,9 @@ def fit(
     values = np.asarray(data_obj.values, dtype=float)
     check_best_finite(values, minimize)
     threshold = parse_threshold(threshold, values, minimize=minimize)
+    if target_accept_prob is None:
+        target_accept_prob = (THRESHOLD_TARGET_ACCEPT_PROB if np.ndim(threshold) == 1
+                              else TARGET_ACCEPT_PROB)
     resolution, note = parse_resolution(resolution, values)
     check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
@@ -136,7 +142,7 @@ def fit(
                     gamma=gamma, priors=priors or Priors(), num_chains=num_chains,
                     num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                     progress_bar=progress_bar, target_accept_prob=target_accept_prob,
-                    check=check, resolution=resolution, resolution_note=note)
+                    resolution=resolution, resolution_note=note)
     if np.ndim(threshold) == 1:
         result = _fit_over_thresholds(data_obj, values, threshold, **settings,
                                       threshold_hedge=threshold_hedge)
@@ -146,6 +152,8 @@ def fit(
                            num_chains=num_chains, num_warmup=num_warmup,
                            num_samples=num_samples, seed=seed,
                            target_accept_prob=target_accept_prob)
+    if check:  # after the settings, which its advice reads
+        result.check()
     return result
 
 
@@ -184,7 +192,7 @@ def check_settings(*, gamma, n_hyperparameters, num_chains, num_warmup, num_samp
 
 def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters, bounds,
                      gamma, priors, num_chains, num_warmup, num_samples, seed, progress_bar,
-                     target_accept_prob, check, tail_size=None, resolution=None,
+                     target_accept_prob, tail_size=None, resolution=None,
                      resolution_note="") -> Fit:
     """:func:`fit` at one threshold, arguments checked; ``tail_size`` pads the tail.
 
@@ -220,14 +228,12 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
                  resolution_note=resolution_note)
     if not per_run:
         result.log_likelihood_distinct = {"y": distinct, "column": column, "count": count}
-    if check:
-        result.check()
     return result
 
 
 def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters, bounds, gamma,
                          priors, num_chains, num_warmup, num_samples, seed, progress_bar,
-                         target_accept_prob, check, resolution=None, resolution_note="",
+                         target_accept_prob, resolution=None, resolution_note="",
                          threshold_hedge=True) -> Fit:
     data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds,
                              resolution=resolution)
@@ -275,6 +281,4 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
             "to": float(data.user_thresholds[hedge["to"]]),
             "log_weight": float(hedge["log_weight"]),
         }
-    if check:
-        result.check()
     return result

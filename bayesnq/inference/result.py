@@ -155,8 +155,9 @@ class Fit:
             warnings.warn(
                 "fit diagnostics: "
                 + "; ".join(problems)
-                + ". Try more samples (num_samples), a longer warmup, target_accept_prob=0.95,"
-                " or a threshold deeper in the tail.",
+                + ". Try more samples (num_samples), a longer warmup, target_accept_prob="
+                + ("0.99" if self.settings.get("target_accept_prob", 0.9) >= 0.95 else "0.95")
+                + ", or a threshold deeper in the tail.",
                 DiagnosticsWarning,
                 stacklevel=3,
             )
