@@ -9,6 +9,7 @@ result is a :class:`~bayesnq.inference.Fit`.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import logsumexp
 
 from bayesnq import direction
 from bayesnq.data import as_scores
@@ -19,6 +20,7 @@ from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_latti
                                          pointwise_loglik_distinct, posterior_predictive,
                                          tail_mass_draws)
 from bayesnq.inference.result import Fit
+from bayesnq.inference.strata import draw_counts, interleave, strata, stratum_log_prior
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
                               parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
                               predictive as spliced_predictive, tail_model, threshold_model)
@@ -219,7 +221,7 @@ def fit_at_threshold(data_obj, values, threshold, *, minimize, n_hyperparameters
     post = {k: np.asarray(samples[k]) for k in names}
     distinct, column, count = pointwise_loglik_distinct(samples, data)
     per_run = data.n <= MAX_PER_RUN_RUNS
-    idata = build_idata(mcmc, samples, names,
+    idata = build_idata(mcmc.get_extra_fields(group_by_chain=True), samples, names,
                         log_likelihood=distinct[..., column] if per_run else None,
                         observed=data.observed(),
                         predictive=posterior_predictive(post, data, seed) if per_run else None)
@@ -241,18 +243,29 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
     init = initial_values(ref.tail.size / ref.n, gamma, n_hyperparameters)
 
     def sample(log_prior):
-        return run_nuts(threshold_model, data, init, priors=priors, gamma=gamma,
+        """Draws and sampler statistics, (chain, draw, ...), copied out of the sampler
+        (whose next run reuses it)."""
+        mcmc = run_nuts(threshold_model, data, init, priors=priors, gamma=gamma,
                         n_hyperparameters=n_hyperparameters, num_chains=num_chains,
                         num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                         progress_bar=progress_bar, target_accept_prob=target_accept_prob,
                         arrays=data.sampler_arrays(log_prior))
+        return ({k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()},
+                {k: np.asarray(v) for k, v in mcmc.get_extra_fields(group_by_chain=True).items()})
 
-    mcmc = sample(data.base_log_prior)
-    log_unhedged = candidate_log_probabilities(mcmc.get_samples())
+    draws, stats = sample(data.base_log_prior)
+    log_unhedged = candidate_log_probabilities(draws)
     hedge = hedge_prior(log_unhedged) if threshold_hedge else None
+    groups = strata(np.exp(log_unhedged))
     if hedge is not None:  # the same compiled sampler, another prior
-        mcmc = sample(data.base_log_prior + hedge["log_prior"])
-    samples = draw_tau(mcmc.get_samples(group_by_chain=True), data, gamma, seed)
+        draws, stats = sample(data.base_log_prior + hedge["log_prior"])
+    elif groups is not None:  # one mode at a time (bayesnq.inference.strata)
+        weights = [float(np.exp(logsumexp(log_unhedged[g]))) for g in groups]
+        counts = draw_counts(weights, int(num_samples))
+        runs = [sample(stratum_log_prior(data.base_log_prior, g)) for g in groups]
+        draws = interleave([r[0] for r in runs], counts, seed)
+        stats = interleave([r[1] for r in runs], counts, seed)  # the same positions
+    samples = draw_tau(draws, data, gamma, seed)
     names = posterior_names(gamma, threshold_grid=True)
     shape = np.asarray(samples["beta"]).shape
     rng = np.random.default_rng(seed + 2)
@@ -262,7 +275,7 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
     pp = spliced_predictive(data, flat, idx, rng).reshape(shape + (-1,))
     if resolution is not None:
         pp = on_lattice(pp, data.reference)
-    idata = build_idata(mcmc, samples, names, log_likelihood=ll,
+    idata = build_idata(stats, samples, names, log_likelihood=ll,
                         observed=data.user_values, predictive=pp,
                         coords={"tau_value": data.user_thresholds},
                         dims={"tau_logp": ["tau_value"]})
@@ -281,4 +294,8 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
             "to": float(data.user_thresholds[hedge["to"]]),
             "log_weight": float(hedge["log_weight"]),
         }
+    if hedge is None and groups is not None:
+        result.settings["strata"] = [
+            {"from": float(data.user_thresholds[g[0]]), "to": float(data.user_thresholds[g[-1]]),
+             "weight": w, "draws_per_chain": int(k)} for g, w, k in zip(groups, weights, counts)]
     return result

@@ -52,14 +52,15 @@ def posterior_names(gamma_mode, threshold_grid=False) -> list[str]:
     return names
 
 
-def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, coords=None,
+def build_idata(stats, samples, names, *, log_likelihood, observed, predictive, coords=None,
                 dims=None):
     """InferenceData of a fit.
 
     Parameters
     ----------
-    mcmc : numpyro.infer.MCMC
-        For the sampler statistics.
+    stats : dict of arrays (chain, draw)
+        The sampler's per-draw statistics (numpyro's ``extra_fields``, see
+        :func:`sampler_stats`).
     samples : dict of arrays (chain, draw, ...)
         Posterior draws after post-processing (user units).
     names : list of str
@@ -76,7 +77,7 @@ def build_idata(mcmc, samples, names, *, log_likelihood, observed, predictive, c
     for k in SAMPLED_SITES:
         if k in samples:
             post[k] = np.asarray(samples[k])
-    sample_stats = sampler_stats(mcmc.get_extra_fields(group_by_chain=True))
+    sample_stats = sampler_stats(stats)
     n = int(np.shape(observed)[-1])
     coords = {"run": np.arange(n), **(coords or {})}
     dims = {"y": ["run"], **(dims or {})}
