@@ -416,6 +416,11 @@ class Fit:
             message = (f"The data cannot choose a threshold: P(tau) has separate modes at "
                        f"{thr[first]:.6g} ({p[first]:.0%}) and {thr[second]:.6g} "
                        f"({p[second]:.0%}).")
+            groups = (self.settings or {}).get("strata")
+            if groups:
+                message += (f" The fit sampled each mode apart ({len(groups)} groups of "
+                            f"candidates, each with its share of P(tau); "
+                            f"bayesnq.inference.strata), so that the chains agree.")
         else:
             message = f"P(tau) singles out {thr[first]:.6g} ({p[first]:.0%})."
         # the next candidate with fewer runs beyond it than the most probable one: a fit

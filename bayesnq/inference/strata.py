@@ -17,7 +17,9 @@ one around each mode (:func:`strata`),
 and each conditional :math:`p(\cdot \mid y, \tau \in g)` is the spliced posterior under a
 prior that excludes the candidates outside :math:`g` (:func:`stratum_log_prior`): one bump,
 sampled by the same compiled sampler. The weights :math:`P(g \mid y)` are the first
-(unrestricted) run's Rao–Blackwellized estimates, summed over the group. Each chain of the
+(unrestricted) run's Rao–Blackwellized estimates, summed over the group; their Monte
+Carlo error (that run's chains disagreeing on the modes' shares) is not in the result's
+r-hat, which judges the groups' runs. Each chain of the
 result takes :math:`n_g \approx P(g \mid y) S` of its :math:`S` draws from group :math:`g`'s
 run (evenly thinned, in their order), at positions shuffled among the groups
 (:func:`interleave`), so that every stretch of every chain holds the groups in about
