@@ -103,8 +103,11 @@ def fit(
         NUTS settings. Chains run in parallel when JAX has a device for each
         (:func:`bayesnq.configure`). ``target_accept_prob`` None (default): 0.9 for a
         fixed threshold, 0.95 for an inferred one, whose posterior is a mixture over the
-        candidates with more varied curvature (smaller steps keep it free of divergent
-        transitions).
+        candidates with more varied curvature (smaller steps, fewer divergent
+        transitions). Where :math:`P(\tau \mid y)` has separate modes, the fit samples
+        each mode apart and mixes the draws by their probabilities
+        (:mod:`bayesnq.inference.strata`; ``Fit.settings["strata"]``), so that the
+        chains agree.
     check : bool
         Warn (``DiagnosticsWarning``) unless r-hat <= 1.01, bulk ESS >= 400 for every
         parameter and there are no divergences.
@@ -256,7 +259,7 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
     draws, stats = sample(data.base_log_prior)
     log_unhedged = candidate_log_probabilities(draws)
     hedge = hedge_prior(log_unhedged) if threshold_hedge else None
-    groups = strata(np.exp(log_unhedged))
+    groups = strata(np.exp(log_unhedged)) if hedge is None else None  # None unless multimodal
     if hedge is not None:  # the same compiled sampler, another prior
         draws, stats = sample(data.base_log_prior + hedge["log_prior"])
     elif groups is not None:  # one mode at a time (bayesnq.inference.strata)
@@ -294,7 +297,7 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
             "to": float(data.user_thresholds[hedge["to"]]),
             "log_weight": float(hedge["log_weight"]),
         }
-    if hedge is None and groups is not None:
+    if groups is not None:
         result.settings["strata"] = [
             {"from": float(data.user_thresholds[g[0]]), "to": float(data.user_thresholds[g[-1]]),
              "weight": w, "draws_per_chain": int(k)} for g, w, k in zip(groups, weights, counts)]

@@ -24,8 +24,8 @@ from numpyro.infer import MCMC, NUTS, init_to_value
 from bayesnq.modeling import to_unconstrained
 from bayesnq.runtime import release_compiled_programs
 
-__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "THRESHOLD_TARGET_ACCEPT_PROB", "EXTRA_FIELDS", "MAX_PROGRAMS", "clear_samplers",
-           "cached_samplers"]
+__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "THRESHOLD_TARGET_ACCEPT_PROB", "EXTRA_FIELDS",
+           "MAX_PROGRAMS", "clear_samplers", "cached_samplers"]
 
 MAX_PROGRAMS = 8  # compiled samplers kept in memory (oldest dropped first)
 _PROGRAMS: dict = {}  # key -> (MCMC, {"pmap": compiled per-chain program})
@@ -44,8 +44,9 @@ TARGET_ACCEPT_PROB = 0.9  # NUTS's target acceptance rate, unless a caller sets 
 #: ... and for an inferred threshold. The spliced model's posterior over the tail's
 #: parameters is a mixture over the candidates (P(tau) can be multimodal), whose curvature
 #: changes between them; on AlexNet (512 runs, P(tau) 0.58 / 0.26 / 0.12 on three
-#: candidates) 0.9 gave 2 divergent transitions at seeds 0 and 1, 0.95 none at seeds 0-7
-#: (2026-12-06), for about 10% more time.
+#: candidates) 0.9 gave 2 divergent transitions at seeds 0 and 1 and 0.95 none at seeds
+#: 0-7, for about 10% more time; with the modes sampled apart (bayesnq.inference.strata),
+#: 0.95 gives 0 or 1 in 4,000 draws at seeds 0-4 (2026-12-06, docs/thresholds.md).
 THRESHOLD_TARGET_ACCEPT_PROB = 0.95
 
 #: Per-draw sampler statistics kept besides the draws (numpyro's ``extra_fields``): the
