@@ -266,8 +266,11 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
         weights = [float(np.exp(logsumexp(log_unhedged[g]))) for g in groups]
         counts = draw_counts(weights, int(num_samples))
         runs = [sample(stratum_log_prior(data.base_log_prior, g)) for g in groups]
-        draws = interleave([r[0] for r in runs], counts, seed)
-        stats = interleave([r[1] for r in runs], counts, seed)  # the same positions
+        # draws and their sampler statistics take the same positions: one interleave
+        mixed = interleave([{**{(0, k): v for k, v in d.items()},
+                             **{(1, k): v for k, v in st.items()}} for d, st in runs],
+                           counts, seed)
+        draws, stats = ({k: v for (part, k), v in mixed.items() if part == p} for p in (0, 1))
     samples = draw_tau(draws, data, gamma, seed)
     names = posterior_names(gamma, threshold_grid=True)
     shape = np.asarray(samples["beta"]).shape
