@@ -241,7 +241,7 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
                          target_accept_prob, resolution=None, resolution_note="",
                          threshold_hedge=True) -> Fit:
     data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds,
-                             resolution=resolution)
+                             resolution=resolution, priors=priors)
     ref = data.reference
     init = initial_values(ref.tail.size / ref.n, gamma, n_hyperparameters)
 

@@ -409,7 +409,7 @@ def _rebuild(scores, idata, fields, settings) -> Fit:
     if thresholds is not None:
         thresholds = np.asarray(thresholds, dtype=np.float64)
         spliced = SplicedData.build(values, thresholds, minimize=minimize, bounds=bounds,
-                                    resolution=resolution)
+                                    resolution=resolution, priors=settings.get("priors"))
     data = TailData.build(values, threshold, minimize=minimize, bounds=bounds,
                           resolution=resolution)
     known = {f.name for f in dataclasses.fields(Fit)} - set(_FIT_OBJECTS)

@@ -106,6 +106,12 @@ not pay again for the runs it takes over, so under a uniform prior (until 2026-1
 the median tail fraction was 30–45% short of the truth on bodies that thin out toward,
 or sit flat below, :math:`\tau^*` (``docs/thresholds.md``). :math:`\kappa = 2` offsets that
 factor.
+:math:`\pi_j` is also divided by the tail model's prior density of :math:`q` at the
+candidate's tail fraction, :math:`p_q(n_j / N)`: the posterior of :math:`q_j` sits near
+:math:`n_j / N`, so without it the shape of :math:`p_q` (chosen for the sampler's
+geometry: :math:`\mathrm{Beta}(1, 2)` vanishes at :math:`q = 1`,
+:mod:`bayesnq.modeling.priors`) would weigh candidates by :math:`1 - n_j/N` as well,
+toward fewer runs. For :math:`\mathrm{Beta}(1, 1)` the factor is 1.
 
 **The prior at each candidate.** The tail model's priors are relative to its threshold
 (:math:`d = \max y - \tau`, :math:`q` the mass beyond :math:`\tau`,
@@ -143,6 +149,7 @@ import numpy as np
 import numpyro
 from scipy.special import gammaln as _gl
 from scipy.special import logsumexp
+from scipy.stats import beta as beta_dist
 
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
@@ -198,6 +205,7 @@ class SplicedData:
     minimize: bool
     dirichlet: float = BODY_DIRICHLET
     resolution: float | None = None  # scores known to this resolution (cells), or None
+    priors: Priors = Priors()  # the tail model's priors (their q prior enters base_log_prior)
 
     @property
     def n(self) -> int:
@@ -219,8 +227,9 @@ class SplicedData:
     @classmethod
     def build(cls, values, thresholds, *, minimize, bounds=(None, None), max_body_bins=12,
               dirichlet=BODY_DIRICHLET, resolution=None, region_bins=None, region_offsets=None,
-              region_ratio=None):
-        """Arrange oriented scores and candidates; ``region_bins`` is M (default
+              region_ratio=None, priors=None):
+        """Arrange oriented scores and candidates; ``priors`` are the tail model's (default
+        :class:`~bayesnq.modeling.Priors`), ``region_bins`` is M (default
         :data:`REGION_BINS`), ``region_offsets`` the offsets of each M's grid (default
         :data:`REGION_OFFSETS`), ``region_ratio`` the ratio of the region bins' widths
         (default :data:`REGION_RATIO`; see :func:`region_cuts`)."""
@@ -304,6 +313,7 @@ class SplicedData:
             minimize=bool(minimize),
             dirichlet=float(dirichlet),
             resolution=None if resolution is None else float(resolution),
+            priors=Priors() if priors is None else priors,
         )
 
     @property
@@ -315,9 +325,13 @@ class SplicedData:
     @property
     def base_log_prior(self) -> np.ndarray:
         r"""The log prior over the candidates, shape (T,), normalized:
-        :math:`\log \pi_j = \kappa \log n_j + c`, with :math:`n_j` the runs beyond
-        :math:`\tau_j` and :math:`\kappa` = :data:`TAIL_RUNS_POWER`."""
-        lp = TAIL_RUNS_POWER * np.log(np.maximum(self.n_tail, 1).astype(float))
+        :math:`\log \pi_j = \kappa \log n_j - \log p_q(n_j / N) + c`, with :math:`n_j`
+        the runs beyond :math:`\tau_j`, :math:`\kappa` = :data:`TAIL_RUNS_POWER` and
+        :math:`p_q` the tail model's Beta prior density of :math:`q` (module docstring)."""
+        n_j = np.maximum(self.n_tail, 1).astype(float)
+        f = np.clip(n_j / self.n, 0.5 / self.n, 1.0 - 0.5 / self.n)
+        lp = (TAIL_RUNS_POWER * np.log(n_j)
+              - beta_dist.logpdf(f, self.priors.q_a, self.priors.q_b))
         return lp - np.logaddexp.reduce(lp)
 
     def sampler_arrays(self, log_prior=None) -> dict:
