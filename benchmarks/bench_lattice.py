@@ -39,7 +39,8 @@ def main():
     p.add_argument("--warmup", type=int, default=1000)
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--target", type=float, default=0.9, help="target acceptance (--ties)")
+    p.add_argument("--target", type=float, default=None,
+                   help="target acceptance (default: the fit's own, 0.95 with a resolution)")
     p.add_argument("--sizes", default=DEFAULT_SIZES, help="runs:examples pairs, comma-separated")
     p.add_argument("--json", help="also append one JSON record per search to this file")
     p.add_argument("--coverage", help="seeds, comma-separated: the coverage test's searches")
@@ -59,7 +60,8 @@ def main():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             f = fit_lattice_search(s, num_chains=a.chains, num_warmup=a.warmup,
-                                   num_samples=a.samples, seed=a.seed)
+                                   num_samples=a.samples, seed=a.seed,
+                                   target_accept_prob=a.target)
         wall = time.perf_counter() - t
         r = lattice_record(s, f, seed=a.seed)
         covered = "/".join("yes" if r[f"{k}_covers"] else "no" for k in ("beta", "gamma",

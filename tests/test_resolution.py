@@ -134,6 +134,7 @@ def test_fit_with_auto_resolution_says_what_it_found():
                         num_samples=150, progress_bar=False, check=False)
     assert f.resolution == pytest.approx(1 / 400)
     assert "lattice of step 0.0025" in f.resolution_note
+    assert f.settings["target_accept_prob"] == 0.95  # the cell's edges: smaller steps
     # replicated searches lie on the lattice too
     pp = np.asarray(f.idata.posterior_predictive["y"]).reshape(-1)[:2000]
     np.testing.assert_allclose(pp * 400, np.round(pp * 400), atol=1e-6)
@@ -334,6 +335,17 @@ def test_small_lattice_fit_is_sampled_and_recorded():
         assert 0 < rec[f"{k}_lo"] < rec[f"{k}_hi"]
     assert rec["sigma_lo"] > 1e-5  # the tied top does not pull sigma to 0
     assert rec["retrain_sd"] >= 0 and np.isfinite(rec["ess_beta"])
+
+
+def test_default_target_acceptance_follows_the_model():
+    """0.9 for continuous scores at a fixed threshold; 0.95 where the posterior has sharper
+    features (an inferred threshold, a resolution)."""
+    from bayesnq.inference import default_target_accept
+
+    assert default_target_accept(inferred_threshold=False, resolution=None) == 0.9
+    assert default_target_accept(inferred_threshold=False, resolution=1 / 500) == 0.95
+    assert default_target_accept(inferred_threshold=True, resolution=None) == 0.95
+    assert default_target_accept(inferred_threshold=True, resolution=1 / 500) == 0.95
 
 
 def binomial_floor(n, level=0.9, alpha=0.01):

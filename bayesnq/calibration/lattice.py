@@ -47,7 +47,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from bayesnq.data import as_scores
-from bayesnq.inference import TARGET_ACCEPT_PROB
+from bayesnq.inference import default_target_accept
 from bayesnq.inference.fit import check_settings, fit_at_threshold
 from bayesnq.modeling import Priors, parse_resolution
 from bayesnq.validation import check_choice, check_int, check_real, fail
@@ -202,7 +202,7 @@ def _quantile(a, b, g, s, p):
 
 def fit_lattice_search(search: LatticeSearch, *, num_chains=2, num_warmup=300, num_samples=300,
                        resolution="auto", seed=0, n_hyperparameters=6, tail_size=None,
-                       target_accept_prob=TARGET_ACCEPT_PROB):
+                       target_accept_prob=None):
     """Fit a simulated search at its fixed threshold (``resolution="auto"`` by default).
 
     What :func:`bayesnq.fit` does with the same arguments (``check=False``, no progress
@@ -216,6 +216,8 @@ def fit_lattice_search(search: LatticeSearch, *, num_chains=2, num_warmup=300, n
     h, note = parse_resolution(resolution, values)
     if tail_size is not None:
         tail_size = check_int("tail_size", tail_size, int(np.unique(search.tail).size))
+    if target_accept_prob is None:
+        target_accept_prob = default_target_accept(inferred_threshold=False, resolution=h)
     check_settings(gamma="continuous", n_hyperparameters=n_hyperparameters,
                    num_chains=num_chains, num_warmup=num_warmup, num_samples=num_samples,
                    seed=seed, target_accept_prob=target_accept_prob)

@@ -15,7 +15,7 @@ from bayesnq import direction
 from bayesnq.data import as_scores
 from bayesnq.inference.hedge import candidate_log_probabilities, hedge_prior
 from bayesnq.inference.idata import build_idata, posterior_names
-from bayesnq.inference.nuts import THRESHOLD_TARGET_ACCEPT_PROB, TARGET_ACCEPT_PROB, run_nuts
+from bayesnq.inference.nuts import default_target_accept, run_nuts
 from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
                                          pointwise_loglik_distinct, posterior_predictive,
                                          tail_mass_draws)
@@ -104,10 +104,11 @@ def fit(
         (:func:`bayesnq.configure`). ``target_accept_prob`` None (default): 0.9 for a
         fixed threshold, 0.95 for an inferred one, whose posterior is a mixture over the
         candidates with more varied curvature (smaller steps, fewer divergent
-        transitions). Where :math:`P(\tau \mid y)` has separate modes, the fit samples
-        each mode apart and mixes the draws by their probabilities
-        (:mod:`bayesnq.inference.strata`; ``Fit.settings["strata"]``), so that the
-        chains agree.
+        transitions), and 0.95 for scores with a resolution, whose best score's cell has
+        sharp edges (:func:`bayesnq.inference.nuts.default_target_accept`). Where
+        :math:`P(\tau \mid y)` has separate modes, the fit samples each mode apart and
+        mixes the draws by their probabilities (:mod:`bayesnq.inference.strata`;
+        ``Fit.settings["strata"]``), so that the chains agree.
     check : bool
         Warn (``DiagnosticsWarning``) unless r-hat <= 1.01, bulk ESS >= 400 for every
         parameter and there are no divergences.
@@ -133,10 +134,10 @@ def fit(
     values = np.asarray(data_obj.values, dtype=float)
     check_best_finite(values, minimize)
     threshold = parse_threshold(threshold, values, minimize=minimize)
-    if target_accept_prob is None:
-        target_accept_prob = (THRESHOLD_TARGET_ACCEPT_PROB if np.ndim(threshold) == 1
-                              else TARGET_ACCEPT_PROB)
     resolution, note = parse_resolution(resolution, values)
+    if target_accept_prob is None:
+        target_accept_prob = default_target_accept(inferred_threshold=np.ndim(threshold) == 1,
+                                                   resolution=resolution)
     check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
                    num_warmup=num_warmup, num_samples=num_samples, seed=seed,
                    target_accept_prob=target_accept_prob)

@@ -24,7 +24,8 @@ from numpyro.infer import MCMC, NUTS, init_to_value
 from bayesnq.modeling import to_unconstrained
 from bayesnq.runtime import release_compiled_programs
 
-__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "THRESHOLD_TARGET_ACCEPT_PROB", "EXTRA_FIELDS",
+__all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "THRESHOLD_TARGET_ACCEPT_PROB",
+           "RESOLUTION_TARGET_ACCEPT_PROB", "default_target_accept", "EXTRA_FIELDS",
            "MAX_PROGRAMS", "clear_samplers", "cached_samplers"]
 
 MAX_PROGRAMS = 8  # compiled samplers kept in memory (oldest dropped first)
@@ -48,6 +49,20 @@ TARGET_ACCEPT_PROB = 0.9  # NUTS's target acceptance rate, unless a caller sets 
 #: 0-7, for about 10% more time; with the modes sampled apart (bayesnq.inference.strata),
 #: 0.95 gives 0 or 1 in 4,000 draws at seeds 0-4 (2026-12-06, docs/thresholds.md).
 THRESHOLD_TARGET_ACCEPT_PROB = 0.95
+#: ... and for scores known to a resolution (tied scores). The best score's cell has two
+#: edges of width sigma in beta (bayesnq.modeling.priors.sample_beta), and beta, gamma and
+#: sigma mix slowly at 0.9: on a 48-run search with 3 ties at the top (docs/ties.md) the
+#: smallest bulk ESS was 469-966 over sampler seeds 0-11 and r-hat 1.0142 and 1.0104 at
+#: two of them; at 0.95 the smallest ESS was 553-1176 and r-hat at most 1.0097 at all 12.
+RESOLUTION_TARGET_ACCEPT_PROB = 0.95
+
+
+def default_target_accept(*, inferred_threshold: bool, resolution) -> float:
+    """NUTS's target acceptance rate when the caller sets none: 0.9, or 0.95 for an
+    inferred threshold or scores with a resolution (the constants above say why)."""
+    if inferred_threshold:
+        return THRESHOLD_TARGET_ACCEPT_PROB
+    return TARGET_ACCEPT_PROB if resolution is None else RESOLUTION_TARGET_ACCEPT_PROB
 
 #: Per-draw sampler statistics kept besides the draws (numpyro's ``extra_fields``): the
 #: Hamiltonian, the potential energy (minus the unnormalized log density in the sampler's
