@@ -55,7 +55,7 @@ from scipy.special import logsumexp, softmax
 from bayesnq import arviz_compat, curves
 from bayesnq.data import as_scores
 from bayesnq.inference.fit import check_best_finite, check_settings, fit_at_threshold
-from bayesnq.inference.nuts import TARGET_ACCEPT_PROB
+from bayesnq.inference.nuts import default_target_accept
 from bayesnq.inference.posterior import pointwise_loglik
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, parse_resolution,
                               parse_threshold,
@@ -232,12 +232,13 @@ def compare_thresholds(
                        n_hyperparameters=n_hyperparameters)
     minimize, bounds = scores.minimize, scores.bounds
     n_hyperparameters = scores.n_hyperparameters
-    check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
-                   num_warmup=num_warmup, num_samples=num_samples, seed=seed,
-                   target_accept_prob=TARGET_ACCEPT_PROB)
     y = np.asarray(scores.values, dtype=float)
     check_best_finite(y, minimize)
     resolution, _ = parse_resolution(resolution, y)
+    target = default_target_accept(inferred_threshold=False, resolution=resolution)
+    check_settings(gamma=gamma, n_hyperparameters=n_hyperparameters, num_chains=num_chains,
+                   num_warmup=num_warmup, num_samples=num_samples, seed=seed,
+                   target_accept_prob=target)
     if thresholds is None:
         grid = parse_threshold("auto", y, minimize=minimize, n_auto=8)
     else:
@@ -262,7 +263,7 @@ def compare_thresholds(
                                  gamma=gamma, priors=priors or Priors(),
                                  num_chains=num_chains, num_warmup=num_warmup,
                                  num_samples=num_samples, seed=seed, progress_bar=False,
-                                 target_accept_prob=TARGET_ACCEPT_PROB,
+                                 target_accept_prob=target,
                                  tail_size=tail_size, resolution=resolution)
         fits[float(t)] = f
         draws = f.draws()
