@@ -53,7 +53,9 @@ THRESHOLD_TARGET_ACCEPT_PROB = 0.95
 #: edges of width sigma in beta (bayesnq.modeling.priors.sample_beta), and beta, gamma and
 #: sigma mix slowly at 0.9: on a 48-run search with 3 ties at the top (docs/ties.md) the
 #: smallest bulk ESS was 469-966 over sampler seeds 0-11 and r-hat 1.0142 and 1.0104 at
-#: two of them; at 0.95 the smallest ESS was 553-1050 and r-hat at most 1.0097 at all 12.
+#: two of them; at 0.95 the smallest ESS was 553-1050 and r-hat at most 1.0097 at all 12
+#: (the same search minimized through fit(): r-hat 1.0107-1.0129 at 3 of 12 seeds, none
+#: divergent; r-hat is random at this ESS, and more draws are what guarantee it).
 RESOLUTION_TARGET_ACCEPT_PROB = 0.95
 
 
