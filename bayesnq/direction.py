@@ -54,3 +54,11 @@ def best_name(minimize: bool) -> str:
 def other_name(minimize: bool) -> str:
     """Name of the parameter at the other (worst) end of the quadratic's support."""
     return "beta" if minimize else "alpha"
+
+
+def bound_ends(bounds, minimize: bool):
+    """The metric's bounds ``(low, high)`` (user units) as ``(worst, best)``: the bound on
+    the worst score (a floor on the quadratic part's worst end) and the one on the best
+    (a ceiling on the best expected score); None where ``bounds`` is None."""
+    low, high = (None, None) if bounds is None else bounds
+    return (high, low) if minimize else (low, high)

@@ -32,16 +32,20 @@ TINY = dict(n=24, num_chains=2, num_warmup=20, num_samples=20, num_ranks=11, bat
 
 @pytest.mark.parametrize("bound", [None, 1.0])
 @pytest.mark.parametrize("gamma_max", [None, 5])
-def test_vector_model_has_the_log_density_of_tail_model(bound, gamma_max):
+@pytest.mark.parametrize("floor", [None, -0.5])
+def test_vector_model_has_the_log_density_of_tail_model(bound, gamma_max, floor):
     rng = np.random.default_rng(1)
     y = np.concatenate([0.8 + 0.1 * rng.random(7), 0.8 - rng.random(9)])
-    data = TailData.build(y, 0.8, minimize=False, bounds=(None, bound))
+    data = TailData.build(y, 0.8, minimize=False, bounds=(floor, bound))
+    assert (data.floor_gap is None) == (floor is None)
     params = {"beta_t": 0.3, "sigma_rel": 0.2, "q": 0.4, "log_gamma": 0.5}
     ref, _ = log_density(tail_model, (data,), dict(priors=Priors(), gamma_max=gamma_max), params)
     mask = (y > 0.8).astype(float)
     room = (bound - 0.8) if bound is not None else 1.0
-    got, _ = log_density(calibration.vector_model, (y, mask, 0.8, data.scale, room),
-                         dict(priors=Priors(), gamma_max=gamma_max, bounded=bound is not None),
+    gap = 0.8 - floor if floor is not None else 1.0
+    got, _ = log_density(calibration.vector_model, (y, mask, 0.8, data.scale, room, gap),
+                         dict(priors=Priors(), gamma_max=gamma_max, bounded=bound is not None,
+                              floored=floor is not None),
                          params)
     np.testing.assert_allclose(float(got), float(ref), rtol=1e-10)
 

@@ -109,6 +109,43 @@ def test_minimize_is_the_mirror_image():
     assert fmin.best_name == "alpha"
 
 
+def test_the_worst_bound_is_a_floor_on_the_quadratic_part():
+    """With the metric's bounds, the quadratic part stays in its range: alpha >= low when
+    maximizing, beta <= high when minimizing (here in units of 1e9). Without them, a
+    search with 8 runs beyond tau puts alpha far below every score."""
+    y, tau = simulate(5, n=60, tail_share=0.25)
+    kw = dict(num_chains=1, num_warmup=200, num_samples=200, progress_bar=False, check=False,
+              seed=1)
+    free = bayesnq.fit(y, threshold=tau, **kw).draws()["alpha"]
+    assert np.mean(free < 0) > 0.1  # what the floor is for
+    up = bayesnq.fit(y, threshold=tau, bounds=(0.0, 1.0), **kw).draws()["alpha"]
+    assert up.min() >= 0.0
+    z = 3e9 - 1e9 * y  # the same search minimized, worst bound 3e9
+    down = bayesnq.fit(z, threshold=3e9 - 1e9 * tau, minimize=True, bounds=(None, 3e9),
+                       **kw).draws()["beta"]
+    assert down.max() <= 3e9
+    assert abs(np.median(up) - np.median((3e9 - down) / 1e9)) < 0.05
+
+
+def test_floor_gap_and_the_site_between_the_floor_and_the_threshold():
+    from bayesnq.modeling import derive_alpha
+
+    y, tau = simulate(5, n=60, tail_share=0.25)
+    assert TailData.build(y, tau, minimize=False, bounds=(0.0, 1.0)).floor_gap == tau
+    assert TailData.build(y, tau, minimize=False, bounds=(None, 1.0)).floor_gap is None
+    assert TailData.build(y, tau, minimize=False, bounds=(-np.inf, 1.0)).floor_gap is None
+    # a threshold at the bound leaves alpha free (L <= alpha < tau cannot hold)
+    assert TailData.build(y, 0.0, minimize=False, bounds=(0.0, 1.0)).floor_gap is None
+    z = 3e9 - 1e9 * y
+    data = TailData.build(z, 3e9 - 1e9 * tau, minimize=True, bounds=(None, 3e9))
+    assert data.floor_gap == pytest.approx(1e9 * tau, rel=1e-12)
+    assert data.lower_bound == -3e9  # oriented
+    # the site runs alpha from the floor (0) to the threshold (1)
+    beta, gamma, t, gap = 0.8, 1.3, 0.6, 0.7
+    ends = [float(derive_alpha(beta, gamma, u, t, gap)) for u in (0.0, 1.0)]
+    assert ends == pytest.approx([t - gap, t], rel=1e-12)
+
+
 @pytest.mark.slow  # full fits: the slow tier
 def test_integer_gamma_mode_and_bounds():
     y, tau = simulate(4, n=200)
@@ -383,7 +420,7 @@ def test_fits_of_the_same_shapes_share_one_compiled_sampler():
 
 def test_tail_arrays_map_every_run_and_pad():
     y, tau = simulate(3, n=120)
-    data = TailData.build(y, tau, minimize=False, bounds=(None, 1.0))
+    data = TailData.build(y, tau, minimize=False, bounds=(-0.5, 1.0))
     k = data.n_distinct
     for size in (None, k + 5):
         a = data.arrays(size)
@@ -391,7 +428,8 @@ def test_tail_arrays_map_every_run_and_pad():
         below = a["run_index"] == a["values"].size
         np.testing.assert_array_equal(np.flatnonzero(below), data.index_below)
         np.testing.assert_array_equal(a["values"][a["run_index"][~below]], data.tail)
-        np.testing.assert_allclose(a["consts"], [tau, data.scale, 1.0 - tau])
+        # threshold, scale, room below the bound, gap above the floor
+        np.testing.assert_allclose(a["consts"], [tau, data.scale, 1.0 - tau, tau + 0.5])
     with pytest.raises(ValueError, match=f"size must be at least {k}"):
         data.arrays(k - 1)
 

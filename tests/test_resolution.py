@@ -119,7 +119,7 @@ def test_minimize_cells_mirror_maximize():
     b = TailData.build(-y, -0.7525, minimize=True, resolution=1 / 400)
     np.testing.assert_allclose(a.arrays()["values"], b.arrays()["values"])
     np.testing.assert_allclose(a.consts, b.consts)
-    assert a.consts.size == 4 and TailData.build(y, 0.7525, minimize=False).consts.size == 3
+    assert a.consts.size == 5 and TailData.build(y, 0.7525, minimize=False).consts.size == 4
 
 
 # ----------------------------------------------------------------------------- fits

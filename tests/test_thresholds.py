@@ -130,11 +130,13 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
     assert data.bin_counts.sum(1).tolist() == (y.size - data.n_tail).tolist()
 
 
+@pytest.mark.parametrize("floor", [None, -0.4])
 @pytest.mark.parametrize("bounded", [False, True])
-def test_candidate_prior_is_the_fixed_fit_prior(bounded):
+def test_candidate_prior_is_the_fixed_fit_prior(bounded, floor):
     """tail_log_prior is the density of (alpha, beta, sigma) that the sites' priors imply:
     log p(sigma/d) + log p(z) + log p(q) plus the log Jacobian of (alpha, beta, sigma) ->
-    (sigma/d, z, q), the Jacobian taken by autodiff."""
+    (sigma/d, z, q), the Jacobian taken by autodiff; with a floor L on alpha the site is
+    u = (q - q_min) / (1 - q_min) in place of q, and alpha < L has no density."""
     import jax.numpy as jnp
     import numpyro.distributions as dist
 
@@ -150,7 +152,11 @@ def test_candidate_prior_is_the_fixed_fit_prior(bounded):
         alpha, beta, sigma = x
         delta, w = beta - tau, beta - alpha
         z = (jnp.log(delta / room) - jnp.log1p(-delta / room)) if bounded else jnp.log(delta / d)
-        return jnp.stack([sigma / d, z, (delta / w) ** (gamma / 2)])
+        q = (delta / w) ** (gamma / 2)
+        if floor is not None:
+            q_min = (delta / (beta - floor)) ** (gamma / 2)
+            q = (q - q_min) / (1 - q_min)
+        return jnp.stack([sigma / d, z, q])
 
     def direct(x):
         s = sites(x)
@@ -160,10 +166,15 @@ def test_candidate_prior_is_the_fixed_fit_prior(bounded):
                 + dist.Normal(center, sd).log_prob(s[1]) + dist.Beta(pr.q_a, pr.q_b).log_prob(s[2])
                 + jnp.log(jnp.abs(jnp.linalg.det(jax.jacfwd(sites)(x)))))
 
-    for x in ([0.1, 0.83, 0.02], [0.55, 0.7, 0.2], [-3.0, 0.95, 0.001]):
+    far = -3.0 if floor is None else -0.39
+    for x in ([0.1, 0.83, 0.02], [0.55, 0.7, 0.2], [far, 0.95, 0.001]):
         x = jnp.asarray(x)
-        got = tail_log_prior(tau, top, room, x[0], x[1], gamma, x[2], pr, bounded=bounded)
+        got = tail_log_prior(tau, top, room, x[0], x[1], gamma, x[2], pr, bounded=bounded,
+                             floor=floor)
         assert float(got) == pytest.approx(float(direct(x)), rel=1e-10, abs=1e-10)
+    if floor is not None:  # nothing beyond the floor
+        assert float(tail_log_prior(tau, top, room, -0.41, 0.8, gamma, 0.02, pr,
+                                    bounded=bounded, floor=floor)) == -np.inf
     # no prior mass where beta is short of tau or alpha beyond it
     assert float(tail_log_prior(tau, top, room, 0.1, 0.59, gamma, 0.02, pr,
                                 bounded=bounded)) == -np.inf

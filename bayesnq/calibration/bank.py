@@ -161,6 +161,7 @@ def _fit_search(s, search, tau, key, replicate, resolution):
     if s["method"] == "vectorized":
         draws, div = run_vectorized(
             search[None], threshold=tau, minimize=minimize, scale=None, bound=s["best_bound"],
+            floor=direction.bound_ends(s["bounds"], minimize)[0],
             resolution=resolution, gamma_max=s["n_hyperparameters"],
             num_chains=s["num_chains"], num_warmup=s["num_warmup"],
             num_samples=s["num_samples"], target_accept_prob=s["target_accept_prob"],
@@ -237,7 +238,7 @@ def _bank_task(settings, landscapes, truth, batch):
         name, n = s["landscapes"][li], s["sizes"][si]
         land, tr = landscapes[li], truth[name]
         sl = dict(s, minimize=minimize[li], bounds=list(land.bounds),
-                  best_bound=land.bounds[0] if minimize[li] else land.bounds[1],
+                  best_bound=direction.bound_ends(land.bounds, minimize[li])[1],
                   n_hyperparameters=land.n_hyperparameters)
         search = land.sample(n, np.random.default_rng([s["seed"], li, si, i]))
         rec = {"replicate": rid, "landscape": name, "size": n, "index": i, "skipped": None}

@@ -71,6 +71,7 @@ def _coverage_task(settings, reference, batch):
                           for j in fit_idx] * 1 + [jax.random.PRNGKey(0)] * pad)
         draws, div = run_vectorized(
             data, threshold=s["threshold"], minimize=minimize, scale=None, bound=s["best_bound"],
+            floor=direction.bound_ends(s["bounds"], minimize)[0],
             resolution=s["resolution"],
             gamma_max=s["n_hyperparameters"], num_chains=s["num_chains"],
             num_warmup=s["num_warmup"], num_samples=s["num_samples"],
@@ -221,7 +222,7 @@ def coverage(scores, sizes=(24, 48, 96), replicates=100, levels=(0.5, 0.8, 0.95)
         threshold = parse_threshold(threshold, values, minimize=minimize,
                                     forms=("number", "auto"), check=False)
     resolution, _ = parse_resolution(resolution, values)  # "auto": the full search's lattice
-    best_bound = bounds[0] if minimize else bounds[1]
+    best_bound = direction.bound_ends(bounds, minimize)[1]
     settings = {
         "study": "coverage", "dataset": name, "sizes": list(sizes), "replicates": replicates,
         "levels": list(levels), "threshold": threshold, "minimize": minimize,

@@ -25,31 +25,33 @@ from numpyro.infer.util import initialize_model
 
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.modeling import (PARAMETERS, Priors, derive_alpha, initial_values, per_run_loglik,
-                              runs_beyond, sample_gamma, sample_tail_parameters,
+from bayesnq.modeling import (PARAMETERS, Priors, derive_alpha, floor_gap, initial_values,
+                              per_run_loglik, runs_beyond, sample_gamma, sample_tail_parameters,
                               to_unconstrained)
 from bayesnq.validation import check_int
 
 __all__ = ["vector_model", "run_vectorized"]
 
 
-def vector_model(y, mask, threshold, scale, room, *, priors=Priors(), gamma_max=None,
-                 bounded=False, resolution=None):
+def vector_model(y, mask, threshold, scale, room, gap, *, priors=Priors(), gamma_max=None,
+                 bounded=False, resolution=None, floored=False):
     r""":func:`bayesnq.modeling.tail_model` (continuous :math:`\gamma`) on fixed-shape arrays.
 
     All arguments are in the maximize orientation. ``y`` holds every run; ``mask`` is 1
     for runs beyond ``threshold`` (density :math:`f(y)`) and 0 for censored runs
     (:math:`F(\tau)`): the censored likelihood of :mod:`bayesnq.modeling.likelihood` with
     one entry per run. ``scale`` is :math:`d`, the prior's unit, and ``room`` is
-    :math:`B - \tau` for a bound :math:`B` on :math:`\beta` (used when ``bounded``).
+    :math:`B - \tau` for a bound :math:`B` on :math:`\beta` (used when ``bounded``);
+    ``gap`` is :math:`\tau - L` for the metric's worst bound :math:`L`, a floor on
+    :math:`\alpha` (used when ``floored``, :func:`bayesnq.modeling.priors.floor_gap`).
     With a ``resolution``, tail scores enter as cell probabilities. With ``y=None`` the model
     draws from the prior (site ``beta_z`` in place of
     ``beta_t``).
     """
-    consts = (threshold, scale, room)
+    consts = (threshold, scale, room, gap)
     t, beta, sigma, q = sample_tail_parameters(consts, bounded, priors, prior_only=y is None)
     gamma = sample_gamma(priors, gamma_max)
-    alpha = derive_alpha(beta, gamma, q, t)
+    alpha = derive_alpha(beta, gamma, q, t, gap if floored else None)
     if y is not None:
         values, run_index = runs_beyond(y, mask > 0, t + scale)
         ll = per_run_loglik(NoisyQuadratic(alpha, beta, gamma, sigma), values, run_index, t,
@@ -76,6 +78,7 @@ class _Config:
     vmap_replicates: bool = False
     devices: int = 1
     resolution: float | None = None
+    floored: bool = False
 
 
 @lru_cache(maxsize=8)
@@ -85,8 +88,8 @@ def _engine(cfg: _Config):
     The sampler is fit()'s: the same model and coordinates, a dense mass matrix.
     """
     kwargs = dict(priors=cfg.priors, gamma_max=cfg.gamma_max, bounded=cfg.bounded,
-                  resolution=cfg.resolution)
-    example = (jnp.ones(cfg.n), jnp.ones(cfg.n), 0.0, 1.0, 2.0)
+                  resolution=cfg.resolution, floored=cfg.floored)
+    example = (jnp.ones(cfg.n), jnp.ones(cfg.n), 0.0, 1.0, 2.0, 1.0)
     info = initialize_model(jax.random.PRNGKey(0), vector_model, model_args=example,
                             model_kwargs=kwargs, dynamic_args=True)
     potential_gen, post_gen = info.potential_fn, info.postprocess_fn
@@ -157,7 +160,7 @@ def _initial_values(mask, gamma_max, key, num_chains):
 def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=None,
                    gamma_max=None, num_chains=4, num_warmup=500, num_samples=500,
                    target_accept_prob=0.9, keys, priors=None, vmap_replicates=False,
-                   devices=None, resolution=None):
+                   devices=None, resolution=None, floor=None):
     r"""NUTS for several datasets of equal size at once; posterior draws per dataset.
 
     Parameters
@@ -172,6 +175,9 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
         :func:`bayesnq.fit` uses).
     bound : float or None
         Known bound on the best possible score (``1.0`` for accuracy).
+    floor : float or None
+        Known bound on the worst possible score (``0.0`` for accuracy): with one below
+        ``threshold``, :math:`\alpha` stays at or beyond it, as in :func:`bayesnq.fit`.
     gamma_max : int or None
     num_chains, num_warmup, num_samples, target_accept_prob
         NUTS settings.
@@ -207,17 +213,20 @@ def run_vectorized(datasets, *, threshold, minimize=False, scale=None, bound=Non
         d = np.full(r, float(scale))
     bounded = b is not None
     room = np.full(r, (b - t) if bounded else 1.0)
+    gap = floor_gap(t, None if floor is None else direction.orient(float(floor), minimize))
     cfg = _Config(n, None if gamma_max is None else int(gamma_max), bounded, int(num_chains),
                   int(num_warmup), int(num_samples), float(target_accept_prob),
                   priors or Priors(), bool(vmap_replicates),
-                  _num_devices(devices, r), None if resolution is None else float(resolution))
+                  _num_devices(devices, r), None if resolution is None else float(resolution),
+                  gap is not None)
     keys = jnp.asarray(keys)
     init_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 1), num_chains))(keys)
     chain_keys = jax.vmap(lambda k: jax.random.split(jax.random.fold_in(k, 2), num_chains))(keys)
     inits = [_initial_values(mask[i], cfg.gamma_max, init_keys[i, 0], num_chains)
              for i in range(r)]
     init = {k: jnp.asarray(np.stack([v[k] for v in inits])) for k in inits[0]}
-    args = (jnp.asarray(y), jnp.asarray(mask), jnp.full(r, t), jnp.asarray(d), jnp.asarray(room))
+    args = (jnp.asarray(y), jnp.asarray(mask), jnp.full(r, t), jnp.asarray(d), jnp.asarray(room),
+            jnp.full(r, gap or 1.0))
     post, div = _engine(cfg)(chain_keys, args, init)
     out = {k: np.asarray(v) for k, v in post.items()}
     out["alpha"], out["beta"] = direction.user_ends(out["alpha"], out["beta"], minimize)

@@ -46,7 +46,8 @@ def prior_draws(key, *, threshold, scale, bound=None, gamma_max=None, priors=Non
 def _prior_batch(keys, t, scale, room, priors, gamma_max, bounded):
     def one(key):
         tr = handlers.trace(handlers.seed(vector_model, key)).get_trace(
-            None, None, t, scale, room, priors=priors, gamma_max=gamma_max, bounded=bounded)
+            None, None, t, scale, room, 1.0, priors=priors, gamma_max=gamma_max,
+            bounded=bounded)
         return {k: tr[k]["value"] for k in PARAMETERS}
 
     return jax.vmap(one)(keys)

@@ -85,8 +85,11 @@ def fit(
         Upper bound for :math:`\gamma` (the paper's reading: :math:`\gamma` cannot exceed
         the number of hyperparameters).
     bounds : (float or None, float or None), optional
-        Known range of the metric (e.g. ``(0, 1)`` for accuracy); bounds the best possible
-        score.
+        Known range of the metric (e.g. ``(0, 1)`` for accuracy). The bound at the best
+        end bounds the best possible expected score; the one at the worst end is a floor
+        on the quadratic part's worst end (:math:`\alpha \ge` low when maximizing,
+        :math:`\beta \le` high when minimizing), used when it lies below the threshold
+        (:mod:`bayesnq.modeling.priors`). ``(None, 1)`` leaves that end free.
     gamma : {"continuous", "integer"}
         ``"integer"`` marginalizes :math:`\gamma \in \{1, \dots, K\}` exactly and reports
         :math:`P(\gamma = k)`; it needs ``n_hyperparameters``.

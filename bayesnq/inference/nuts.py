@@ -135,7 +135,8 @@ def _program_key(model, data, arrays, priors, gamma, n_hyperparameters, num_chai
     Reused only where the data's arrays are arguments of the program (``arrays``) and the
     chains are pmapped (a sequential run builds its loop anew each time). What the program
     takes from ``data`` itself is ``data.program_static`` (for the tail model the
-    direction, whether beta is bounded and whether there is a resolution; for the spliced
+    direction, whether beta is bounded, whether there is a resolution and whether alpha
+    has a floor; for the spliced
     model a digest of its data); the arrays enter by shape.
     """
     if arrays is None or not parallel:

@@ -31,7 +31,7 @@ def integer_gamma_draws(samples, data: TailData, seed):
     _, beta_o = direction.orient_ends(jnp.asarray(samples["alpha"]),
                                       jnp.asarray(samples["beta"]), data.minimize)
     q = jnp.asarray(samples["q"])
-    alpha_o = derive_alpha(beta_o, gamma, q, data.threshold)
+    alpha_o = derive_alpha(beta_o, gamma, q, data.threshold, data.floor_gap)
     out = dict(samples)
     out["gamma"] = gamma
     out["alpha"], out["beta"] = direction.user_ends(alpha_o, beta_o, data.minimize)
@@ -152,7 +152,8 @@ def draw_tau(samples, data: SplicedData, gamma_mode, seed):
         idx = pick % t_count
         out["gamma_logp"] = logsumexp(joint, axis=-1)
         out["tau_logp"] = logsumexp(joint, axis=-2)
-        alpha_o = np.asarray(derive_alpha(beta_o, gamma, out["q"], data.reference.threshold))
+        alpha_o = np.asarray(derive_alpha(beta_o, gamma, out["q"], data.reference.threshold,
+                                          data.reference.floor_gap))
         out["gamma"] = gamma
         out.pop("gamma_tau_logp")
     else:

@@ -109,7 +109,8 @@ def _one_search(data, arr, priors, gamma_max, gamma, sigma):
     """One search's sites and likelihood, given the shared gamma and sigma (or None)."""
     consts = jnp.asarray(arr["consts"])
     threshold, d, room = consts[0], consts[1], consts[2]
-    resolution = None if data.resolution is None else consts[3]
+    resolution = None if data.resolution is None else consts[4]
+    gap = None if data.lower_bound is None else consts[3]
     sigma_rel = sample_sigma_rel(priors) if sigma is None else sigma / d
     beta = sample_beta(threshold, d, room, sigma_rel, priors,
                        bounded=data.upper_bound is not None,
@@ -118,7 +119,7 @@ def _one_search(data, arr, priors, gamma_max, gamma, sigma):
     if gamma is None:
         gamma = sample_gamma(priors, gamma_max)
     sigma = d * sigma_rel
-    alpha = derive_alpha(beta, gamma, q, threshold)
+    alpha = derive_alpha(beta, gamma, q, threshold, gap)
     nq = NoisyQuadratic(alpha, beta, gamma, sigma)
     ll = per_run_loglik(nq, arr["values"], arr["run_index"], threshold, resolution)
     with numpyro.plate("runs", data.n):

@@ -12,7 +12,11 @@ quantities the data pin down and derives :math:`\alpha`:
 - ``sigma``: the noise, through ``sigma_rel`` :math:`= \sigma / d`;
 - ``q``: the noiseless tail mass :math:`q = ((\beta - \tau)/w)^{\gamma/2}`, so that
   :math:`w = (\beta - \tau)\,q^{-2/\gamma}` and :math:`\alpha = \beta - w`
-  (:func:`derive_alpha`).
+  (:func:`derive_alpha`). When the metric has a worst bound :math:`L` below :math:`\tau`
+  (accuracy's 0, an error rate's 1), the noiseless scores cannot lie beyond it, so
+  :math:`\alpha \ge L`: :math:`q \ge q_{min} = (\delta / (\beta - L))^{\gamma/2}`, and
+  the site is :math:`q`'s position :math:`u` between :math:`q_{min}` and 1
+  (:func:`floor_gap`).
 
 Priors are relative to the tail's own scale :math:`d = \max(y) - \tau`, so the model does not
 depend on the units of the score:
@@ -34,6 +38,14 @@ depend on the units of the score:
   up, adapted a step size of 1e-7 and stayed, and r-hat reached 1.6–2.8 in the
   threshold SBC. Vanishing at the wall, each candidate's share of the mixture fades out
   continuously as :math:`\alpha` reaches its threshold.
+- with a floor :math:`L`, :math:`u \sim \mathrm{Beta}(1, 2)` in place of :math:`q`: for a
+  first shape of 1 that is :math:`q`'s :math:`\mathrm{Beta}(1, 2)` truncated to
+  :math:`q \ge q_{min}`, so the priors of :math:`\beta`, :math:`\gamma` and
+  :math:`\sigma` are unchanged and only :math:`\alpha < L` is cut off. Without the floor
+  (before 2026-12-07), a fit of AlexNet (accuracy) with the threshold inferred had a chain
+  wander into :math:`\gamma \approx 0.2` with :math:`\alpha` from :math:`-730` to
+  :math:`-5 \cdot 10^6`, where the top runs read as noise around a :math:`\beta` below the
+  best run, and diverge on its way back (``docs/thresholds.md``).
 """
 
 from __future__ import annotations
@@ -48,7 +60,7 @@ import numpyro.distributions as dist
 from numpyro.distributions import constraints
 from numpyro.distributions.transforms import biject_to
 
-__all__ = ["Priors", "derive_alpha", "sample_beta", "sample_sigma_rel", "sample_gamma",
+__all__ = ["Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_sigma_rel", "sample_gamma",
            "sample_tail_parameters", "initial_values", "to_unconstrained", "tail_log_prior",
            "BETA_BEND", "SAMPLED_SITES"]
 
@@ -72,9 +84,38 @@ class Priors:
     q_b: float = 2.0  # density 0 at q = 1 (alpha = tau): no wall in the spliced model
 
 
-def derive_alpha(beta, gamma, q, threshold):
-    r"""Lower end :math:`\alpha = \beta - (\beta - \tau) q^{-2/\gamma}` (maximize orientation)."""
-    return beta - (beta - threshold) * jnp.exp(-2.0 * jnp.log(q) / gamma)
+def floor_gap(threshold, floor):
+    r""":math:`\tau - L`, how far the threshold lies beyond the metric's worst bound
+    :math:`L` (both oriented), or None when there is no floor on :math:`\alpha`: no bound
+    (``floor`` None or infinite) or one at or beyond the threshold, where :math:`L \le
+    \alpha < \tau` cannot hold and the bound is not used."""
+    if floor is None or not np.isfinite(floor) or not floor < threshold:
+        return None
+    return float(threshold - floor)
+
+
+def _log_q_min(delta, gamma, gap):
+    r""":math:`\log q_{min} = \tfrac{\gamma}{2}\log\frac{\delta}{\delta + (\tau - L)}`,
+    the least tail mass beyond :math:`\tau` that keeps :math:`\alpha \ge L`."""
+    return 0.5 * gamma * (jnp.log(delta) - jnp.log(delta + gap))
+
+
+def derive_alpha(beta, gamma, q, threshold, gap=None):
+    r"""Lower end :math:`\alpha = \beta - (\beta - \tau) q^{-2/\gamma}` (maximize
+    orientation) of the site ``q``.
+
+    With a floor (``gap`` :math:`= \tau - L`, :func:`floor_gap`) the site is the tail
+    mass's position between its least value and 1: the mass is
+    :math:`q_{min} + (1 - q_{min})\,q`, so that :math:`\alpha` runs from :math:`L` (site 0)
+    to :math:`\tau` (site 1).
+    """
+    delta = beta - threshold
+    if gap is None:
+        log_q = jnp.log(q)
+    else:
+        log_q_min = _log_q_min(delta, gamma, gap)
+        log_q = jnp.logaddexp(log_q_min, jnp.log1p(-jnp.exp(log_q_min)) + jnp.log(q))
+    return beta - delta * jnp.exp(-2.0 * log_q / gamma)
 
 
 def sample_sigma_rel(priors: Priors):
@@ -174,7 +215,8 @@ def sample_beta(threshold, d, room, sigma_rel, priors: Priors, *, bounded, prior
     return threshold + delta
 
 
-def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Priors, *, bounded):
+def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Priors, *, bounded,
+                   floor=None):
     r"""Log prior density of :math:`(\alpha, \beta, \sigma)` given :math:`\gamma` in the
     tail model at ``threshold`` (maximize orientation), in those parameters' own units.
 
@@ -190,7 +232,11 @@ def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Prio
         + \log p_q(q) + \log\frac{\gamma q}{2 w} ,
 
     :math:`-\infty` where :math:`\beta \le \tau` or :math:`\alpha \ge \tau` (no
-    :math:`q` in (0, 1)). ``threshold``, ``top`` and ``room`` (:math:`B - \tau` for a bound
+    :math:`q` in (0, 1)). With a ``floor`` :math:`L` below :math:`\tau` (the metric's worst
+    bound, oriented; :func:`floor_gap`) the site is :math:`u = (q - q_{min}) / (1 -
+    q_{min})` (:func:`derive_alpha`), so :math:`\log p_q(q)` above becomes
+    :math:`\log p_q(u) - \log(1 - q_{min})`, and the density is :math:`-\infty` where
+    :math:`\alpha < L`. ``threshold``, ``top`` and ``room`` (:math:`B - \tau` for a bound
     :math:`B`) broadcast: the spliced model evaluates it at every candidate, so that
     :math:`\theta` has at each candidate the prior a fit at that threshold gives it
     (:func:`bayesnq.modeling.threshold_model`).
@@ -199,13 +245,22 @@ def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Prio
     delta = beta - threshold
     w = beta - alpha
     ok = (delta > 0) & (delta < w)
+    if floor is not None:  # a candidate at or below the floor has none (floor_gap)
+        floored = jnp.asarray(threshold) > floor
+        ok = ok & (~floored | (alpha >= floor))
     delta = jnp.where(ok, delta, 0.5 * d)
     w = jnp.where(ok, w, d)
     log_q = 0.5 * gamma * (jnp.log(delta) - jnp.log(w))
     q = jnp.exp(log_q)
+    if floor is None:
+        u, log_slope = q, 0.0
+    else:
+        gap = jnp.where(floored, threshold - floor, 1.0)
+        q_min = jnp.where(floored, jnp.exp(_log_q_min(delta, gamma, gap)), 0.0)
+        u, log_slope = (q - q_min) / (1.0 - q_min), -jnp.log1p(-q_min)
     lp = (dist.Gamma(priors.sigma_shape, priors.sigma_rate).log_prob(sigma / d) - jnp.log(d)
-          + dist.Beta(priors.q_a, priors.q_b).log_prob(jnp.clip(q, 1e-300, 1 - 1e-16))
-          + jnp.log(0.5 * gamma) + log_q - jnp.log(w))
+          + dist.Beta(priors.q_a, priors.q_b).log_prob(jnp.clip(u, 1e-300, 1 - 1e-16))
+          + log_slope + jnp.log(0.5 * gamma) + log_q - jnp.log(w))
     z, log_dz = _z_of_delta(delta, d, room, bounded)
     lp = lp + _beta_prior(d, room, priors, bounded).log_prob(z) + log_dz
     return jnp.where(ok, lp, -jnp.inf)
@@ -226,12 +281,13 @@ def sample_gamma(priors: Priors, gamma_max):
 def sample_tail_parameters(consts, bounded, priors: Priors, prior_only=False):
     """Sites ``sigma_rel``, ``beta_t`` (or ``beta_z``) and ``q``.
 
-    ``consts`` holds the threshold, the prior unit d, the room below the bound and, for
-    scores known to a resolution, that resolution (see
+    ``consts`` holds the threshold, the prior unit d, the room below the bound, the gap
+    above the floor (:func:`floor_gap`; :func:`derive_alpha` uses it) and, for scores
+    known to a resolution, that resolution (see
     :attr:`bayesnq.modeling.TailData.consts`). Returns ``(threshold, beta, sigma, q)``.
     """
     threshold, d, room = consts[0], consts[1], consts[2]
-    resolution = consts[3] if len(consts) > 3 else None
+    resolution = consts[4] if len(consts) > 4 else None
     sigma_rel = sample_sigma_rel(priors)
     beta = sample_beta(threshold, d, room, sigma_rel, priors, bounded=bounded,
                        prior_only=prior_only, resolution=resolution)

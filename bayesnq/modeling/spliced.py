@@ -355,7 +355,8 @@ class SplicedData:
         h = hashlib.sha256()
         for a in (self.values, self.thresholds, self.body_term, self.reference.consts):
             h.update(np.ascontiguousarray(a, dtype=float).tobytes())
-        h.update(repr((self.minimize, self.resolution, self.reference.upper_bound)).encode())
+        h.update(repr((self.minimize, self.resolution, self.reference.upper_bound,
+                       self.reference.lower_bound)).encode())
         return ("spliced", h.hexdigest())
 
     def body_bins(self, j: int) -> int:
@@ -381,7 +382,7 @@ def candidate_log_priors(data: SplicedData, alpha, beta, gamma, sigma, priors: P
     bound = data.reference.upper_bound
     room = (bound - t) if bound is not None else jnp.ones_like(t)
     return tail_log_prior(t, top, room, alpha, beta, gamma, sigma, priors,
-                          bounded=bound is not None)
+                          bounded=bound is not None, floor=data.reference.lower_bound)
 
 
 def _candidate_terms(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors):
@@ -428,7 +429,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
 
         def per_gamma(g):
-            a = derive_alpha(beta, g, q, ref.threshold)
+            a = derive_alpha(beta, g, q, ref.threshold, ref.floor_gap)
             return a, _candidate_terms(data, a, beta, g, sigma, priors)
 
         alpha_k, ll = jax.vmap(per_gamma)(ks)
@@ -442,7 +443,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         record_parameters(ref.minimize, alpha, beta, gamma, sigma)
         return
     gamma = sample_gamma(priors, gamma_max)
-    alpha = derive_alpha(beta, gamma, q, ref.threshold)
+    alpha = derive_alpha(beta, gamma, q, ref.threshold, ref.floor_gap)
     joint = _candidate_terms(data, alpha, beta, gamma, sigma, priors) + log_prior_tau
     total = jax.nn.logsumexp(joint)
     numpyro.factor("tau_marginal", total)

@@ -17,7 +17,8 @@ import numpyro
 from bayesnq import direction
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.likelihood import counted_loglik, distinct_layout
-from bayesnq.modeling.priors import Priors, derive_alpha, sample_gamma, sample_tail_parameters
+from bayesnq.modeling.priors import (Priors, derive_alpha, floor_gap, sample_gamma,
+                                     sample_tail_parameters)
 
 __all__ = ["TailData", "tail_model", "record_parameters", "padded_size"]
 
@@ -39,6 +40,7 @@ class TailData:
     index_tail: np.ndarray = field(repr=False)
     index_below: np.ndarray = field(repr=False)
     resolution: float | None = None  # scores known to this resolution (cells), or None
+    lower_bound: float | None = None  # oriented worst bound L <= alpha, or None (floor_gap)
 
     @property
     def n(self) -> int:
@@ -49,11 +51,13 @@ class TailData:
         oy = direction.orient(np.asarray(values, dtype=float), minimize)
         t = direction.orient(float(threshold), minimize)
         in_tail = oy > t
-        lo, hi = bounds if bounds is not None else (None, None)
-        best_bound = lo if minimize else hi
+        worst_bound, best_bound = direction.bound_ends(bounds, minimize)
         if best_bound is not None and not np.isfinite(best_bound):
             best_bound = None  # an infinite bound says nothing about beta
         bound = None if best_bound is None else direction.orient(float(best_bound), minimize)
+        floor = None if worst_bound is None else direction.orient(float(worst_bound), minimize)
+        if floor_gap(t, floor) is None:
+            floor = None  # no bound, or one at or beyond the threshold: alpha is free
         tail = oy[in_tail]
         scale = float(tail.max() - t)
         if bound is not None and bound <= t:
@@ -71,7 +75,14 @@ class TailData:
             index_tail=np.flatnonzero(in_tail),
             index_below=np.flatnonzero(~in_tail),
             resolution=None if resolution is None else float(resolution),
+            lower_bound=floor,
         )
+
+    @property
+    def floor_gap(self) -> float | None:
+        r""":math:`\tau - L` for the metric's worst bound :math:`L` (oriented), or None
+        without a floor on :math:`\alpha` (:func:`~bayesnq.modeling.priors.floor_gap`)."""
+        return floor_gap(self.threshold, self.lower_bound)
 
     def arrays(self, size=None) -> dict:
         """The data as the arrays :func:`tail_model` computes with.
@@ -79,8 +90,8 @@ class TailData:
         ``values``: the distinct tail scores, ascending, padded with the largest to
         ``size`` entries (default: no padding); ``run_index``: for each run, the index of
         its score in ``values``, or ``values.size`` for a run below the threshold;
-        ``consts``: the threshold, the scale d and the room below the bound (1 without one),
-        then the resolution when there is one.
+        ``consts``: the threshold, the scale d, the room below the bound (1 without one),
+        the gap above the floor (1 without one), then the resolution when there is one.
 
         A sampler that takes these as arguments depends on the data only through their
         shapes, so fits of the same runs at thresholds whose tails are padded to one
@@ -109,19 +120,23 @@ class TailData:
     @property
     def program_static(self) -> tuple:
         """What a compiled sampler of :func:`tail_model` depends on besides its arguments
-        (:meth:`sampler_arrays`): the direction, whether beta is bounded and whether the
-        scores have a resolution (see :func:`bayesnq.inference.nuts.run_nuts`)."""
-        return (bool(self.minimize), self.upper_bound is not None, self.resolution is not None)
+        (:meth:`sampler_arrays`): the direction, whether beta is bounded, whether the
+        scores have a resolution and whether alpha has a floor (see
+        :func:`bayesnq.inference.nuts.run_nuts`)."""
+        return (bool(self.minimize), self.upper_bound is not None, self.resolution is not None,
+                self.lower_bound is not None)
 
     @property
     def consts(self) -> np.ndarray:
-        """The threshold, the scale d, the room below the bound (1 without one), the resolution.
+        """The threshold, the scale d, the room below the bound (1 without one), the gap
+        above the floor (1 without one), the resolution.
 
         The resolution is appended only when there is one.
         """
         room = self.upper_bound - self.threshold if self.upper_bound is not None else 1.0
+        gap = self.floor_gap or 1.0
         extra = [] if self.resolution is None else [self.resolution]
-        return np.array([self.threshold, self.scale, room, *extra])
+        return np.array([self.threshold, self.scale, room, gap, *extra])
 
     @property
     def n_distinct(self) -> int:
@@ -145,9 +160,9 @@ def padded_size(k: int) -> int:
     return -(-k // step) * step
 
 
-def _loglik(arrays, threshold, beta, gamma, sigma, q, resolution):
+def _loglik(arrays, threshold, beta, gamma, sigma, q, resolution, gap):
     """alpha and the search's log-likelihood (maximize orientation)."""
-    alpha = derive_alpha(beta, gamma, q, threshold)
+    alpha = derive_alpha(beta, gamma, q, threshold, gap)
     d = NoisyQuadratic(alpha, beta, gamma, sigma)
     ll = counted_loglik(d, arrays["values"], arrays["counts"], arrays["n_below"], threshold,
                         resolution)
@@ -172,13 +187,14 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
     arrays = data.sampler_arrays() if arrays is None else arrays
     bounded = data.upper_bound is not None
     consts = jnp.asarray(arrays["consts"])
-    resolution = None if data.resolution is None else consts[3]
+    resolution = None if data.resolution is None else consts[4]
+    gap = None if data.lower_bound is None else consts[3]
     threshold, beta, sigma, q = sample_tail_parameters(consts, bounded, priors)
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
         log_prior_k = -jnp.log(float(gamma_max))
         alpha_k, ll_k = jax.vmap(
-            lambda g: _loglik(arrays, threshold, beta, g, sigma, q, resolution))(ks)
+            lambda g: _loglik(arrays, threshold, beta, g, sigma, q, resolution, gap))(ks)
         joint = ll_k + log_prior_k
         numpyro.factor("gamma_marginal", jax.nn.logsumexp(joint))
         numpyro.deterministic("gamma_logp", joint - jax.nn.logsumexp(joint))
@@ -188,7 +204,7 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
         record_parameters(data.minimize, alpha, beta, gamma, sigma)
         return
     gamma = sample_gamma(priors, gamma_max)
-    alpha, ll = _loglik(arrays, threshold, beta, gamma, sigma, q, resolution)
+    alpha, ll = _loglik(arrays, threshold, beta, gamma, sigma, q, resolution, gap)
     numpyro.factor("y", ll)
     record_parameters(data.minimize, alpha, beta, gamma, sigma)
 
