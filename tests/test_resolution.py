@@ -122,6 +122,36 @@ def test_minimize_cells_mirror_maximize():
     assert a.consts.size == 5 and TailData.build(y, 0.7525, minimize=False).consts.size == 4
 
 
+def test_cells_with_a_floor_keep_alpha_between_the_floor_and_the_threshold():
+    """A resolution and a floor together: consts hold both (the gap, then the cell), and
+    the tail model's alpha runs between the floor 0 and the threshold as the site goes
+    from 0 to 1, its log density finite, in both directions."""
+    from numpyro.infer.util import log_density
+
+    from bayesnq.modeling import tail_model
+
+    y = lattice_search(steps=400)
+    for minimize in (False, True):
+        v, t = (1 - y, 1 - 0.7525) if minimize else (y, 0.7525)
+        data = TailData.build(v, t, minimize=minimize, bounds=(0.0, 1.0), resolution=1 / 400)
+        # oriented threshold, scale, room below the best bound, gap above the worst, cell
+        np.testing.assert_allclose(data.consts, [-t if minimize else t, data.scale,
+                                                 1 - 0.7525, 0.7525, 1 / 400], rtol=1e-12)
+        worst = "beta" if minimize else "alpha"
+        ends = []
+        for u in (1e-12, 0.3, 1 - 1e-9):
+            params = {"beta_t": 0.3, "sigma_rel": 0.2, "q": u, "log_gamma": 0.5}
+            lp, trace = log_density(tail_model, (data,), {}, params)
+            assert np.isfinite(float(lp))
+            ends.append(float(trace[worst]["value"]))
+        if minimize:  # the worst end is beta, at most the floor 1 and beyond the threshold
+            assert ends[0] == pytest.approx(1.0, abs=1e-9) and ends[2] == pytest.approx(t)
+            assert np.all(np.diff(ends) < 0)
+        else:
+            assert ends[0] == pytest.approx(0.0, abs=1e-9) and ends[2] == pytest.approx(t)
+            assert np.all(np.diff(ends) > 0)
+
+
 # ----------------------------------------------------------------------------- fits
 
 

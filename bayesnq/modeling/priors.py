@@ -114,7 +114,7 @@ def derive_alpha(beta, gamma, q, threshold, gap=None):
         log_q = jnp.log(q)
     else:
         log_q_min = _log_q_min(delta, gamma, gap)
-        log_q = jnp.logaddexp(log_q_min, jnp.log1p(-jnp.exp(log_q_min)) + jnp.log(q))
+        log_q = jnp.logaddexp(log_q_min, jnp.log(-jnp.expm1(log_q_min)) + jnp.log(q))
     return beta - delta * jnp.exp(-2.0 * log_q / gamma)
 
 
