@@ -109,6 +109,7 @@ def test_minimize_is_the_mirror_image():
     assert fmin.best_name == "alpha"
 
 
+@pytest.mark.slow  # three fits, 65 s (the fast tier tests the floor through the model)
 def test_the_worst_bound_is_a_floor_on_the_quadratic_part():
     """With the metric's bounds, the quadratic part stays in its range: alpha >= low when
     maximizing, beta <= high when minimizing (here in units of 1e9). Without them, a
