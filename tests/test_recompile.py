@@ -103,6 +103,41 @@ def test_compare_new_grid_length_does_not_compile(minimize):
     assert res.p_beats.shape == (23,)
 
 
+def _without_disk_cache(fn):
+    """``fn()`` with JAX's persistent compilation cache off (a hit there is no compile
+    event, and would hide a program compiled anew at every call)."""
+    import jax
+
+    before = jax.config.jax_enable_compilation_cache
+    jax.config.update("jax_enable_compilation_cache", False)
+    try:
+        return fn()
+    finally:
+        jax.config.update("jax_enable_compilation_cache", before)
+
+
+@pytest.mark.parametrize("method", ["icdf", "quantile_tuning_curve", "average_tuning_curve"])
+def test_eager_solvers_compile_once_per_shape(method):
+    """Outside ``jit``, a second call with other parameter values of the same shapes
+    compiles nothing: the quantile's Newton loop and the average curve's ``lax.map`` are
+    compiled per shape, not per call (they took 2-3 s a call before)."""
+    from bayesnq.distributions import NoisyQuadratic
+
+    arg = np.array([0.2, 0.7]) if method == "icdf" else np.array([1.0, 30.0])
+
+    def call(a, minimize):
+        return getattr(NoisyQuadratic(a, a + 0.4, 2.5, 0.01, minimize=minimize), method)(arg)
+
+    def both():
+        for minimize in (False, True):
+            call(0.1, minimize)  # warm
+        return _compiles(lambda: [np.asarray(call(0.3, m)) for m in (False, True)])
+
+    count, out = _without_disk_cache(both)
+    assert count == 0, f"{method} compiled {count} program(s) on the second call"
+    assert all(np.all(np.isfinite(o)) for o in out)
+
+
 @pytest.mark.slow
 def test_second_fit_of_same_shapes_reuses_the_compiled_sampler():
     """Two fits (different data, same shapes) in one process, disk cache off: the second

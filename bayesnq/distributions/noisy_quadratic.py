@@ -244,8 +244,8 @@ class NoisyQuadratic(Distribution):
         closed = jnp.broadcast_to(self._noiseless_quantile(log_target, upper), shape)
         noiseless = jnp.broadcast_to(sigma <= 0, shape)
         sigma_safe = jnp.where(sigma <= 0, 1.0, sigma)
-        y = _quantile(self.minimize, alpha, beta, gamma, sigma_safe, log_target, upper,
-                      closed, noiseless)
+        y = _solve_quantile(self.minimize, alpha, beta, gamma, sigma_safe, log_target, upper,
+                            closed, noiseless)
         y = jnp.where(noiseless, closed, y)
         return jnp.where(alpha < beta, y, jnp.nan)
 
@@ -457,6 +457,12 @@ def _quantile_jvp(minimize, primals, tangents):
     ok = jnp.isfinite(slope) & (slope != 0)
     dy = jnp.where(ok, (d_target - d_lp) / jnp.where(ok, slope, 1.0), 0.0)
     return y, jnp.broadcast_to(dy, jnp.shape(y))
+
+
+#: :func:`_quantile` compiled once per direction and shapes. Unjitted, its ``while_loop``
+#: closes over new functions at every call, so eager calls (``icdf``,
+#: ``quantile_tuning_curve`` outside ``jit``) compiled the loop anew each time (3 s a call).
+_solve_quantile = jax.jit(_quantile, static_argnums=0)
 
 
 # ---------------------------------------------------------------- argument checks

@@ -109,8 +109,7 @@ def _one_search(data, arr, priors, gamma_max, gamma, sigma):
     """One search's sites and likelihood, given the shared gamma and sigma (or None)."""
     consts = jnp.asarray(arr["consts"])
     threshold, d, room = consts[0], consts[1], consts[2]
-    resolution = None if data.resolution is None else consts[4]
-    gap = None if data.lower_bound is None else consts[3]
+    gap, resolution = data.floor_and_resolution(consts)
     sigma_rel = sample_sigma_rel(priors) if sigma is None else sigma / d
     beta = sample_beta(threshold, d, room, sigma_rel, priors,
                        bounded=data.upper_bound is not None,

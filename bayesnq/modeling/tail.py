@@ -126,6 +126,14 @@ class TailData:
         return (bool(self.minimize), self.upper_bound is not None, self.resolution is not None,
                 self.lower_bound is not None)
 
+    def floor_and_resolution(self, consts):
+        """The gap above the floor and the resolution, read from ``consts`` (:meth:`consts`,
+        traced or not): each None where these data have none, so that a model's program
+        holds only the terms the data need."""
+        gap = None if self.lower_bound is None else consts[3]
+        resolution = None if self.resolution is None else consts[4]
+        return gap, resolution
+
     @property
     def consts(self) -> np.ndarray:
         """The threshold, the scale d, the room below the bound (1 without one), the gap
@@ -187,8 +195,7 @@ def tail_model(data: TailData, priors: Priors = Priors(), gamma_max=None, gamma_
     arrays = data.sampler_arrays() if arrays is None else arrays
     bounded = data.upper_bound is not None
     consts = jnp.asarray(arrays["consts"])
-    resolution = None if data.resolution is None else consts[4]
-    gap = None if data.lower_bound is None else consts[3]
+    gap, resolution = data.floor_and_resolution(consts)
     threshold, beta, sigma, q = sample_tail_parameters(consts, bounded, priors)
     if gamma_mode == "integer":
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
