@@ -378,6 +378,32 @@ def test_default_target_acceptance_follows_the_model():
     assert default_target_accept(inferred_threshold=True, resolution=1 / 500) == 0.95
 
 
+@pytest.mark.parametrize("resolution, given, expected", [
+    (None, None, 1000), (0.01, None, 2000), ("auto", None, 2000), (0.01, 300, 300)])
+def test_default_draws_follow_the_resolution(monkeypatch, resolution, given, expected):
+    """fit() draws 2,000 per chain for scores with a resolution unless told otherwise (r-hat
+    went over 1.01 at 1,000 now and then on tied scores), 1,000 for continuous scores."""
+    import importlib
+    from types import SimpleNamespace
+
+    from bayesnq.inference import default_num_samples
+
+    fit_module = importlib.import_module("bayesnq.inference.fit")
+
+    assert default_num_samples(resolution=None) == 1000
+    assert default_num_samples(resolution=1 / 500) == 2000
+    seen = {}
+
+    def stand_in(data, values, threshold, **settings):  # records what the sampler would get
+        seen.update(settings)
+        return SimpleNamespace(settings={})
+
+    monkeypatch.setattr(fit_module, "fit_at_threshold", stand_in)
+    out = bayesnq.fit(lattice_search(), threshold=0.75, resolution=resolution, num_samples=given, check=False,
+                      progress_bar=False)
+    assert seen["num_samples"] == expected == out.settings["num_samples"]
+
+
 def binomial_floor(n, level=0.9, alpha=0.01):
     """Smallest hit count out of n that a one-sided test at ``alpha`` does not reject for
     coverage ``level``: the alpha quantile of Binomial(n, level)."""

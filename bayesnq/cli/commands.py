@@ -42,8 +42,8 @@ def run_fit(args) -> int:
         f"fitting: threshold {outputs.format_threshold(settings.threshold)}, "
         f"{'minimize' if scores.minimize else 'maximize'}, gamma {settings.gamma}"
         f"{f' <= {settings.n_hyperparameters}' if settings.n_hyperparameters else ''}, "
-        f"{settings.chains} chains x ({settings.warmup} warmup + {settings.samples} draws), "
-        f"seed {settings.seed}",
+        f"{settings.chains} chains x ({settings.warmup} warmup + "
+        f"{outputs.format_draws(settings.samples)}), seed {settings.seed}",
         flush=True,
     )
     with warnings.catch_warnings(record=True) as caught:  # reported below, one line each
@@ -110,7 +110,7 @@ def run_fit(args) -> int:
         "bounds": settings.bounds if settings.bounds is not None else scores.bounds,
         "gamma": settings.gamma,
         "sampler": {"chains": settings.chains, "warmup": settings.warmup,
-                    "samples": settings.samples, "seed": settings.seed},
+                    "samples": fit.settings["num_samples"], "seed": settings.seed},
         "summary": {str(k): dict(v) for k, v in table.to_dict(orient="index").items()},
         "summary_attrs": dict(table.attrs),
         "tuning_curve": curve.to_dict(),
@@ -149,7 +149,8 @@ def run_thresholds(args) -> int:
     print(scores.summary())
     print(f"comparing {len(np.unique(grid))} thresholds: "
           f"{', '.join(f'{t:.6g}' for t in np.unique(grid))}; "
-          f"{settings.chains} chains x ({settings.warmup} warmup + {settings.samples} draws) "
+          f"{settings.chains} chains x ({settings.warmup} warmup + "
+          f"{outputs.format_draws(settings.samples)}) "
           "per fit", flush=True)
     result = bayesnq.compare_thresholds(
         scores, grid, minimize=scores.minimize, n_hyperparameters=settings.n_hyperparameters,
@@ -229,7 +230,8 @@ def _fit_same(args, settings, scores):
 
     print(f"fitting the tail on the same data: threshold "
           f"{outputs.format_threshold(settings.threshold)}, {settings.chains} chains x "
-          f"({settings.warmup} warmup + {settings.samples} draws), seed {settings.seed}",
+          f"({settings.warmup} warmup + {outputs.format_draws(settings.samples)}), seed "
+          f"{settings.seed}",
           flush=True)
     with warnings.catch_warnings(record=True) as caught:
         fit = bayesnq.fit(scores, minimize=scores.minimize, threshold=settings.threshold,

@@ -161,7 +161,8 @@ def run_compare(args) -> int:
             continue
         print(f"{name}: {len(obj)} runs, threshold "
               f"{outputs.format_threshold(settings.threshold)}; fitting "
-              f"({settings.chains} chains x ({settings.warmup} + {settings.samples}))",
+              f"({settings.chains} chains x ({settings.warmup} warmup + "
+              f"{outputs.format_draws(settings.samples)}))",
               flush=True)
         fits.append(_fit(settings, obj, not args.no_progress))
     seed = args.seed if args.seed is not None else 0

@@ -25,7 +25,7 @@ from bayesnq.jsonable import jsonable
 
 __all__ = ["DEFAULT_RESULTS", "MARKER", "RESULT_FILES", "out_dir", "folder_name", "path_tag",
            "result_name", "slug", "dataset_identity", "prepare_out_dir", "curve_grid",
-           "format_threshold", "format_curve", "write_curve_csv", "write_json",
+           "format_threshold", "format_draws", "format_curve", "write_curve_csv", "write_json",
            "save_figure", "format_summary", "default_delta", "format_more_runs"]
 
 DEFAULT_RESULTS = Path("results")
@@ -218,6 +218,17 @@ def curve_grid(size: int) -> list[float]:
 
 def format_threshold(threshold) -> str:
     return threshold if isinstance(threshold, str) else f"{threshold:g}"
+
+
+def format_draws(samples) -> str:
+    """Draws per chain as set, or the fit's rule where none was set
+    (:func:`bayesnq.inference.default_num_samples`)."""
+    if samples is not None:
+        return f"{samples} draws"
+    from bayesnq.inference import nuts
+
+    return (f"{nuts.NUM_SAMPLES} draws ({nuts.RESOLUTION_NUM_SAMPLES} for scores with a "
+            "resolution)")
 
 
 def format_curve(curve, empirical) -> str:

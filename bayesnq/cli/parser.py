@@ -225,8 +225,10 @@ def _add_sampler_arguments(p, progress, chains=None, warmup=None, samples=None, 
                    help=f"NUTS chains per fit (default {shown['chains']})")
     p.add_argument("--warmup", type=integer("--warmup"), default=warmup, metavar="N",
                    help=f"warmup iterations per chain (default {shown['warmup']})")
+    draws = (f"{shown['samples']}" if samples is not None else
+             f"{shown['samples']}; 2000 for scores with a resolution")
     p.add_argument("--samples", type=integer("--samples"), default=samples, metavar="N",
-                   help=f"draws per chain (default {shown['samples']})")
+                   help=f"draws per chain (default {draws})")
     p.add_argument("--seed", type=integer("--seed", minimum=0), default=seed,
                    metavar="N", help=f"random seed (default {shown['seed']})")
     p.add_argument("--no-progress", action="store_true", help=f"hide {progress}")

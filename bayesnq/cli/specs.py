@@ -91,7 +91,7 @@ class Settings:
     resolution: float | str | None = None
     chains: int = SAMPLER_DEFAULTS["chains"]
     warmup: int = SAMPLER_DEFAULTS["warmup"]
-    samples: int = SAMPLER_DEFAULTS["samples"]
+    samples: int | None = None  # None: fit's rule (bayesnq.inference.default_num_samples)
     seed: int = SAMPLER_DEFAULTS["seed"]
     name: str | None = None
     out: str | None = None

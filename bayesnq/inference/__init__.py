@@ -12,8 +12,9 @@
 
 from bayesnq.inference.compare import ThresholdComparison, compare_thresholds, stacking_weights
 from bayesnq.inference.fit import fit
-from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, default_target_accept
+from bayesnq.inference.nuts import TARGET_ACCEPT_PROB, default_num_samples, default_target_accept
 from bayesnq.inference.result import DiagnosticsWarning, Fit
 
 __all__ = ["fit", "Fit", "DiagnosticsWarning", "compare_thresholds", "ThresholdComparison",
-           "stacking_weights", "TARGET_ACCEPT_PROB", "default_target_accept"]
+           "stacking_weights", "TARGET_ACCEPT_PROB", "default_target_accept",
+           "default_num_samples"]

@@ -15,7 +15,7 @@ from bayesnq import direction
 from bayesnq.data import as_scores
 from bayesnq.inference.hedge import candidate_log_probabilities, hedge_prior
 from bayesnq.inference.idata import build_idata, posterior_names
-from bayesnq.inference.nuts import default_target_accept, run_nuts
+from bayesnq.inference.nuts import default_num_samples, default_target_accept, run_nuts
 from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_lattice,
                                          pointwise_loglik_distinct, posterior_predictive,
                                          tail_mass_draws)
@@ -51,7 +51,7 @@ def fit(
     priors: Priors | None = None,
     num_chains=4,
     num_warmup=1000,
-    num_samples=1000,
+    num_samples=None,
     seed=0,
     progress_bar=True,
     target_accept_prob=None,
@@ -108,7 +108,10 @@ def fit(
         fixed threshold, 0.95 for an inferred one, whose posterior is a mixture over the
         candidates with more varied curvature (smaller steps, fewer divergent
         transitions), and 0.95 for scores with a resolution, whose best score's cell has
-        sharp edges (:func:`bayesnq.inference.nuts.default_target_accept`). Where
+        sharp edges (:func:`bayesnq.inference.nuts.default_target_accept`).
+        ``num_samples`` None (default): 1,000 draws per chain, 2,000 for scores with a
+        resolution, whose r-hat went over 1.01 now and then at 1,000
+        (:func:`bayesnq.inference.nuts.default_num_samples`). Where
         :math:`P(\tau \mid y)` has separate modes, the fit samples each mode apart and
         mixes the draws by their probabilities (:mod:`bayesnq.inference.strata`;
         ``Fit.settings["strata"]``), so that the chains agree.
@@ -138,6 +141,8 @@ def fit(
     check_best_finite(values, minimize)
     threshold = parse_threshold(threshold, values, minimize=minimize)
     resolution, note = parse_resolution(resolution, values)
+    if num_samples is None:
+        num_samples = default_num_samples(resolution=resolution)
     if target_accept_prob is None:
         target_accept_prob = default_target_accept(inferred_threshold=np.ndim(threshold) == 1,
                                                    resolution=resolution)
