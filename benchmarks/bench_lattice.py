@@ -6,7 +6,7 @@ with ``resolution="auto"``. Prints one markdown row per search: runs, N, tail ru
 tail scores, runs tied at the best score, max r-hat, divergences, bulk ESS of beta, wall
 time (compile + sample), whether the 90% intervals of beta, gamma and sigma cover the truth,
 and the sd of 10 re-trainings of the best run against sigma's interval. Usage:
-python benchmarks/bench_lattice.py [--chains 4 --warmup 1000 --samples 1000] [--seed 0]
+python benchmarks/bench_lattice.py [--chains 4 --warmup 1000 --samples 2000] [--seed 0]
     [--sizes 48:500,128:1000,512:5000,1024:10000,1024:719]
 With ``--ties 2,3,5,10,20`` it instead fits one 48-run search (N = 500, half the runs in
 the tail) whose best m runs are set to the best score, for each m, with the tails padded
@@ -27,6 +27,7 @@ import warnings
 import bayesnq
 from bayesnq.calibration.lattice import (fit_lattice_search, lattice_record,
                                          simulate_lattice_search)
+from bayesnq.inference.nuts import RESOLUTION_NUM_SAMPLES
 
 bayesnq.configure()  # parallel chains and the compilation cache, as the CLI sets them
 
@@ -37,7 +38,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--chains", type=int, default=4)
     p.add_argument("--warmup", type=int, default=1000)
-    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--samples", type=int, default=RESOLUTION_NUM_SAMPLES,
+                   help="draws per chain (default: fit's for scores with a resolution)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", type=float, default=None,
                    help="target acceptance (default: the fit's own, 0.95 with a resolution)")
