@@ -67,11 +67,13 @@ def default_target_accept(*, inferred_threshold: bool, resolution) -> float:
         return THRESHOLD_TARGET_ACCEPT_PROB
     return TARGET_ACCEPT_PROB if resolution is None else RESOLUTION_TARGET_ACCEPT_PROB
 
+
 NUM_SAMPLES = 1000  # draws per chain, unless a caller sets them
 #: ... and for scores known to a resolution (tied scores). With 1,000 draws r-hat went
 #: over 1.01 in 3 of 24 fits of a 48-run search with 3 ties at the top (at most 1.0129, no
-#: divergences: r-hat is random at that ESS); with 2,000, at most 1.0045 over seeds 0-11
-#: (2026-12-07, docs/ties.md). It costs about 1.5x the sampling time of such a fit.
+#: divergences: r-hat is random at that ESS); with 2,000, 1 of 15 fits of such small tied
+#: searches (sigma 1.0113), the other 14 at most 1.0045 (2026-12-07, docs/ties.md). Fewer
+#: fits go over, not none. It costs about 1.5x the sampling.
 RESOLUTION_NUM_SAMPLES = 2000
 
 
@@ -79,6 +81,7 @@ def default_num_samples(*, resolution) -> int:
     """Draws per chain when the caller sets none: 1,000, or 2,000 for scores with a
     resolution (the constants above say why)."""
     return NUM_SAMPLES if resolution is None else RESOLUTION_NUM_SAMPLES
+
 
 #: Per-draw sampler statistics kept besides the draws (numpyro's ``extra_fields``): the
 #: Hamiltonian, the potential energy (minus the unnormalized log density in the sampler's
