@@ -121,8 +121,11 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
         body += np.logaddexp.reduce(region) - np.log(len(REGION_BINS) * len(REGION_OFFSETS))
         prior = tail_log_prior(t, y.max(), 1.0, alpha, beta, gamma, sigma, Priors(),
                                bounded=False)
+        # the prior over candidates: n_j^2 over q's Beta(1, 2) density 2(1 - f) at the
+        # candidate's tail fraction f = n_j / N
+        f = td.tail.size / y.size
         direct.append(float(d.log_prob(td.tail).sum() + td.n_below * d.log_cdf(t)) + body
-                      + float(prior) + 2.0 * np.log(td.tail.size))  # the prior n_j^2
+                      + float(prior) + 2.0 * np.log(td.tail.size) - np.log(2 * (1 - f)))
     direct = np.array(direct)
     expected = direct - np.logaddexp.reduce(direct)
     np.testing.assert_allclose(np.asarray(tr["tau_logp"]["value"]), expected, atol=1e-8)
