@@ -44,7 +44,7 @@ _NAMES = {
 }
 _MODULES = ("datasets", "distributions", "data", "modeling", "inference", "curves",
             "calibration", "landscape", "plots", "cli", "runtime", "validation", "direction",
-            "arviz_compat")
+            "sampler_defaults", "arviz_compat")
 
 __all__ = [*_NAMES, "datasets", "curves", "calibration", "landscape", "plots", "__version__"]
 

@@ -27,7 +27,7 @@ import warnings
 import bayesnq
 from bayesnq.calibration.lattice import (fit_lattice_search, lattice_record,
                                          simulate_lattice_search)
-from bayesnq.inference.nuts import RESOLUTION_NUM_SAMPLES
+from bayesnq.sampler_defaults import RESOLUTION_NUM_SAMPLES
 
 bayesnq.configure()  # parallel chains and the compilation cache, as the CLI sets them
 

@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "bayesnq"
 
 LAYERS = [
-    {"validation", "direction", "runtime", "arviz_compat", "jsonable"},
+    {"validation", "direction", "runtime", "arviz_compat", "jsonable", "sampler_defaults"},
     {"distributions"},
     {"data", "datasets"},
     {"modeling"},

@@ -20,7 +20,7 @@ from numpyro.infer.util import log_density
 
 import bayesnq
 from bayesnq import calibration
-from bayesnq.calibration import engine, streaming
+from bayesnq.calibration import engine
 from bayesnq.modeling import PARAMETERS, Priors, TailData, tail_model
 
 TINY = dict(n=24, num_chains=2, num_warmup=20, num_samples=20, num_ranks=11, batch_size=2,

@@ -535,6 +535,22 @@ def test_help_is_light():
     assert run.returncode == 0 and run.stdout.startswith("usage: bayesnq"), run.stderr
 
 
+def test_help_states_the_fits_draw_rule(monkeypatch, capsys):
+    """``fit --help`` shows the draw counts fit() applies, read from their one home (a
+    changed constant changes the help)."""
+    import bayesnq.cli.parser as parser_module
+    import bayesnq.sampler_defaults as defaults
+
+    monkeypatch.setattr(parser_module, "RESOLUTION_NUM_SAMPLES", 3456)
+    with pytest.raises(SystemExit):
+        parser_module.build_parser().parse_args(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"default {defaults.NUM_SAMPLES}; 3456 for scores with a resolution" in text
+    from bayesnq.inference import default_num_samples
+
+    assert default_num_samples(resolution=None) == defaults.NUM_SAMPLES
+
+
 def test_spec_threshold_auto(tmp_path):
     spec = tmp_path / "a.toml"
     spec.write_text('data = "deberta-v3"\nthreshold = "Auto"\n')

@@ -11,7 +11,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
-import bayesnq  # noqa: E402,F401
 from bayesnq import arviz_compat, curves, plots  # noqa: E402
 from bayesnq.data import Scores  # noqa: E402
 
@@ -194,7 +193,6 @@ def test_tuning_curve_names_metric_marks_beta_best_run_and_extrapolation():
     fig = plots.plot_tuning_curve(fit, n=[1.0, 10.0, 100.0, 200.0, 400.0, 2000.0])
     ax = fig.axes[0]
     assert "val_acc" in ax.get_ylabel() and "higher is better" in ax.get_ylabel()
-    names = labels(ax)
     best = float(fit.scores.values.max())
     star = next(li for li in ax.get_lines() if li.get_label().startswith("best of the 200 runs"))
     assert star.get_xdata()[0] == 200 and star.get_ydata()[0] == pytest.approx(best)

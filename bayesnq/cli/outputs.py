@@ -22,6 +22,7 @@ from pathlib import Path
 from bayesnq.cli.inputs import bundled_dataset
 from bayesnq.cli.specs import Settings, UserError
 from bayesnq.jsonable import jsonable
+from bayesnq.sampler_defaults import NUM_SAMPLES, RESOLUTION_NUM_SAMPLES
 
 __all__ = ["DEFAULT_RESULTS", "MARKER", "RESULT_FILES", "out_dir", "folder_name", "path_tag",
            "result_name", "slug", "dataset_identity", "prepare_out_dir", "curve_grid",
@@ -225,9 +226,7 @@ def format_draws(samples) -> str:
     (:func:`bayesnq.inference.default_num_samples`)."""
     if samples is not None:
         return f"{samples} draws"
-    from bayesnq.inference import nuts
-
-    return (f"{nuts.NUM_SAMPLES} draws ({nuts.RESOLUTION_NUM_SAMPLES} for scores with a "
+    return (f"{NUM_SAMPLES} draws ({RESOLUTION_NUM_SAMPLES} for scores with a "
             "resolution)")
 
 

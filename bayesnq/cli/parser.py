@@ -12,6 +12,7 @@ import math
 
 from bayesnq.cli.compare import add_compare
 from bayesnq.cli.specs import GAMMA_MODES, PRUNED_MODES, SAMPLER_DEFAULTS
+from bayesnq.sampler_defaults import RESOLUTION_NUM_SAMPLES
 
 __all__ = ["build_parser", "COMMANDS"]
 
@@ -226,7 +227,7 @@ def _add_sampler_arguments(p, progress, chains=None, warmup=None, samples=None, 
     p.add_argument("--warmup", type=integer("--warmup"), default=warmup, metavar="N",
                    help=f"warmup iterations per chain (default {shown['warmup']})")
     draws = (f"{shown['samples']}" if samples is not None else
-             f"{shown['samples']}; 2000 for scores with a resolution")
+             f"{shown['samples']}; {RESOLUTION_NUM_SAMPLES} for scores with a resolution")
     p.add_argument("--samples", type=integer("--samples"), default=samples, metavar="N",
                    help=f"draws per chain (default {draws})")
     p.add_argument("--seed", type=integer("--seed", minimum=0), default=seed,

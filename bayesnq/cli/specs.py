@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bayesnq.sampler_defaults import NUM_CHAINS, NUM_SAMPLES, NUM_WARMUP, SEED
+
 __all__ = ["UserError", "Settings", "load_spec", "resolve_settings", "SPEC_KEYS",
            "SAMPLER_DEFAULTS", "GAMMA_MODES", "BUILTIN_DEFAULT", "DEFAULT_SPEC", "PRUNED_MODES"]
 
@@ -43,7 +45,9 @@ SPEC_KEYS = {
     "objective": str,
     "pruned": str,
 }
-SAMPLER_DEFAULTS = {"chains": 4, "warmup": 1000, "samples": 1000, "seed": 0}
+# fit()'s defaults (bayesnq.sampler_defaults); "samples" without a resolution
+SAMPLER_DEFAULTS = {"chains": NUM_CHAINS, "warmup": NUM_WARMUP, "samples": NUM_SAMPLES,
+                    "seed": SEED}
 GAMMA_MODES = ("continuous", "integer")
 # pruned Optuna trials: the choices of bayesnq.data.optuna_study.PRUNED_MODES (repeated here:
 # this module is standard library only; a test checks that the two agree)

@@ -24,6 +24,7 @@ from bayesnq.inference.strata import draw_counts, interleave, strata, stratum_lo
 from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
                               parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
                               predictive as spliced_predictive, tail_model, threshold_model)
+from bayesnq.sampler_defaults import NUM_CHAINS, NUM_WARMUP, SEED
 from bayesnq.validation import check_bool, check_choice, check_int, check_real
 
 __all__ = ["fit", "check_settings", "check_best_finite", "MAX_PER_RUN_RUNS"]
@@ -49,10 +50,10 @@ def fit(
     gamma="continuous",
     resolution=None,
     priors: Priors | None = None,
-    num_chains=4,
-    num_warmup=1000,
+    num_chains=NUM_CHAINS,
+    num_warmup=NUM_WARMUP,
     num_samples=None,
-    seed=0,
+    seed=SEED,
     progress_bar=True,
     target_accept_prob=None,
     check=True,

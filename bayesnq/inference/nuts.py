@@ -23,11 +23,11 @@ from numpyro.infer import MCMC, NUTS, init_to_value
 
 from bayesnq.modeling import to_unconstrained
 from bayesnq.runtime import release_compiled_programs
+from bayesnq.sampler_defaults import NUM_SAMPLES, RESOLUTION_NUM_SAMPLES
 
 __all__ = ["run_nuts", "TARGET_ACCEPT_PROB", "THRESHOLD_TARGET_ACCEPT_PROB",
-           "RESOLUTION_TARGET_ACCEPT_PROB", "default_target_accept", "NUM_SAMPLES",
-           "RESOLUTION_NUM_SAMPLES", "default_num_samples", "EXTRA_FIELDS",
-           "MAX_PROGRAMS", "clear_samplers", "cached_samplers"]
+           "RESOLUTION_TARGET_ACCEPT_PROB", "default_target_accept", "default_num_samples",
+           "EXTRA_FIELDS", "MAX_PROGRAMS", "clear_samplers", "cached_samplers"]
 
 MAX_PROGRAMS = 8  # compiled samplers kept in memory (oldest dropped first)
 _PROGRAMS: dict = {}  # key -> (MCMC, {"pmap": compiled per-chain program})
@@ -68,18 +68,10 @@ def default_target_accept(*, inferred_threshold: bool, resolution) -> float:
     return TARGET_ACCEPT_PROB if resolution is None else RESOLUTION_TARGET_ACCEPT_PROB
 
 
-NUM_SAMPLES = 1000  # draws per chain, unless a caller sets them
-#: ... and for scores known to a resolution (tied scores). With 1,000 draws r-hat went
-#: over 1.01 in 3 of 24 fits of a 48-run search with 3 ties at the top (at most 1.0129, no
-#: divergences: r-hat is random at that ESS); with 2,000, 1 of 15 fits of such small tied
-#: searches (sigma 1.0113), the other 14 at most 1.0045 (2026-12-07, docs/ties.md). Fewer
-#: fits go over, not none. It costs about 1.5x the sampling.
-RESOLUTION_NUM_SAMPLES = 2000
-
-
 def default_num_samples(*, resolution) -> int:
-    """Draws per chain when the caller sets none: 1,000, or 2,000 for scores with a
-    resolution (the constants above say why)."""
+    """Draws per chain when the caller sets none: :data:`~bayesnq.sampler_defaults.NUM_SAMPLES`
+    (1,000), or :data:`~bayesnq.sampler_defaults.RESOLUTION_NUM_SAMPLES` (2,000) for scores
+    with a resolution (that module says why)."""
     return NUM_SAMPLES if resolution is None else RESOLUTION_NUM_SAMPLES
 
 
