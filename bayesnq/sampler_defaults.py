@@ -16,7 +16,8 @@ SEED = 0
 NUM_SAMPLES = 1000  # draws per chain
 #: ... and for scores known to a resolution (tied scores). With 1,000 draws r-hat went
 #: over 1.01 in 3 of 24 fits of a 48-run search with 3 ties at the top (at most 1.0129, no
-#: divergences: r-hat is random at that ESS); with 2,000, 1 of 15 fits of such small tied
-#: searches (sigma 1.0113), the other 14 at most 1.0045 (2026-12-07, docs/ties.md). Fewer
-#: fits go over, not none. It costs about 1.5x the sampling.
+#: divergences: r-hat is random at that ESS); with 2,000, 1 of 63 fits of such small tied
+#: searches (31 searches, both directions: sigma 1.0113 once, the others at most 1.0076;
+#: 2026-12-07, docs/ties.md). Fewer fits go over, not none. It costs about 1.5x the
+#: sampling.
 RESOLUTION_NUM_SAMPLES = 2000
