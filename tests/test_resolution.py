@@ -404,6 +404,31 @@ def test_default_draws_follow_the_resolution(monkeypatch, resolution, given, exp
     assert seen["num_samples"] == expected == out.settings["num_samples"]
 
 
+
+@pytest.mark.parametrize("resolution, expected", [(None, 0.9), (1 / 400, 0.95), ("auto", 0.95)])
+def test_compare_thresholds_follows_the_target_rule(monkeypatch, resolution, expected):
+    """compare_thresholds fits each candidate at fit()'s target acceptance for a fixed
+    threshold: 0.95 for scores with a resolution, 0.9 without (the sampler call is
+    replaced by one that records its settings and stops)."""
+    import importlib
+
+    compare_module = importlib.import_module("bayesnq.inference.compare")
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def stand_in(*args, **settings):
+        seen.append((settings["target_accept_prob"], settings["resolution"]))
+        raise Stop
+
+    monkeypatch.setattr(compare_module, "fit_at_threshold", stand_in)
+    with pytest.raises(Stop):
+        bayesnq.compare_thresholds(lattice_search(), [0.7, 0.75], resolution=resolution,
+                                   progress=False)
+    assert seen[0][0] == expected
+    assert (seen[0][1] is None) == (resolution is None)
+
 def binomial_floor(n, level=0.9, alpha=0.01):
     """Smallest hit count out of n that a one-sided test at ``alpha`` does not reject for
     coverage ``level``: the alpha quantile of Binomial(n, level)."""
