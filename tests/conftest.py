@@ -46,41 +46,34 @@ def _release_compiled_programs():
 # (test_large_search, test_persist, test_regression: a compiled sampler each) last: the
 # run then ended with one worker idle while the other compiled. Heaviest first instead
 # (longest-processing-time order): the last files handed out are the cheap ones. The
-# costs are CPU seconds of each file alone (`-n 0`, 2026-12-05, 2-core CI-class machine,
-# shared with other jobs); only their order matters. A file not listed counts as
-# _UNKNOWN_COST.
+# costs are the seconds of each file's tests in the fast tier (`-n 2`, the junit report of
+# 2026-12-07, 12:47 UTC, 2-core machine; files under 2 s left out); only their order
+# matters. A file not listed counts as _UNKNOWN_COST.
 _FILE_COST = {
-    "test_distribution_properties.py": 84,
-    "test_large_search.py": 72,
-    "test_answers.py": 55,
-    "test_distribution_tables.py": 50,
-    "test_distribution_accuracy.py": 46,
-    "test_distribution_contract.py": 41,
-    "test_regression.py": 36,
-    "test_inference.py": 33,
-    "test_persist.py": 26,
-    "test_threshold_study.py": 26,
-    "test_calibration.py": 25,
-    "test_curves.py": 24,
-    "test_resolution.py": 26,
-    "test_recompile.py": 15,
-    "test_cli.py": 13,
-    "test_plots.py": 13,
-    "test_sources.py": 9,
-    "test_landscape.py": 6,
-    "test_regime.py": 5,
-    "test_calibration_files.py": 4,
-    "test_thresholds.py": 12,
-    "test_pruned_flag.py": 4,
-    "test_report.py": 3,
-    "test_plot_labels.py": 2,
-    "test_bank.py": 1,
-    "test_data.py": 1,
-    "test_architecture.py": 1,
-    "test_notebooks.py": 1,
-    "test_compare.py": 1,
-    "test_compare_noise.py": 1,
-    "test_reliability.py": 1,
+    "test_distribution_properties.py": 205,
+    "test_thresholds.py": 101,
+    "test_distribution_tables.py": 97,
+    "test_large_search.py": 96,
+    "test_answers.py": 91,
+    "test_distribution_contract.py": 86,
+    "test_distribution_accuracy.py": 65,
+    "test_inference.py": 53,
+    "test_resolution.py": 36,
+    "test_persist.py": 36,
+    "test_curves.py": 35,
+    "test_recompile.py": 31,
+    "test_regression.py": 29,
+    "test_calibration.py": 19,
+    "test_cli.py": 16,
+    "test_regime.py": 15,
+    "test_plots.py": 14,
+    "test_threshold_study.py": 13,
+    "test_gain_reuse.py": 11,
+    "test_sources.py": 10,
+    "test_landscape.py": 10,
+    "test_calibration_files.py": 5,
+    "test_report.py": 4,
+    "test_plot_labels.py": 4,
 }
 _UNKNOWN_COST = 10
 
