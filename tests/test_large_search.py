@@ -46,18 +46,6 @@ def large():
     return quiet_fit(y, threshold=float(np.quantile(y, 0.8)))
 
 
-@pytest.fixture(scope="module")
-def small_compact():
-    """60 runs fitted as a large search (MAX_PER_RUN_RUNS lowered to 10): compact columns.
-
-    One fit for the LOO test and the report test (each made its own fit of 60 runs, ~13 s
-    of compiling apiece)."""
-    y = large_scores(n=60, seed=4)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(fit_module, "MAX_PER_RUN_RUNS", 10)  # 60 runs count as large
-        return y, quiet_fit(y, threshold=float(np.median(y)))
-
-
 def arrays_of(fit):
     """Every numpy array the fit object holds (idata groups, compact columns, data)."""
     out = []
@@ -93,9 +81,11 @@ def test_large_search_holds_no_per_run_per_draw_array(large, tmp_path):
     assert back.summary().loc["beta", "value"] == fit.summary().loc["beta", "value"]
 
 
-def test_compact_loo_equals_arviz_on_the_runs(small_compact):
-    """PSIS-LOO from distinct columns with counts is ArviZ's PSIS-LOO on the run columns."""
-    y, fit = small_compact
+def test_compact_loo_equals_arviz_on_the_runs(large):
+    """PSIS-LOO from distinct columns with counts is ArviZ's PSIS-LOO on the run columns
+    (20,000 of them, materialized here only)."""
+    fit = large
+    y = fit.scores.values
     assert fit.log_likelihood_distinct is not None
     expanded = arviz_compat.from_dict(
         posterior={k: np.asarray(fit.idata.posterior[k]) for k in ("beta", "gamma")},
@@ -133,10 +123,10 @@ def test_outer_logs_agree_with_the_distribution(minimize):
         np.testing.assert_allclose(got, np.diagonal(ref[:m]), rtol=1e-12, atol=1e-12)
 
 
-def test_report_embeds_figures_already_drawn(small_compact):
+def test_report_embeds_figures_already_drawn(large):
     from bayesnq.report import render_report
 
-    _, fit = small_compact
+    fit = large
     png = b"\x89PNG\r\n\x1a\nnot-a-real-figure"
     page = render_report(fit, figures=("pairs",), images={"pairs": png})
     assert base64.b64encode(png).decode() in page
