@@ -404,7 +404,6 @@ def test_default_draws_follow_the_resolution(monkeypatch, resolution, given, exp
     assert seen["num_samples"] == expected == out.settings["num_samples"]
 
 
-
 @pytest.mark.parametrize("resolution, expected", [(None, 0.9), (1 / 400, 0.95), ("auto", 0.95)])
 def test_compare_thresholds_follows_the_target_rule(monkeypatch, resolution, expected):
     """compare_thresholds fits each candidate at fit()'s target acceptance for a fixed

@@ -28,6 +28,7 @@ from bayesnq.inference.nuts import TARGET_ACCEPT_PROB
 from bayesnq.inference.posterior import tail_mass_draws
 from bayesnq.modeling import PARAMETERS, Priors, TailData, loglik_draws, parse_threshold
 from bayesnq.modeling.pooled import POOLINGS, SHAREABLE, pooled_initial_values, pooled_model
+from bayesnq.sampler_defaults import NUM_CHAINS, NUM_SAMPLES, NUM_WARMUP, SEED
 from bayesnq.validation import check_bool, check_choice, check_real, fail
 
 __all__ = ["fit_many", "PooledFit"]
@@ -197,7 +198,8 @@ class PooledFit:
 
 def fit_many(searches, *, thresholds, share=("gamma",), pooling="shared", minimize=None,
              n_hyperparameters=None, bounds=None, priors: Priors | None = None, pool_scale=0.5,
-             num_chains=4, num_warmup=1000, num_samples=1000, seed=0, progress_bar=True,
+             num_chains=NUM_CHAINS, num_warmup=NUM_WARMUP, num_samples=NUM_SAMPLES, seed=SEED,
+             progress_bar=True,
              target_accept_prob=TARGET_ACCEPT_PROB) -> PooledFit:
     r"""One NUTS fit over several searches with :math:`\gamma` (and :math:`\sigma`) pooled.
 
