@@ -448,3 +448,39 @@ def test_compiled_programs_dropped_near_the_memory_map_limit():
     assert f._cache_size() == 1
     assert release_compiled_programs(limit=10)  # any process holds more than 6 maps
     assert f._cache_size() == 0
+
+
+def test_gamma_coordinate_keeps_the_truncated_prior_and_is_log_gamma_below_the_cap():
+    """The site log_gamma keeps the truncated normal prior; NUTS's coordinate x for it is
+    log gamma itself far below the cap (slope near 1, where numpyro's map for an upper
+    bound has slope cap - log gamma and stretches the posterior's curvature by its
+    square); the prior pushed to x integrates to 1."""
+    import numpyro.distributions as dist
+    from numpyro import handlers
+    from numpyro.distributions.transforms import biject_to
+
+    from bayesnq.modeling import gamma_support, sample_gamma, to_unconstrained
+
+    cap = float(np.log(6.0))
+    with handlers.trace() as tr:
+        handlers.seed(lambda: sample_gamma(Priors(), 6), 0)()
+    site = tr["log_gamma"]["fn"]
+    reference = dist.TruncatedNormal(np.log(2.0), 1.0, high=cap)
+    values = jnp.linspace(-6.0, cap - 1e-6, 101)
+    assert np.allclose(site.log_prob(values), reference.log_prob(values), atol=1e-12)
+    transform = biject_to(site.support)
+    x = jnp.linspace(-40.0, 30.0, 400_001)
+    y = transform(x)
+    steps = np.diff(np.asarray(y))
+    assert np.all(np.asarray(y) <= cap) and np.all(steps >= 0)
+    assert np.all(steps[np.asarray(y)[1:] < cap - 1e-6] > 0)
+    log_slope = np.asarray(transform.log_abs_det_jacobian(x, y))
+    far = np.asarray(y) < cap - 3.0
+    assert np.all(np.abs(np.exp(log_slope[far]) - 1.0) < 0.05), np.exp(log_slope[far]).max()
+    density = np.exp(np.asarray(reference.log_prob(y)) + log_slope)
+    assert abs(np.trapezoid(density, np.asarray(x)) - 1.0) < 1e-6
+    for g in (0.05, 0.3, 2.0, 5.9):  # the starting points map back
+        z = to_unconstrained({"log_gamma": np.log(g)}, 6)["log_gamma"]
+        assert np.isclose(float(transform(z)), np.log(g), rtol=0, atol=1e-10)
+    assert gamma_support(None) is not site.support  # uncapped: the real line
+    assert float(to_unconstrained({"log_gamma": -1.5}, None)["log_gamma"]) == -1.5

@@ -17,8 +17,9 @@ Everything is written once, in the maximize orientation (:mod:`bayesnq.direction
 from bayesnq.modeling.likelihood import (candidate_logliks, distinct_layout, log_interval_prob,
                                          loglik_draws, per_run_loglik, runs_beyond, tail_terms)
 from bayesnq.modeling.priors import (BETA_BEND, SAMPLED_SITES, Priors, derive_alpha,
-                                     floor_gap, initial_values, sample_beta, sample_gamma,
-                                     sample_sigma_rel, sample_tail_parameters, to_unconstrained)
+                                     floor_gap, gamma_support, initial_values, sample_beta,
+                                     sample_gamma, sample_sigma_rel, sample_tail_parameters,
+                                     to_unconstrained)
 from bayesnq.modeling.resolution import detect_resolution, parse_resolution
 from bayesnq.modeling.spliced import (BODY_DIRICHLET, SplicedData, body_log_marginal,
                                       body_weights, pointwise_loglik, predictive,
@@ -30,7 +31,8 @@ from bayesnq.modeling.thresholds import (DEFAULT_TAIL_FRACTIONS, default_thresho
 PARAMETERS = ("alpha", "beta", "gamma", "sigma")  # the noisy quadratic's parameters
 
 __all__ = [
-    "PARAMETERS", "Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_gamma", "sample_sigma_rel",
+    "PARAMETERS", "Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_gamma", "gamma_support",
+    "sample_sigma_rel",
     "sample_tail_parameters", "initial_values", "to_unconstrained", "BETA_BEND",
     "SAMPLED_SITES", "per_run_loglik", "loglik_draws", "runs_beyond", "distinct_layout",
     "candidate_logliks", "TailData", "tail_model", "record_parameters", "padded_size",
