@@ -298,7 +298,7 @@ def gamma_support(gamma_max):
 
 
 class _CappedNormal(RightTruncatedDistribution):
-    """:math:`N(\mu, s)` truncated above, on the support of :func:`gamma_support`."""
+    r""":math:`N(\mu, s)` truncated above, on the support of :func:`gamma_support`."""
 
     def __init__(self, loc, scale, high):
         super().__init__(dist.Normal(loc, scale), high=high)
