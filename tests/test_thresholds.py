@@ -213,16 +213,19 @@ def test_beta_gamma_recovered_without_picking_tau(auto_fit):
         assert lo <= TRUTH[name] <= hi, (name, lo, hi)
 
 
-def test_inferred_threshold_samples_with_smaller_steps(auto_fit):
+def test_inferred_threshold_samples_with_smaller_steps():
     """An inferred threshold's default target acceptance is 0.95 (AlexNet diverged at 0.9),
-    so the diagnostics' advice goes further."""
+    so the diagnostics' advice goes further. A tiny fit of its own (the module's `auto_fit`
+    takes minutes: the slow tier)."""
     from bayesnq.inference.nuts import THRESHOLD_TARGET_ACCEPT_PROB, TARGET_ACCEPT_PROB
 
-    assert auto_fit.settings["target_accept_prob"] == THRESHOLD_TARGET_ACCEPT_PROB == 0.95
+    y, _ = simulate_regime(1, n=60)
+    tiny = quiet_fit(y, threshold="auto", num_chains=1, num_warmup=20, num_samples=20, seed=0)
+    assert tiny.settings["target_accept_prob"] == THRESHOLD_TARGET_ACCEPT_PROB == 0.95
     assert TARGET_ACCEPT_PROB == 0.9
     with warnings.catch_warnings(record=True) as caught:  # the regime check may warn too
         warnings.simplefilter("always")
-        auto_fit.check()  # 2 x 200 draws: bulk ESS below 400
+        tiny.check()  # 20 draws: bulk ESS below 400
     advice = [str(w.message) for w in caught if issubclass(w.category, bayesnq.DiagnosticsWarning)]
     assert any("target_accept_prob=0.99" in m for m in advice), advice
 

@@ -45,7 +45,8 @@ from scipy.stats import norm
 
 from bayesnq import runtime
 from bayesnq.calibration.threshold_study import study_search
-from bayesnq.modeling import Priors, SplicedData, default_thresholds
+from bayesnq.modeling import BODY_DIRICHLET, Priors, SplicedData, default_thresholds
+from bayesnq.modeling.spliced import TAIL_RUNS_POWER
 from threshold_terms import SIZES, candidate_terms, tail_ks, theta
 
 OFFSETS = (np.zeros(4), np.array([0.0, 0.5, 0.7, 0.5]), np.array([0.0, -0.3, -0.7, -0.5]))
@@ -122,14 +123,28 @@ def _interval(w, mu, sd, q=(0.05, 0.95)):
     return [grid[min(np.searchsorted(cdf, v), grid.size - 1)] for v in q]
 
 
-def evaluate(recs, bins, offsets=(0.0,)) -> pd.DataFrame:
+def candidate_prior(data, power=None, fractions=None):
+    """The log prior over the candidates: the model's (``power=None``), or the model's with
+    :data:`~bayesnq.modeling.spliced.TAIL_RUNS_POWER` replaced by ``power``; ``fractions``
+    ``(low, high)`` also multiplies it by e^-1 per 0.05 of tail fraction outside that range."""
+    lp = np.array(data.base_log_prior, dtype=float)
+    if power is not None:
+        lp += (power - TAIL_RUNS_POWER) * np.log(np.maximum(data.n_tail, 1))
+    if fractions is not None:
+        f = data.tail_fractions
+        lp -= (np.maximum(0.0, fractions[0] - f) + np.maximum(0.0, f - fractions[1])) / 0.05
+    return lp
+
+
+def evaluate(recs, bins, offsets=(0.0,), dirichlet=BODY_DIRICHLET, power=None,
+             fractions=None) -> pd.DataFrame:
     rows = []
     for r in recs:
         grid = default_thresholds(r["scores"], minimize=r["minimize"])
         data = SplicedData.build(r["scores"], grid, minimize=r["minimize"],
-                                 region_bins=bins, region_offsets=offsets)
+                                 region_bins=bins, region_offsets=offsets, dirichlet=dirichlet)
         total = (np.array([x["log_z"] for x in r["rows"]]) + data.body_term
-                 + data.base_log_prior)
+                 + candidate_prior(data, power, fractions))
         w = np.exp(total - logsumexp(total))
         fr = r["fractions"]
         order = np.argsort(fr)
@@ -164,6 +179,12 @@ def main() -> None:
                    "body designs, M or a list/range of M to average over, /K for K grid offsets "
                    "(3, 2,3,4, 1-16, 1-32/8)")
     p.add_argument("--out", type=Path, required=True, help="folder of the per-search records")
+    p.add_argument("--dirichlet", type=float, default=BODY_DIRICHLET,
+                   help="evaluate: the body bins' Dirichlet concentration a")
+    p.add_argument("--power", type=float, default=None,
+                   help="evaluate: the power of n_j in the candidates' prior (default: the model's)")
+    p.add_argument("--fractions", type=float, nargs=2, default=None,
+                   help="evaluate: taper the candidates' prior outside this tail-fraction range")
     args = p.parse_args()
     runtime.configure()
     if args.command == "collect":
@@ -174,7 +195,8 @@ def main() -> None:
     recs = [pickle.loads(f.read_bytes()) for f in sorted(args.out.glob("*.pkl"))]
     print(f"{len(recs)} searches")
     for spec in args.items:
-        df = evaluate(recs, *_design(spec))
+        df = evaluate(recs, *_design(spec), dirichlet=args.dirichlet, power=args.power,
+                      fractions=args.fractions)
         g = df.groupby("family")
         print(f"M = {spec:10s} beta {df.beta.mean():.2f} gamma {df.gamma.mean():.2f} | bias "
               + " ".join(f"{f} {v:+.2f}" for f, v in g.bias.median().items())
