@@ -45,7 +45,8 @@ from scipy.stats import norm
 
 from bayesnq import runtime
 from bayesnq.calibration.threshold_study import study_search
-from bayesnq.modeling import BODY_DIRICHLET, Priors, SplicedData, default_thresholds
+from bayesnq.modeling import (BODY_DIRICHLET, Priors, SplicedData, body_log_marginal,
+                              default_thresholds)
 from bayesnq.modeling.spliced import TAIL_RUNS_POWER
 from threshold_terms import SIZES, candidate_terms, tail_ks, theta
 
@@ -136,8 +137,32 @@ def candidate_prior(data, power=None, fractions=None):
     return lp
 
 
+SMOOTH_GRID = np.exp(np.linspace(np.log(0.5), np.log(40.0), 30))  # Beta shapes a and b
+
+
+def smooth_region_terms(data, smooth):
+    """Per candidate, the region's log marginal with weight ``smooth`` on smooth designs:
+    a Beta(a, b) density on (start, tau_j], (a, b) uniform over SMOOTH_GRID squared, and
+    ``1 - smooth`` on the histogram designs. Returns the change to ``data.body_term``."""
+    from scipy.stats import beta as beta_dist
+    out = np.zeros(data.thresholds.size)
+    start = data.region_start
+    a, b = np.meshgrid(SMOOTH_GRID, SMOOTH_GRID, indexing="ij")
+    a, b = a.ravel(), b.ravel()
+    for j, tj in enumerate(data.thresholds):
+        hist = body_log_marginal(data.region_counts[j], (tj - start) * np.diff(data.region_cuts),
+                                 data.dirichlet, data.region_sizes)
+        h = float(logsumexp(hist)) - np.log(hist.size)
+        y = data.values[(data.values <= tj) & (data.values > start)]
+        x = np.clip((y - start) / (tj - start), 1e-12, 1.0 - 1e-12)
+        ll = beta_dist.logpdf(x[None, :], a[:, None], b[:, None]).sum(1) - x.size * np.log(tj - start)
+        sm = float(logsumexp(ll)) - np.log(ll.size)
+        out[j] = np.logaddexp(np.log1p(-smooth) + h, np.log(smooth) + sm) - h
+    return out
+
+
 def evaluate(recs, bins, offsets=(0.0,), dirichlet=BODY_DIRICHLET, power=None,
-             fractions=None) -> pd.DataFrame:
+             fractions=None, smooth=0.0) -> pd.DataFrame:
     rows = []
     for r in recs:
         grid = default_thresholds(r["scores"], minimize=r["minimize"])
@@ -145,6 +170,8 @@ def evaluate(recs, bins, offsets=(0.0,), dirichlet=BODY_DIRICHLET, power=None,
                                  region_bins=bins, region_offsets=offsets, dirichlet=dirichlet)
         total = (np.array([x["log_z"] for x in r["rows"]]) + data.body_term
                  + candidate_prior(data, power, fractions))
+        if smooth > 0:
+            total = total + smooth_region_terms(data, smooth)
         w = np.exp(total - logsumexp(total))
         fr = r["fractions"]
         order = np.argsort(fr)
@@ -185,6 +212,8 @@ def main() -> None:
                    help="evaluate: the power of n_j in the candidates' prior (default: the model's)")
     p.add_argument("--fractions", type=float, nargs=2, default=None,
                    help="evaluate: taper the candidates' prior outside this tail-fraction range")
+    p.add_argument("--smooth", type=float, default=0.0,
+                   help="evaluate: prior weight of smooth Beta designs on the region")
     args = p.parse_args()
     runtime.configure()
     if args.command == "collect":
@@ -196,7 +225,7 @@ def main() -> None:
     print(f"{len(recs)} searches")
     for spec in args.items:
         df = evaluate(recs, *_design(spec), dirichlet=args.dirichlet, power=args.power,
-                      fractions=args.fractions)
+                      fractions=args.fractions, smooth=args.smooth)
         g = df.groupby("family")
         print(f"M = {spec:10s} beta {df.beta.mean():.2f} gamma {df.gamma.mean():.2f} | bias "
               + " ".join(f"{f} {v:+.2f}" for f, v in g.bias.median().items())
