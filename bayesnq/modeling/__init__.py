@@ -31,12 +31,12 @@ from bayesnq.modeling.thresholds import (DEFAULT_TAIL_FRACTIONS, default_thresho
 PARAMETERS = ("alpha", "beta", "gamma", "sigma")  # the noisy quadratic's parameters
 
 __all__ = [
-    "PARAMETERS", "Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_gamma", "gamma_support",
-    "sample_sigma_rel",
-    "sample_tail_parameters", "initial_values", "to_unconstrained", "BETA_BEND",
-    "SAMPLED_SITES", "per_run_loglik", "loglik_draws", "runs_beyond", "distinct_layout",
-    "candidate_logliks", "TailData", "tail_model", "record_parameters", "padded_size",
-    "SplicedData", "threshold_model", "body_log_marginal", "body_weights", "pointwise_loglik", "predictive",
-    "BODY_DIRICHLET", "parse_threshold", "default_thresholds", "DEFAULT_TAIL_FRACTIONS",
-    "log_interval_prob", "tail_terms", "parse_resolution", "detect_resolution",
+    "PARAMETERS", "Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_gamma",
+    "gamma_support", "sample_sigma_rel", "sample_tail_parameters", "initial_values",
+    "to_unconstrained", "BETA_BEND", "SAMPLED_SITES", "per_run_loglik", "loglik_draws",
+    "runs_beyond", "distinct_layout", "candidate_logliks", "TailData", "tail_model",
+    "record_parameters", "padded_size", "SplicedData", "threshold_model", "body_log_marginal",
+    "body_weights", "pointwise_loglik", "predictive", "BODY_DIRICHLET", "parse_threshold",
+    "default_thresholds", "DEFAULT_TAIL_FRACTIONS", "log_interval_prob", "tail_terms",
+    "parse_resolution", "detect_resolution",
 ]
