@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import logsumexp
+from scipy.stats import beta as beta_dist
 from scipy.stats import norm
 
 from bayesnq import runtime
@@ -144,7 +145,6 @@ def smooth_region_terms(data, smooth):
     """Per candidate, the region's log marginal with weight ``smooth`` on smooth designs:
     a Beta(a, b) density on (start, tau_j], (a, b) uniform over SMOOTH_GRID squared, and
     ``1 - smooth`` on the histogram designs. Returns the change to ``data.body_term``."""
-    from scipy.stats import beta as beta_dist
     out = np.zeros(data.thresholds.size)
     start = data.region_start
     a, b = np.meshgrid(SMOOTH_GRID, SMOOTH_GRID, indexing="ij")
@@ -155,7 +155,8 @@ def smooth_region_terms(data, smooth):
         h = float(logsumexp(hist)) - np.log(hist.size)
         y = data.values[(data.values <= tj) & (data.values > start)]
         x = np.clip((y - start) / (tj - start), 1e-12, 1.0 - 1e-12)
-        ll = beta_dist.logpdf(x[None, :], a[:, None], b[:, None]).sum(1) - x.size * np.log(tj - start)
+        ll = (beta_dist.logpdf(x[None, :], a[:, None], b[:, None]).sum(1)
+              - x.size * np.log(tj - start))
         sm = float(logsumexp(ll)) - np.log(ll.size)
         out[j] = np.logaddexp(np.log1p(-smooth) + h, np.log(smooth) + sm) - h
     return out
