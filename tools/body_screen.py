@@ -210,7 +210,8 @@ def main() -> None:
     p.add_argument("--dirichlet", type=float, default=BODY_DIRICHLET,
                    help="evaluate: the body bins' Dirichlet concentration a")
     p.add_argument("--power", type=float, default=None,
-                   help="evaluate: the power of n_j in the candidates' prior (default: the model's)")
+                   help="evaluate: the power of n_j in the candidates' prior "
+                   "(default: the model's)")
     p.add_argument("--fractions", type=float, nargs=2, default=None,
                    help="evaluate: taper the candidates' prior outside this tail-fraction range")
     p.add_argument("--smooth", type=float, default=0.0,
