@@ -16,7 +16,7 @@ from scipy.special import logsumexp
 from bayesnq import direction
 from bayesnq.curves.pointwise import flat_logs, outer_logs
 from bayesnq.distributions import NoisyQuadratic
-from bayesnq.modeling import SplicedData, TailData, derive_alpha, loglik_draws
+from bayesnq.modeling import SplicedData, TailData, derive_alpha, loglik_draws, site_alpha
 
 __all__ = ["integer_gamma_draws", "tail_mass_draws", "pointwise_loglik",
            "pointwise_loglik_distinct", "posterior_predictive", "draw_tau", "on_lattice"]
@@ -152,8 +152,7 @@ def draw_tau(samples, data: SplicedData, gamma_mode, seed):
         idx = pick % t_count
         out["gamma_logp"] = logsumexp(joint, axis=-1)
         out["tau_logp"] = logsumexp(joint, axis=-2)
-        alpha_o = np.asarray(derive_alpha(beta_o, gamma, out["q"], data.reference.threshold,
-                                          data.reference.floor_gap))
+        alpha_o = np.asarray(site_alpha(data, beta_o, gamma, out["q"]))
         out["gamma"] = gamma
         out.pop("gamma_tau_logp")
     else:

@@ -23,7 +23,7 @@ from bayesnq.modeling.priors import (BETA_BEND, SAMPLED_SITES, Priors, derive_al
 from bayesnq.modeling.resolution import detect_resolution, parse_resolution
 from bayesnq.modeling.spliced import (BODY_DIRICHLET, SplicedData, body_log_marginal,
                                       body_weights, pointwise_loglik, predictive,
-                                      threshold_model)
+                                      site_alpha, threshold_model)
 from bayesnq.modeling.tail import TailData, padded_size, record_parameters, tail_model
 from bayesnq.modeling.thresholds import (DEFAULT_TAIL_FRACTIONS, default_thresholds,
                                          parse_threshold)
@@ -36,7 +36,8 @@ __all__ = [
     "to_unconstrained", "BETA_BEND", "SAMPLED_SITES", "per_run_loglik", "loglik_draws",
     "runs_beyond", "distinct_layout", "candidate_logliks", "TailData", "tail_model",
     "record_parameters", "padded_size", "SplicedData", "threshold_model", "body_log_marginal",
-    "body_weights", "pointwise_loglik", "predictive", "BODY_DIRICHLET", "parse_threshold",
+    "body_weights", "pointwise_loglik", "predictive", "site_alpha", "BODY_DIRICHLET",
+    "parse_threshold",
     "default_thresholds", "DEFAULT_TAIL_FRACTIONS", "log_interval_prob", "tail_terms",
     "parse_resolution", "detect_resolution",
 ]

@@ -65,6 +65,7 @@ from numpyro.distributions.truncated import RightTruncatedDistribution
 
 __all__ = ["Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_sigma_rel", "sample_gamma",
            "sample_tail_parameters", "initial_values", "to_unconstrained", "tail_log_prior",
+           "scale_log_prior", "alpha_log_prior",
            "BETA_BEND", "SAMPLED_SITES", "gamma_support"]
 
 BETA_BEND = 3.0  # sharpness kappa of the bend in the beta coordinate (see sample_beta)
@@ -244,28 +245,51 @@ def tail_log_prior(threshold, top, room, alpha, beta, gamma, sigma, priors: Prio
     :math:`\theta` has at each candidate the prior a fit at that threshold gives it
     (:func:`bayesnq.modeling.threshold_model`).
     """
+    return (scale_log_prior(threshold, top, room, beta, sigma, priors, bounded=bounded)
+            + alpha_log_prior(threshold, alpha, beta, gamma, priors, floor=floor))
+
+
+def scale_log_prior(threshold, top, room, beta, sigma, priors: Priors, *, bounded):
+    r"""The part of :func:`tail_log_prior` from the sites of :math:`\sigma` and
+    :math:`\beta`: :math:`\log p_\sigma(\sigma/d) - \log d + \log p_z(z) + \log|dz/d\delta|`,
+    :math:`-\infty` where :math:`\beta \le \tau`."""
     d = top - threshold
     delta = beta - threshold
+    ok = delta > 0
+    delta = jnp.where(ok, delta, 0.5 * d)
+    lp = dist.Gamma(priors.sigma_shape, priors.sigma_rate).log_prob(sigma / d) - jnp.log(d)
+    z, log_dz = _z_of_delta(delta, d, room, bounded)
+    lp = lp + _beta_prior(d, room, priors, bounded).log_prob(z) + log_dz
+    return jnp.where(ok, lp, -jnp.inf)
+
+
+def alpha_log_prior(limit, alpha, beta, gamma, priors: Priors, *, floor=None):
+    r"""The part of :func:`tail_log_prior` from the site ``q``: the log density of
+    :math:`\alpha` given :math:`\beta` and :math:`\gamma` when :math:`q = (\delta /
+    w)^{\gamma/2}`, :math:`\delta = \beta - \ell`, has the prior :math:`p_q`:
+    :math:`\log p_q(q) + \log\frac{\gamma q}{2 w}`, on :math:`\alpha < \ell` (and
+    :math:`\alpha \ge L` with a ``floor`` :math:`L` below :math:`\ell`, the site then
+    :math:`u`, :func:`derive_alpha`); :math:`-\infty` elsewhere. ``limit`` :math:`\ell` is
+    the threshold in a fit at one threshold; the spliced model's sites reach further
+    (:func:`bayesnq.modeling.spliced.alpha_limit`)."""
+    delta = beta - limit
     w = beta - alpha
     ok = (delta > 0) & (delta < w)
-    if floor is not None:  # a candidate at or below the floor has none (floor_gap)
-        floored = jnp.asarray(threshold) > floor
+    if floor is not None:  # a limit at or below the floor has none (floor_gap)
+        floored = jnp.asarray(limit) > floor
         ok = ok & (~floored | (alpha >= floor))
-    delta = jnp.where(ok, delta, 0.5 * d)
-    w = jnp.where(ok, w, d)
+    delta = jnp.where(ok, delta, 0.5)
+    w = jnp.where(ok, w, 1.0)
     log_q = 0.5 * gamma * (jnp.log(delta) - jnp.log(w))
     q = jnp.exp(log_q)
     if floor is None:
         u, log_slope = q, 0.0
     else:
-        gap = jnp.where(floored, threshold - floor, 1.0)
+        gap = jnp.where(floored, limit - floor, 1.0)
         q_min = jnp.where(floored, jnp.exp(_log_q_min(delta, gamma, gap)), 0.0)
         u, log_slope = (q - q_min) / (1.0 - q_min), -jnp.log1p(-q_min)
-    lp = (dist.Gamma(priors.sigma_shape, priors.sigma_rate).log_prob(sigma / d) - jnp.log(d)
-          + dist.Beta(priors.q_a, priors.q_b).log_prob(jnp.clip(u, 1e-300, 1 - 1e-16))
+    lp = (dist.Beta(priors.q_a, priors.q_b).log_prob(jnp.clip(u, 1e-300, 1 - 1e-16))
           + log_slope + jnp.log(0.5 * gamma) + log_q - jnp.log(w))
-    z, log_dz = _z_of_delta(delta, d, room, bounded)
-    lp = lp + _beta_prior(d, room, priors, bounded).log_prob(z) + log_dz
     return jnp.where(ok, lp, -jnp.inf)
 
 

@@ -156,11 +156,12 @@ from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.body import (BODY_DIRICHLET, REGION_BINS, REGION_OFFSETS, REGION_RATIO,
                                    body_log_marginal, region_bin, region_cuts, region_designs)
 from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_beyond
-from bayesnq.modeling.priors import (Priors, derive_alpha, sample_gamma, sample_tail_parameters,
-                                     tail_log_prior)
+from bayesnq.modeling.priors import (Priors, alpha_log_prior, derive_alpha, sample_gamma,
+                                     sample_tail_parameters, scale_log_prior, tail_log_prior)
 from bayesnq.modeling.tail import TailData, record_parameters
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "candidate_log_priors",
+           "alpha_limit", "site_alpha", "site_log_prior",
            "body_log_marginal", "body_weights",
            "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "TAIL_RUNS_POWER", "region_cuts",
            "pointwise_loglik", "predictive", "BODY_DIRICHLET"]
@@ -385,13 +386,66 @@ def candidate_log_priors(data: SplicedData, alpha, beta, gamma, sigma, priors: P
                           bounded=bound is not None, floor=data.reference.lower_bound)
 
 
+def alpha_limit(data: SplicedData, beta):
+    r"""How far :math:`\alpha` reaches at the sites, given :math:`\beta` (oriented):
+    :math:`A(\beta) = \max(\tau_r, e(\beta))`, with :math:`e` the broken line through the
+    points :math:`(\tau_{j+1}, \tau_j)` (and :math:`(\tau_T + (\tau_T - \tau_{T-1}),
+    \tau_T)`, flat beyond), so that some candidate always lies in
+    :math:`(A(\beta), \beta)`.
+
+    A fit at :math:`\tau_j` lets :math:`\alpha` reach :math:`\tau_j`; with the site
+    :math:`q` taken at the reference alone (:math:`\alpha < \tau_r`, until 2026-12-07),
+    every candidate above the reference lost the part of its posterior with
+    :math:`\alpha \in [\tau_r, \tau_j)`: a noisy quadratic with a large :math:`\gamma`
+    piles its runs just above :math:`\alpha`, so where the regime starts above the
+    reference the truth itself was out of reach. In the threshold SBC all 7 of 65
+    searches whose true :math:`\alpha` lay above :math:`\tau_r` missed :math:`\gamma`
+    (docs/thresholds.md).
+    """
+    t = np.asarray(data.thresholds, dtype=float)
+    low = jnp.asarray(t[data.reference_index])
+    if t.size < 2:
+        return low + 0.0 * beta
+    ends = np.append(t, t[-1] + (t[-1] - t[-2]))
+    return jnp.maximum(low, jnp.interp(beta, ends[1:], ends[:-1]))
+
+
+def _site_floor(data: SplicedData):
+    """The floor on alpha that the site q keeps (None without one at the reference)."""
+    return None if data.reference.floor_gap is None else data.reference.lower_bound
+
+
+def site_alpha(data: SplicedData, beta, gamma, q):
+    r""":math:`\alpha` of the site ``q`` (oriented): :func:`~bayesnq.modeling.derive_alpha`
+    with :math:`A(\beta)` (:func:`alpha_limit`) in place of the threshold."""
+    limit = alpha_limit(data, beta)
+    floor = _site_floor(data)
+    return derive_alpha(beta, gamma, q, limit, None if floor is None else limit - floor)
+
+
+def site_log_prior(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors = Priors()):
+    r"""The log density of :math:`(\alpha, \beta, \sigma)` given :math:`\gamma` that
+    the sites carry: the reference candidate's priors of :math:`\sigma` and
+    :math:`\beta` (:func:`~bayesnq.modeling.priors.scale_log_prior`) and ``q``'s prior
+    with :math:`\alpha` up to :math:`A(\beta)`
+    (:func:`~bayesnq.modeling.priors.alpha_log_prior`, :func:`alpha_limit`)."""
+    ref = data.reference
+    top = float(data.tail_sorted[0]) if data.tail_sorted.size else float(data.values.max())
+    room = (ref.upper_bound - ref.threshold) if ref.upper_bound is not None else 1.0
+    return (scale_log_prior(ref.threshold, top, room, beta, sigma, priors,
+                            bounded=ref.upper_bound is not None)
+            + alpha_log_prior(alpha_limit(data, beta), alpha, beta, gamma, priors,
+                              floor=_site_floor(data)))
+
+
 def _candidate_terms(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors):
-    r""":math:`\ell_j(\theta) + \log p(\theta \mid \tau_j) - \log p(\theta \mid \tau_r)`
+    r""":math:`\ell_j(\theta) + \log p(\theta \mid \tau_j) - \log p_s(\theta)`
     for every candidate, shape (T,): each candidate's term, with the prior a fit at that
-    threshold gives :math:`\theta` in place of the reference's, which the sites carry
-    (finite wherever the sampler goes: its draws keep the reference's prior positive)."""
+    threshold gives :math:`\theta` in place of the one the sites carry,
+    :math:`p_s` (:func:`site_log_prior`; finite wherever the sampler goes)."""
     lp = candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
-    return _threshold_loglik(data, alpha, beta, gamma, sigma) + lp - lp[data.reference_index]
+    site = site_log_prior(data, alpha, beta, gamma, sigma, priors)
+    return _threshold_loglik(data, alpha, beta, gamma, sigma) + lp - site
 
 
 def threshold_log_probabilities(data: SplicedData, alpha, beta, gamma, sigma,
@@ -429,7 +483,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         ks = jnp.arange(1, int(gamma_max) + 1, dtype=float)
 
         def per_gamma(g):
-            a = derive_alpha(beta, g, q, ref.threshold, ref.floor_gap)
+            a = site_alpha(data, beta, g, q)
             return a, _candidate_terms(data, a, beta, g, sigma, priors)
 
         alpha_k, ll = jax.vmap(per_gamma)(ks)
@@ -443,7 +497,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
         record_parameters(ref.minimize, alpha, beta, gamma, sigma)
         return
     gamma = sample_gamma(priors, gamma_max)
-    alpha = derive_alpha(beta, gamma, q, ref.threshold, ref.floor_gap)
+    alpha = site_alpha(data, beta, gamma, q)
     joint = _candidate_terms(data, alpha, beta, gamma, sigma, priors) + log_prior_tau
     total = jax.nn.logsumexp(joint)
     numpyro.factor("tau_marginal", total)
