@@ -95,7 +95,7 @@ def test_marginal_over_thresholds_matches_term_by_term(regime):
     grid = default_thresholds(y, n=6)
     data = SplicedData.build(y, grid, minimize=False)
     assert data.thresholds.size == 6 and np.all(np.diff(data.thresholds) > 0)
-    params = {"beta_t": 0.1, "sigma_rel": 0.05, "q": 0.5, "log_gamma": np.log(2.0)}
+    params = {"beta_t": 0.1, "sigma_rel": 0.05, "q_t": -0.7, "log_gamma": np.log(2.0)}
     tr = handlers.trace(handlers.substitute(threshold_model, data=params)).get_trace(data)
     alpha, beta = float(tr["alpha"]["value"]), float(tr["beta"]["value"])
     gamma, sigma = float(tr["gamma"]["value"]), float(tr["sigma"]["value"])
@@ -701,6 +701,53 @@ def test_prior_at_a_candidate_vanishes_where_alpha_reaches_it():
         assert np.isfinite(drop)
         np.testing.assert_allclose(drop, slope * np.log(1e-4), atol=1e-3)
     assert lp(-1e-8, Priors()) == -np.inf  # beyond the wall: no prior mass at all
+
+
+@pytest.mark.parametrize("floor", [None, -0.5])
+def test_spliced_density_is_the_mixture_of_fixed_fits_beyond_the_reference(floor):
+    """In (alpha, beta, sigma) the spliced model's density is sum_j pi_j p(theta | tau_j)
+    L_j(theta), whatever the sites: numpyro's log density of the sites less the log
+    Jacobian of the map to theta. The sites reach alpha above the reference candidate
+    (before 2026-12-07 they stopped at it, and the candidates above lost that part of
+    their posterior), with and without a floor on alpha."""
+    import jax.numpy as jnp
+    from numpyro.infer.util import log_density
+
+    from bayesnq.modeling import candidate_logliks
+    from bayesnq.modeling.spliced import alpha_limit, candidate_log_priors
+
+    rng = np.random.default_rng(5)
+    y = np.concatenate([rng.random(150), 1.0 + 0.3 * rng.random(60)])
+    bounds = (floor, None)
+    data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False, bounds=bounds)
+    t = data.thresholds
+    # A(beta) keeps a candidate between it and beta, and never falls below the reference
+    for b in np.linspace(t[data.reference_index] + 1e-6, t[-1] + 1.0, 400):
+        a = float(alpha_limit(data, b))
+        assert a >= t[data.reference_index] and np.any((t >= a) & (t < b))
+    log_g = float(np.log(6.0))
+
+    def theta(s):  # the coordinates' map to (alpha, beta, sigma), at gamma = 6
+        params = {"beta_t": s[0], "sigma_rel": s[1], "q_t": s[2], "log_gamma": log_g}
+        tr = handlers.trace(handlers.substitute(threshold_model, data=params)).get_trace(data)
+        return jnp.stack([tr[k]["value"] for k in ("alpha", "beta", "sigma")])
+
+    above = 0
+    for s in ([1.0, 0.05, 4.0], [0.3, 0.1, -0.9], [-0.5, 0.02, 2.0]):
+        s = jnp.asarray(s)
+        params = {"beta_t": s[0], "sigma_rel": s[1], "q_t": s[2], "log_gamma": log_g}
+        joint, tr = log_density(threshold_model, (data,), {}, params)
+        alpha, beta, sigma = (float(tr[k]["value"]) for k in ("alpha", "beta", "sigma"))
+        above += alpha > t[data.reference_index]
+        log_jac = float(jnp.log(jnp.abs(jnp.linalg.det(jax.jacfwd(theta)(s)))))
+        d = NoisyQuadratic(alpha, beta, 6.0, sigma)
+        ll = (np.asarray(candidate_logliks(d, data.tail_sorted, data.n_tail, t, data.n))
+              + data.body_term)
+        lp = np.asarray(candidate_log_priors(data, alpha, beta, 6.0, sigma))
+        expected = (float(tr["log_gamma"]["fn"].log_prob(log_g))
+                    + np.logaddexp.reduce(data.base_log_prior + lp + ll))
+        assert float(joint) - log_jac == pytest.approx(expected, rel=1e-9, abs=1e-7)
+    assert above >= 1  # a draw the reference's own q could not reach
 
 
 def test_threshold_log_probabilities_is_the_normalized_spliced_joint():

@@ -21,8 +21,8 @@ from bayesnq.inference.posterior import (draw_tau, integer_gamma_draws, on_latti
                                          tail_mass_draws)
 from bayesnq.inference.result import Fit
 from bayesnq.inference.strata import draw_counts, interleave, strata, stratum_log_prior
-from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_values,
-                              parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
+from bayesnq.modeling import (PARAMETERS, Priors, SplicedData, TailData, initial_coordinates,
+                              initial_values, parse_resolution, parse_threshold, pointwise_loglik as spliced_pointwise,
                               predictive as spliced_predictive, tail_model, threshold_model)
 from bayesnq.sampler_defaults import NUM_CHAINS, NUM_WARMUP, SEED
 from bayesnq.validation import check_bool, check_choice, check_int, check_real
@@ -253,7 +253,7 @@ def _fit_over_thresholds(data_obj, values, grid, *, minimize, n_hyperparameters,
     data = SplicedData.build(values, grid, minimize=minimize, bounds=bounds,
                              resolution=resolution, priors=priors)
     ref = data.reference
-    init = initial_values(ref.tail.size / ref.n, gamma, n_hyperparameters)
+    init = initial_coordinates(ref.tail.size / ref.n, gamma, n_hyperparameters)
 
     def sample(log_prior):
         """Draws and sampler statistics, (chain, draw, ...), copied out of the sampler

@@ -152,7 +152,7 @@ def draw_tau(samples, data: SplicedData, gamma_mode, seed):
         idx = pick % t_count
         out["gamma_logp"] = logsumexp(joint, axis=-1)
         out["tau_logp"] = logsumexp(joint, axis=-2)
-        alpha_o = np.asarray(site_alpha(data, beta_o, gamma, out["q"]))
+        alpha_o = np.asarray(site_alpha(data, beta_o, gamma, out["q_t"]))
         out["gamma"] = gamma
         out.pop("gamma_tau_logp")
     else:

@@ -22,8 +22,8 @@ from bayesnq.modeling.priors import (BETA_BEND, SAMPLED_SITES, Priors, derive_al
                                      to_unconstrained)
 from bayesnq.modeling.resolution import detect_resolution, parse_resolution
 from bayesnq.modeling.spliced import (BODY_DIRICHLET, SplicedData, body_log_marginal,
-                                      body_weights, pointwise_loglik, predictive,
-                                      site_alpha, threshold_model)
+                                      body_weights, initial_coordinates, pointwise_loglik,
+                                      predictive, site_alpha, threshold_model)
 from bayesnq.modeling.tail import TailData, padded_size, record_parameters, tail_model
 from bayesnq.modeling.thresholds import (DEFAULT_TAIL_FRACTIONS, default_thresholds,
                                          parse_threshold)
@@ -36,7 +36,8 @@ __all__ = [
     "to_unconstrained", "BETA_BEND", "SAMPLED_SITES", "per_run_loglik", "loglik_draws",
     "runs_beyond", "distinct_layout", "candidate_logliks", "TailData", "tail_model",
     "record_parameters", "padded_size", "SplicedData", "threshold_model", "body_log_marginal",
-    "body_weights", "pointwise_loglik", "predictive", "site_alpha", "BODY_DIRICHLET",
+    "body_weights", "pointwise_loglik", "predictive", "site_alpha", "initial_coordinates",
+    "BODY_DIRICHLET",
     "parse_threshold",
     "default_thresholds", "DEFAULT_TAIL_FRACTIONS", "log_interval_prob", "tail_terms",
     "parse_resolution", "detect_resolution",
