@@ -714,7 +714,8 @@ def test_spliced_density_is_the_mixture_of_fixed_fits_beyond_the_reference(floor
     from numpyro.infer.util import log_density
 
     from bayesnq.modeling import candidate_logliks
-    from bayesnq.modeling.spliced import alpha_limit, candidate_log_priors
+    from bayesnq.modeling.sites import alpha_limit
+    from bayesnq.modeling.spliced import candidate_log_priors
 
     rng = np.random.default_rng(5)
     y = np.concatenate([rng.random(150), 1.0 + 0.3 * rng.random(60)])

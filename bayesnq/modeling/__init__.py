@@ -6,6 +6,7 @@ r"""The model layer: priors, the one censored likelihood, the tail and threshold
 - :mod:`~bayesnq.modeling.tail`: :class:`TailData` and :func:`tail_model` (one threshold);
 - :mod:`~bayesnq.modeling.spliced`: :class:`SplicedData` and :func:`threshold_model`
   (the threshold as a parameter, every run with a density);
+- :mod:`~bayesnq.modeling.sites`: that model's sampler coordinates for :math:`\alpha`;
 - :mod:`~bayesnq.modeling.thresholds`: the one parser of ``threshold`` arguments and the
   default candidate grid;
 - :mod:`~bayesnq.modeling.resolution`: the one parser of ``resolution`` (scores known to a
@@ -21,9 +22,10 @@ from bayesnq.modeling.priors import (BETA_BEND, SAMPLED_SITES, Priors, derive_al
                                      sample_gamma, sample_sigma_rel, sample_tail_parameters,
                                      to_unconstrained)
 from bayesnq.modeling.resolution import detect_resolution, parse_resolution
+from bayesnq.modeling.sites import initial_coordinates, site_alpha
 from bayesnq.modeling.spliced import (BODY_DIRICHLET, SplicedData, body_log_marginal,
-                                      body_weights, initial_coordinates, pointwise_loglik,
-                                      predictive, site_alpha, threshold_model)
+                                      body_weights, pointwise_loglik, predictive,
+                                      threshold_model)
 from bayesnq.modeling.tail import TailData, padded_size, record_parameters, tail_model
 from bayesnq.modeling.thresholds import (DEFAULT_TAIL_FRACTIONS, default_thresholds,
                                          parse_threshold)

@@ -92,7 +92,7 @@ one mode per candidate). It is parameterized at a fixed *reference* candidate
 :math:`\tau_r` (the middle of the grid): ``beta_z``, ``sigma_rel`` as in the
 fixed-threshold model with :math:`\tau = \tau_r`, and ``q`` with :math:`\alpha = \beta -
 (\beta - A(\beta))\, q^{-2/\gamma}`, where :math:`A(\beta) \ge \tau_r`
-(:func:`alpha_limit`) follows the candidates below :math:`\beta`, so that :math:`\alpha`
+(:func:`~bayesnq.modeling.sites.alpha_limit`) follows the candidates below :math:`\beta`, so that :math:`\alpha`
 reaches as far as a fit at the highest candidate below :math:`\beta` lets it (with
 :math:`A = \tau_r`, until 2026-12-07, the candidates above the reference lost the part of
 their posterior with :math:`\alpha \ge \tau_r`). The tail mass
@@ -121,7 +121,7 @@ toward fewer runs. For :math:`\mathrm{Beta}(1, 1)` the factor is 1.
 (:math:`d = \max y - \tau`, :math:`q` the mass beyond :math:`\tau`,
 :mod:`bayesnq.modeling.priors`), so a fit at :math:`\tau_j` and one at :math:`\tau_r`
 give :math:`\theta` different priors. The sites carry their own,
-:math:`p_s(\theta)` (:func:`site_log_prior`: the reference's priors of :math:`\beta` and
+:math:`p_s(\theta)` (:func:`~bayesnq.modeling.sites.site_log_prior`: the reference's priors of :math:`\beta` and
 :math:`\sigma`, ``q``'s with :math:`\alpha` up to :math:`A(\beta)`), and each candidate's
 term adds the log ratio :math:`\log p(\theta \mid \tau_j) - \log p_s(\theta)`
 (:func:`candidate_log_priors`, exact densities of :math:`(\alpha, \beta, \sigma)` given
@@ -163,14 +163,12 @@ from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.body import (BODY_DIRICHLET, REGION_BINS, REGION_OFFSETS, REGION_RATIO,
                                    body_log_marginal, region_bin, region_cuts, region_designs)
 from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_beyond
-from bayesnq.modeling.priors import (Priors, alpha_log_prior, derive_alpha, initial_values,
-                                     sample_beta, sample_gamma, sample_sigma_rel,
-                                     scale_log_prior, tail_log_prior)
+from bayesnq.modeling.priors import (Priors, sample_beta, sample_gamma, sample_sigma_rel,
+                                     tail_log_prior)
+from bayesnq.modeling.sites import site_alpha, site_log_prior, site_q, site_q_log_prior
 from bayesnq.modeling.tail import TailData, record_parameters
 
 __all__ = ["SplicedData", "threshold_model", "threshold_log_probabilities", "candidate_log_priors",
-           "alpha_limit", "site_alpha", "site_q", "site_q_log_prior", "site_log_prior",
-           "initial_coordinates",
            "body_log_marginal", "body_weights",
            "REGION_BINS", "REGION_OFFSETS", "REGION_RATIO", "TAIL_RUNS_POWER", "region_cuts",
            "pointwise_loglik", "predictive", "BODY_DIRICHLET"]
@@ -395,98 +393,11 @@ def candidate_log_priors(data: SplicedData, alpha, beta, gamma, sigma, priors: P
                           bounded=bound is not None, floor=data.reference.lower_bound)
 
 
-def alpha_limit(data: SplicedData, beta):
-    r"""How far :math:`\alpha` reaches at the sites, given :math:`\beta` (oriented):
-    :math:`A(\beta) = \max(\tau_r, e(\beta))`, with :math:`e` the broken line through the
-    points :math:`(\tau_{j+1}, \tau_j)` (and :math:`(\tau_T + (\tau_T - \tau_{T-1}),
-    \tau_T)`, flat beyond), so that some candidate always lies in
-    :math:`(A(\beta), \beta)`.
-
-    A fit at :math:`\tau_j` lets :math:`\alpha` reach :math:`\tau_j`; with the site
-    :math:`q` taken at the reference alone (:math:`\alpha < \tau_r`, until 2026-12-07),
-    every candidate above the reference lost the part of its posterior with
-    :math:`\alpha \in [\tau_r, \tau_j)`: a noisy quadratic with a large :math:`\gamma`
-    piles its runs just above :math:`\alpha`, so where the regime starts above the
-    reference the truth itself was out of reach. In the threshold SBC all 7 of 65
-    searches whose true :math:`\alpha` lay above :math:`\tau_r` missed :math:`\gamma`
-    (docs/thresholds.md).
-    """
-    t = np.asarray(data.thresholds, dtype=float)
-    low = jnp.asarray(t[data.reference_index])
-    if t.size < 2:
-        return low + 0.0 * beta
-    ends = np.append(t, t[-1] + (t[-1] - t[-2]))
-    return jnp.maximum(low, jnp.interp(beta, ends[1:], ends[:-1]))
-
-
-def _site_floor(data: SplicedData):
-    """The floor on alpha that the site q keeps (None without one at the reference)."""
-    return None if data.reference.floor_gap is None else data.reference.lower_bound
-
-
-def _log_reach(data: SplicedData, beta, gamma):
-    r""":math:`\log Q = \tfrac{\gamma}{2}\log\frac{\beta - \tau_r}{\beta - A(\beta)} \ge 0`:
-    the noiseless mass beyond :math:`\tau_r` is at most :math:`Q` (:math:`\alpha <
-    A(\beta)`)."""
-    t_r = float(data.thresholds[data.reference_index])
-    return 0.5 * gamma * (jnp.log(beta - t_r) - jnp.log(beta - alpha_limit(data, beta)))
-
-
-def site_q(data: SplicedData, beta, gamma, q_t):
-    r"""The site ``q`` (:math:`u \in (0, 1)`, ``Beta(q_a, q_b)``) of NUTS's coordinate
-    ``q_t``: :math:`u = \mathrm{logistic}(q_t - \log Q)` (:func:`_log_reach`).
-
-    With :math:`u` the mass beyond :math:`A(\beta)` in place of :math:`\tau_r`'s, the
-    coordinate :math:`\mathrm{logit}(u)` would be :math:`\tfrac{\gamma}{2}\log` of a
-    far smaller ratio than before (:math:`A(\beta)` lies near the best runs), and the
-    banana between :math:`\log\gamma` and it sharper (r-hat 1.06–1.11 on three 48-run
-    searches at 2 x (300 + 300), against 1.01 with the reference's ``q``). Shifted by
-    :math:`\log Q`, :math:`q_t \approx \log` of the noiseless mass beyond
-    :math:`\tau_r` wherever :math:`\alpha` lies well below :math:`A(\beta)`, as the
-    reference's ``q`` was, and exactly its logit when :math:`A = \tau_r`."""
-    return jax.nn.sigmoid(q_t - _log_reach(data, beta, gamma))
-
-
-def site_q_log_prior(data: SplicedData, beta, gamma, q_t, priors: Priors = Priors()):
-    r"""Log density of the coordinate ``q_t`` given :math:`\beta, \gamma`: the site's
-    :math:`\mathrm{Beta}(q_a, q_b)` at :math:`u` (:func:`site_q`) times
-    :math:`du/dq_t = u (1 - u)`."""
-    x = q_t - _log_reach(data, beta, gamma)
-    log_u, log_1mu = jax.nn.log_sigmoid(x), jax.nn.log_sigmoid(-x)
-    return (priors.q_a * log_u + priors.q_b * log_1mu
-            - float(_gl(priors.q_a) + _gl(priors.q_b) - _gl(priors.q_a + priors.q_b)))
-
-
-def site_alpha(data: SplicedData, beta, gamma, q_t):
-    r""":math:`\alpha` of NUTS's coordinate ``q_t`` (oriented):
-    :func:`~bayesnq.modeling.derive_alpha` of the site :math:`u` (:func:`site_q`) with
-    :math:`A(\beta)` (:func:`alpha_limit`) in place of the threshold."""
-    limit = alpha_limit(data, beta)
-    floor = _site_floor(data)
-    return derive_alpha(beta, gamma, site_q(data, beta, gamma, q_t), limit,
-                        None if floor is None else limit - floor)
-
-
-def site_log_prior(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors = Priors()):
-    r"""The log density of :math:`(\alpha, \beta, \sigma)` given :math:`\gamma` that
-    the sites carry: the reference candidate's priors of :math:`\sigma` and
-    :math:`\beta` (:func:`~bayesnq.modeling.priors.scale_log_prior`) and ``q``'s prior
-    with :math:`\alpha` up to :math:`A(\beta)`
-    (:func:`~bayesnq.modeling.priors.alpha_log_prior`, :func:`alpha_limit`)."""
-    ref = data.reference
-    top = float(data.tail_sorted[0]) if data.tail_sorted.size else float(data.values.max())
-    room = (ref.upper_bound - ref.threshold) if ref.upper_bound is not None else 1.0
-    return (scale_log_prior(ref.threshold, top, room, beta, sigma, priors,
-                            bounded=ref.upper_bound is not None)
-            + alpha_log_prior(alpha_limit(data, beta), alpha, beta, gamma, priors,
-                              floor=_site_floor(data)))
-
-
 def _candidate_terms(data: SplicedData, alpha, beta, gamma, sigma, priors: Priors):
     r""":math:`\ell_j(\theta) + \log p(\theta \mid \tau_j) - \log p_s(\theta)`
     for every candidate, shape (T,): each candidate's term, with the prior a fit at that
     threshold gives :math:`\theta` in place of the one the sites carry,
-    :math:`p_s` (:func:`site_log_prior`; finite wherever the sampler goes)."""
+    :math:`p_s` (:func:`~bayesnq.modeling.sites.site_log_prior`; finite wherever the sampler goes)."""
     lp = candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
     site = site_log_prior(data, alpha, beta, gamma, sigma, priors)
     return _threshold_loglik(data, alpha, beta, gamma, sigma) + lp - site
@@ -513,8 +424,8 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     r"""NumPyro model with the threshold marginalized over the candidate grid.
 
     Samples ``beta_t`` and ``sigma_rel`` as :func:`~bayesnq.modeling.tail_model` does at
-    the reference candidate, ``q_t`` (:func:`site_q`: :math:`\alpha` up to
-    :math:`A(\beta)`, :func:`alpha_limit`) and ``log_gamma``; records ``q`` (the site
+    the reference candidate, ``q_t`` (:func:`~bayesnq.modeling.sites.site_q`: :math:`\alpha` up to
+    :math:`A(\beta)`, :func:`~bayesnq.modeling.sites.alpha_limit`) and ``log_gamma``; records ``q`` (the site
     :math:`u`, continuous :math:`\gamma` only) and ``tau_logp``
     (log :math:`P(\tau_j \mid \theta, y)`, shape (T,)) and, with integer gamma,
     ``gamma_tau_logp`` (shape (K, T)). ``arrays`` (default
@@ -557,14 +468,6 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     numpyro.factor("tau_marginal", total)
     numpyro.deterministic("tau_logp", joint - total)
     record_parameters(ref.minimize, alpha, beta, gamma, sigma)
-
-
-def initial_coordinates(tail_fraction, gamma_mode="continuous", gamma_max=None) -> dict:
-    """:func:`~bayesnq.modeling.initial_values` for :func:`threshold_model`: ``q_t`` at
-    the log of the share of runs beyond the reference candidate (:func:`site_q`)."""
-    init = initial_values(tail_fraction, gamma_mode, gamma_max)
-    init["q_t"] = float(np.log(init.pop("q")))
-    return init
 
 
 # ----------------------------------------------------------------- per draw, after sampling
