@@ -92,11 +92,10 @@ one mode per candidate). It is parameterized at a fixed *reference* candidate
 :math:`\tau_r` (the middle of the grid): ``beta_z``, ``sigma_rel`` as in the
 fixed-threshold model with :math:`\tau = \tau_r`, and ``q`` with :math:`\alpha = \beta -
 (\beta - A(\beta))\, q^{-2/\gamma}`, where :math:`A(\beta) \ge \tau_r`
-(:func:`~bayesnq.modeling.sites.alpha_limit`) follows the candidates below :math:`\beta`, so that :math:`\alpha`
-reaches as far as a fit at the highest candidate below :math:`\beta` lets it (with
-:math:`A = \tau_r`, until 2026-12-07, the candidates above the reference lost the part of
-their posterior with :math:`\alpha \ge \tau_r`). The tail mass
-beyond the drawn :math:`\tau_j` is :math:`1 - F_\theta(\tau_j)`.
+(:func:`~bayesnq.modeling.sites.alpha_limit`) follows the candidates below :math:`\beta`,
+so that :math:`\alpha` reaches as far as a fit at the highest candidate below
+:math:`\beta` lets it (:math:`A = \tau_r` until 2026-12-07). The tail mass beyond the
+drawn :math:`\tau_j` is :math:`1 - F_\theta(\tau_j)`.
 
 **The prior over the candidates.** :math:`\pi_j \propto n_j^{\kappa}`, :math:`n_j` the
 runs beyond :math:`\tau_j`, :math:`\kappa` = :data:`TAIL_RUNS_POWER` = 2
@@ -120,9 +119,9 @@ toward fewer runs. For :math:`\mathrm{Beta}(1, 1)` the factor is 1.
 **The prior at each candidate.** The tail model's priors are relative to its threshold
 (:math:`d = \max y - \tau`, :math:`q` the mass beyond :math:`\tau`,
 :mod:`bayesnq.modeling.priors`), so a fit at :math:`\tau_j` and one at :math:`\tau_r`
-give :math:`\theta` different priors. The sites carry their own,
-:math:`p_s(\theta)` (:func:`~bayesnq.modeling.sites.site_log_prior`: the reference's priors of :math:`\beta` and
-:math:`\sigma`, ``q``'s with :math:`\alpha` up to :math:`A(\beta)`), and each candidate's
+give :math:`\theta` different priors. The sites carry their own, :math:`p_s(\theta)`
+(:func:`~bayesnq.modeling.sites.site_log_prior`: the reference's priors of :math:`\beta`
+and :math:`\sigma`, ``q``'s with :math:`\alpha` up to :math:`A(\beta)`), and each candidate's
 term adds the log ratio :math:`\log p(\theta \mid \tau_j) - \log p_s(\theta)`
 (:func:`candidate_log_priors`, exact densities of :math:`(\alpha, \beta, \sigma)` given
 :math:`\gamma`). The joint is then :math:`\pi_j\, p(\theta \mid \tau_j)\,
@@ -397,7 +396,8 @@ def _candidate_terms(data: SplicedData, alpha, beta, gamma, sigma, priors: Prior
     r""":math:`\ell_j(\theta) + \log p(\theta \mid \tau_j) - \log p_s(\theta)`
     for every candidate, shape (T,): each candidate's term, with the prior a fit at that
     threshold gives :math:`\theta` in place of the one the sites carry,
-    :math:`p_s` (:func:`~bayesnq.modeling.sites.site_log_prior`; finite wherever the sampler goes)."""
+    :math:`p_s` (:func:`~bayesnq.modeling.sites.site_log_prior`; finite wherever the
+    sampler goes)."""
     lp = candidate_log_priors(data, alpha, beta, gamma, sigma, priors)
     site = site_log_prior(data, alpha, beta, gamma, sigma, priors)
     return _threshold_loglik(data, alpha, beta, gamma, sigma) + lp - site
@@ -424,9 +424,10 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     r"""NumPyro model with the threshold marginalized over the candidate grid.
 
     Samples ``beta_t`` and ``sigma_rel`` as :func:`~bayesnq.modeling.tail_model` does at
-    the reference candidate, ``q_t`` (:func:`~bayesnq.modeling.sites.site_q`: :math:`\alpha` up to
-    :math:`A(\beta)`, :func:`~bayesnq.modeling.sites.alpha_limit`) and ``log_gamma``; records ``q`` (the site
-    :math:`u`, continuous :math:`\gamma` only) and ``tau_logp``
+    the reference candidate, ``q_t`` (:func:`~bayesnq.modeling.sites.site_q`:
+    :math:`\alpha` up to :math:`A(\beta)`, :func:`~bayesnq.modeling.sites.alpha_limit`)
+    and ``log_gamma``; records ``q`` (the site :math:`u`, continuous :math:`\gamma` only)
+    and ``tau_logp``
     (log :math:`P(\tau_j \mid \theta, y)`, shape (T,)) and, with integer gamma,
     ``gamma_tau_logp`` (shape (K, T)). ``arrays`` (default
     :meth:`SplicedData.sampler_arrays`: :attr:`SplicedData.base_log_prior`) holds the log
