@@ -24,8 +24,8 @@ and noise :math:`\sigma_k`, and ties the chosen parameters together:
     :math:`\sigma_k = \bar d\, s\, e^{t_\sigma z^\sigma_k}`.
 
 Everything else is the single-search model: the priors of
-:mod:`bayesnq.modeling.priors` (:func:`~bayesnq.modeling.priors.sample_beta`,
-:func:`~bayesnq.modeling.priors.sample_sigma_rel`, ``q`` ~ Beta) and the one censored
+:mod:`bayesnq.modeling.priors` (:func:`~bayesnq.modeling.priors.sample_scale_parameters`,
+``q`` ~ Beta) and the one censored
 likelihood (:func:`~bayesnq.modeling.likelihood.per_run_loglik`), so that with nothing
 shared the joint posterior is the product of the separate fits'. Each search's sites live
 under its name (``"<name>/beta_t"``, ``"<name>/alpha"``, ...; numpyro's ``scope``).
@@ -42,8 +42,8 @@ from numpyro.handlers import scope
 
 from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.likelihood import per_run_loglik
-from bayesnq.modeling.priors import (Priors, derive_alpha, sample_beta, sample_gamma,
-                                     sample_sigma_rel)
+from bayesnq.modeling.priors import (Priors, derive_alpha, sample_gamma,
+                                     sample_scale_parameters, sample_sigma_rel)
 from bayesnq.modeling.tail import record_parameters
 
 __all__ = ["pooled_model", "SHAREABLE", "POOLINGS", "reference_scale", "pooled_initial_values"]
@@ -108,16 +108,13 @@ def pooled_model(datas, names, arrays, priors: Priors = Priors(), gamma_max=None
 def _one_search(data, arr, priors, gamma_max, gamma, sigma):
     """One search's sites and likelihood, given the shared gamma and sigma (or None)."""
     consts = jnp.asarray(arr["consts"])
-    threshold, d, room = consts[0], consts[1], consts[2]
+    threshold = consts[0]
     gap, resolution = data.floor_and_resolution(consts)
-    sigma_rel = sample_sigma_rel(priors) if sigma is None else sigma / d
-    beta = sample_beta(threshold, d, room, sigma_rel, priors,
-                       bounded=data.upper_bound is not None,
-                       resolution=resolution)
+    beta, sigma = sample_scale_parameters(consts, data.upper_bound is not None, priors,
+                                          resolution=resolution, sigma=sigma)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
     if gamma is None:
         gamma = sample_gamma(priors, gamma_max)
-    sigma = d * sigma_rel
     alpha = derive_alpha(beta, gamma, q, threshold, gap)
     nq = NoisyQuadratic(alpha, beta, gamma, sigma)
     ll = per_run_loglik(nq, arr["values"], arr["run_index"], threshold, resolution)

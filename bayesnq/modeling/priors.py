@@ -64,7 +64,8 @@ from numpyro.distributions.transforms import (AffineTransform, ComposeTransform,
 from numpyro.distributions.truncated import RightTruncatedDistribution
 
 __all__ = ["Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_sigma_rel", "sample_gamma",
-           "sample_tail_parameters", "initial_values", "to_unconstrained", "tail_log_prior",
+           "sample_tail_parameters", "sample_scale_parameters",
+           "initial_values", "to_unconstrained", "tail_log_prior",
            "scale_log_prior", "alpha_log_prior",
            "BETA_BEND", "SAMPLED_SITES", "gamma_support"]
 
@@ -342,6 +343,19 @@ def sample_gamma(priors: Priors, gamma_max):
     return jnp.exp(numpyro.sample("log_gamma", prior))
 
 
+def sample_scale_parameters(consts, bounded, priors: Priors, *, resolution=None, sigma=None,
+                            prior_only=False):
+    """Sites ``sigma_rel`` (unless ``sigma`` is given, as a pooled fit's shared noise) and
+    ``beta_t`` (or ``beta_z``): the tail's scale parameters, relative to the threshold and
+    the prior unit d in ``consts`` (:attr:`bayesnq.modeling.TailData.consts`). Returns
+    ``(beta, sigma)``."""
+    threshold, d, room = consts[0], consts[1], consts[2]
+    sigma_rel = sample_sigma_rel(priors) if sigma is None else sigma / d
+    beta = sample_beta(threshold, d, room, sigma_rel, priors, bounded=bounded,
+                       prior_only=prior_only, resolution=resolution)
+    return beta, d * sigma_rel
+
+
 def sample_tail_parameters(consts, bounded, priors: Priors, prior_only=False):
     """Sites ``sigma_rel``, ``beta_t`` (or ``beta_z``) and ``q``.
 
@@ -350,13 +364,11 @@ def sample_tail_parameters(consts, bounded, priors: Priors, prior_only=False):
     known to a resolution, that resolution (see
     :attr:`bayesnq.modeling.TailData.consts`). Returns ``(threshold, beta, sigma, q)``.
     """
-    threshold, d, room = consts[0], consts[1], consts[2]
     resolution = consts[4] if len(consts) > 4 else None
-    sigma_rel = sample_sigma_rel(priors)
-    beta = sample_beta(threshold, d, room, sigma_rel, priors, bounded=bounded,
-                       prior_only=prior_only, resolution=resolution)
+    beta, sigma = sample_scale_parameters(consts, bounded, priors, resolution=resolution,
+                                          prior_only=prior_only)
     q = numpyro.sample("q", dist.Beta(priors.q_a, priors.q_b))
-    return threshold, beta, d * sigma_rel, q
+    return consts[0], beta, sigma, q
 
 
 def initial_values(tail_fraction, gamma_mode="continuous", gamma_max=None) -> dict:

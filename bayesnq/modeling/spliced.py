@@ -162,7 +162,7 @@ from bayesnq.distributions import NoisyQuadratic
 from bayesnq.modeling.body import (BODY_DIRICHLET, REGION_BINS, REGION_OFFSETS, REGION_RATIO,
                                    body_log_marginal, region_bin, region_cuts, region_designs)
 from bayesnq.modeling.likelihood import candidate_logliks, per_run_loglik, runs_beyond
-from bayesnq.modeling.priors import (Priors, sample_beta, sample_gamma, sample_sigma_rel,
+from bayesnq.modeling.priors import (Priors, sample_gamma, sample_scale_parameters,
                                      tail_log_prior)
 from bayesnq.modeling.sites import site_alpha, site_log_prior, site_q, site_q_log_prior
 from bayesnq.modeling.tail import TailData, record_parameters
@@ -436,10 +436,8 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     arrays = data.sampler_arrays() if arrays is None else arrays
     ref = data.reference
     bounded = ref.upper_bound is not None
-    sigma_rel = sample_sigma_rel(priors)
-    beta = sample_beta(ref.consts[0], ref.consts[1], ref.consts[2], sigma_rel, priors,
-                       bounded=bounded, resolution=ref.resolution)
-    sigma = ref.consts[1] * sigma_rel
+    beta, sigma = sample_scale_parameters(ref.consts, bounded, priors,
+                                          resolution=ref.resolution)
     q_t = numpyro.sample("q_t", dist.ImproperUniform(constraints.real, (), ()))
     log_prior_tau = jnp.asarray(arrays["log_prior"])
     if gamma_mode == "integer":
