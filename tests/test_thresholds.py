@@ -785,53 +785,6 @@ def test_threshold_log_probabilities_is_the_normalized_spliced_joint():
     assert below.any() and np.all(low[below] == -np.inf) and np.all(np.isfinite(low[~below]))
 
 
-def test_alpha_coordinate_above_the_reference_does_not_grow_with_gamma():
-    """NUTS's coordinate ``q_t`` of the spliced model's alpha site: the site u rises
-    strictly from 0 to 1 with it; far below the reference candidate tau_r it is the log
-    of the noiseless mass beyond tau_r; above tau_r it places alpha whatever gamma is.
-    The coordinate before, logistic(q_t - gamma C), grew like gamma there (a banana in
-    (log gamma, q_t) and divergent transitions in the threshold SBC)."""
-    import jax.numpy as jnp
-
-    from bayesnq.modeling.sites import alpha_limit, site_alpha, site_q
-
-    rng = np.random.default_rng(5)
-    y = np.concatenate([rng.random(150), 1.0 + 0.3 * rng.random(60)])
-    data = SplicedData.build(y, default_thresholds(y, n=6), minimize=False)
-    t_r = float(data.thresholds[data.reference_index])
-    beta = float(data.thresholds[-1]) + 0.2
-    limit = float(alpha_limit(data, beta))
-    assert limit > t_r
-    reach = 0.5 * np.log((beta - t_r) / (beta - limit))
-    q = jnp.linspace(-40.0, 25.0, 3251)
-
-    def solve(gamma, alpha):  # q_t that puts alpha there, by bisection
-        lo, hi = -60.0, 60.0
-        for _ in range(200):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if float(site_alpha(data, beta, gamma, mid)) < alpha else (lo, mid)
-        return 0.5 * (lo + hi)
-
-    above, old = [], []
-    for gamma in (1.0, 4.0, 16.0, 64.0):
-        u = np.asarray(site_q(data, beta, gamma, q))
-        assert np.all(np.diff(u) > 0) and u[0] > 0 and u[-1] < 1
-        assert u[0] < 1e-17 and u[-1] > 1 - 1e-9
-        # far below tau_r: q_t is the log of the noiseless mass m beyond tau_r
-        m = np.exp(-10.0)
-        a = beta - (beta - t_r) * m ** (-2.0 / gamma)
-        np.testing.assert_allclose(solve(gamma, a), np.log(m), atol=0.01)
-        # above tau_r: halfway to A(beta) in c = log((beta - tau_r) / (beta - alpha)) / 2
-        a = beta - (beta - t_r) * np.exp(-reach)
-        above.append(solve(gamma, a))
-        u_old = np.exp(-gamma * reach / 2)
-        old.append(np.log(u_old / (1 - u_old)) + gamma * reach)
-    # gamma from 4 to 64 moves the new coordinate by under 1 (it tends to 0 there as gamma
-    # grows: e^{-softplus(q_t)} -> 1/2), the old one by over 10 (it grows like gamma C / 2)
-    assert np.ptp(above[1:]) < 1.0 and np.ptp(old[1:]) > 10.0
-    assert np.all(np.diff(above) < 0) and abs(above[-1]) < 0.2
-
-
 def test_region_ratio_lays_out_narrowing_bins_consistently():
     """Region bins whose widths shrink toward tau by ``region_ratio``: the counts, the
     body term, the per-run body density and the predictive all use the same edges."""

@@ -52,75 +52,36 @@ def _site_floor(data):
     return None if data.reference.floor_gap is None else data.reference.lower_bound
 
 
-# K: how far q_t moves alpha between tau_r and A(beta) (site_q). Chosen on 8 threshold-SBC
-# searches that had divergent transitions or r-hat above 1.05 (seed 52: 2, 3, 9, 22, 25,
-# 45, 48, 64; 2 x (300 + 300)): K = 1 gave 10 divergent transitions and a largest r-hat of
-# 1.057, K = 2 gave 80 (73 on search 2) and 1.563, K = 4 22 and 13 on the first two alone;
-# the coordinate before (logistic(q_t - gamma C)) 13 and 1.119. Below 1, the e^{-q_t} term
-# would outlast the gamma-free one near A(beta).
-REACH_SCALE = 1.0
-
-
-def _reach(data, beta):
-    r""":math:`C = \tfrac12\log\frac{\beta - \tau_r}{\beta - A(\beta)} \ge 0`: how
-    far, in half log-widths, :math:`\alpha` can reach above :math:`\tau_r`; the noiseless
-    mass beyond :math:`\tau_r` is at most :math:`e^{\gamma C}`."""
+def _log_reach(data, beta, gamma):
+    r""":math:`\log Q = \tfrac{\gamma}{2}\log\frac{\beta - \tau_r}{\beta - A(\beta)} \ge 0`:
+    the noiseless mass beyond :math:`\tau_r` is at most :math:`Q` (:math:`\alpha <
+    A(\beta)`)."""
     t_r = float(data.thresholds[data.reference_index])
-    return 0.5 * (jnp.log(beta - t_r) - jnp.log(beta - alpha_limit(data, beta)))
-
-
-def _site_log_u(data, beta, gamma, q_t):
-    r""":math:`\log u` and :math:`\log(du/dq_t)` of the map from NUTS's coordinate to
-    the site (:func:`site_q`)."""
-    reach = _reach(data, beta)
-    fade = jnp.exp(-jax.nn.softplus(q_t) / REACH_SCALE)
-    log_u = -jax.nn.softplus(-q_t) - gamma * reach * fade
-    slope = jnp.logaddexp(jax.nn.log_sigmoid(-q_t),
-                          jnp.log(gamma * reach / REACH_SCALE + 1e-300)
-                          + jax.nn.log_sigmoid(q_t) - jax.nn.softplus(q_t) / REACH_SCALE)
-    return log_u, log_u + slope
+    return 0.5 * gamma * (jnp.log(beta - t_r) - jnp.log(beta - alpha_limit(data, beta)))
 
 
 def site_q(data, beta, gamma, q_t):
     r"""The site ``q`` (:math:`u \in (0, 1)`, ``Beta(q_a, q_b)``) of NUTS's coordinate
-    ``q_t``:
+    ``q_t``: :math:`u = \mathrm{logistic}(q_t - \log Q)` (:func:`_log_reach`).
 
-    .. math::
-        \log u = -\mathrm{softplus}(-q_t) - \gamma C e^{-\mathrm{softplus}(q_t)/K},
-
-    with :math:`C` the reach above :math:`\tau_r` (:func:`_reach`) and :math:`K` =
-    :data:`REACH_SCALE`; :math:`u` rises strictly from 0 to 1 with :math:`q_t`. With
-    :math:`c = \tfrac12\log\frac{\beta - \tau_r}{\beta - \alpha}`, so that
-    :math:`\log u = \gamma (c - C)` (:func:`site_alpha`):
-
-    - for :math:`q_t \ll 0` (:math:`\alpha` well below :math:`\tau_r`),
-      :math:`q_t \approx \gamma c`, the log of the noiseless mass beyond
-      :math:`\tau_r`, which the data pin down whatever :math:`\gamma` is (the
-      coordinate of a fixed fit at :math:`\tau_r`);
-    - for :math:`q_t \gg 0` (:math:`\alpha` between :math:`\tau_r` and
-      :math:`A(\beta)`), :math:`\log u \approx -(1 + \gamma C) e^{-q_t}` at
-      :math:`K = 1`, so :math:`c \approx C - (C + 1/\gamma) e^{-q_t}`: where
-      :math:`\gamma C \gg 1` (a large :math:`\gamma` piles the runs just above
-      :math:`\alpha`), :math:`q_t` places :math:`\alpha` on that stretch whatever
-      :math:`\gamma` is.
-
-    Until 2026-12-08 :math:`u = \mathrm{logistic}(q_t - \gamma C)`, which is the first
-    case but, above :math:`\tau_r`, :math:`q_t = \gamma c` grew with :math:`\gamma` at a
-    fixed :math:`\alpha`: a banana in :math:`(\log\gamma, q_t)`, where 10 of the
-    threshold SBC's 65 searches had divergent transitions (32 in all; on search 2, 80% of
-    the draws had :math:`\alpha` above :math:`\tau_r`, its divergences at
-    :math:`\gamma` 7–21). A logit of :math:`u` alone (the mass beyond :math:`A(\beta)`)
-    gave r-hat 1.06–1.11 on three 48-run searches, against 1.01 with the reference's."""
-    return jnp.exp(_site_log_u(data, beta, gamma, q_t)[0])
+    With :math:`u` the mass beyond :math:`A(\beta)` in place of :math:`\tau_r`'s, the
+    coordinate :math:`\mathrm{logit}(u)` would be :math:`\tfrac{\gamma}{2}\log` of a
+    far smaller ratio than before (:math:`A(\beta)` lies near the best runs), and the
+    banana between :math:`\log\gamma` and it sharper (r-hat 1.06–1.11 on three 48-run
+    searches at 2 x (300 + 300), against 1.01 with the reference's ``q``). Shifted by
+    :math:`\log Q`, :math:`q_t \approx \log` of the noiseless mass beyond
+    :math:`\tau_r` wherever :math:`\alpha` lies well below :math:`A(\beta)`, as the
+    reference's ``q`` was, and exactly its logit when :math:`A = \tau_r`."""
+    return jax.nn.sigmoid(q_t - _log_reach(data, beta, gamma))
 
 
 def site_q_log_prior(data, beta, gamma, q_t, priors: Priors = Priors()):
     r"""Log density of the coordinate ``q_t`` given :math:`\beta, \gamma`: the site's
     :math:`\mathrm{Beta}(q_a, q_b)` at :math:`u` (:func:`site_q`) times
-    :math:`du/dq_t`."""
-    log_u, log_slope = _site_log_u(data, beta, gamma, q_t)
-    log_1mu = jnp.log(-jnp.expm1(jnp.minimum(log_u, -1e-300)))
-    return ((priors.q_a - 1.0) * log_u + (priors.q_b - 1.0) * log_1mu + log_slope
+    :math:`du/dq_t = u (1 - u)`."""
+    x = q_t - _log_reach(data, beta, gamma)
+    log_u, log_1mu = jax.nn.log_sigmoid(x), jax.nn.log_sigmoid(-x)
+    return (priors.q_a * log_u + priors.q_b * log_1mu
             - float(_gl(priors.q_a) + _gl(priors.q_b) - _gl(priors.q_a + priors.q_b)))
 
 
