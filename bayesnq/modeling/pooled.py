@@ -25,9 +25,9 @@ and noise :math:`\sigma_k`, and ties the chosen parameters together:
 
 Everything else is the single-search model: the priors of
 :mod:`bayesnq.modeling.priors` (:func:`~bayesnq.modeling.priors.sample_scale_parameters`,
-``q`` ~ Beta) and the one censored
-likelihood (:func:`~bayesnq.modeling.likelihood.per_run_loglik`), so that with nothing
-shared the joint posterior is the product of the separate fits'. Each search's sites live
+``q`` ~ Beta) and the one censored likelihood
+(:func:`~bayesnq.modeling.likelihood.per_run_loglik`), so that with nothing shared the
+joint posterior is the product of the separate fits'. Each search's sites live
 under its name (``"<name>/beta_t"``, ``"<name>/alpha"``, ...; numpyro's ``scope``).
 """
 

@@ -64,9 +64,8 @@ from numpyro.distributions.transforms import (AffineTransform, ComposeTransform,
 from numpyro.distributions.truncated import RightTruncatedDistribution
 
 __all__ = ["Priors", "derive_alpha", "floor_gap", "sample_beta", "sample_sigma_rel", "sample_gamma",
-           "sample_tail_parameters", "sample_scale_parameters",
-           "initial_values", "to_unconstrained", "tail_log_prior",
-           "scale_log_prior", "alpha_log_prior",
+           "sample_scale_parameters", "sample_tail_parameters", "initial_values",
+           "to_unconstrained", "tail_log_prior", "scale_log_prior", "alpha_log_prior",
            "BETA_BEND", "SAMPLED_SITES", "gamma_support"]
 
 BETA_BEND = 3.0  # sharpness kappa of the bend in the beta coordinate (see sample_beta)
