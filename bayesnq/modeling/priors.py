@@ -271,7 +271,7 @@ def alpha_log_prior(limit, alpha, beta, gamma, priors: Priors, *, floor=None):
     :math:`\alpha \ge L` with a ``floor`` :math:`L` below :math:`\ell`, the site then
     :math:`u`, :func:`derive_alpha`); :math:`-\infty` elsewhere. ``limit`` :math:`\ell` is
     the threshold in a fit at one threshold; the spliced model's sites reach further
-    (:func:`bayesnq.modeling.spliced.alpha_limit`)."""
+    (:func:`bayesnq.modeling.sites.alpha_limit`)."""
     delta = beta - limit
     w = beta - alpha
     ok = (delta > 0) & (delta < w)
