@@ -102,9 +102,8 @@ def site_log_prior(data, alpha, beta, gamma, sigma, priors: Priors = Priors()):
     with :math:`\alpha` up to :math:`A(\beta)`
     (:func:`~bayesnq.modeling.priors.alpha_log_prior`, :func:`alpha_limit`)."""
     ref = data.reference
-    top = float(data.tail_sorted[0]) if data.tail_sorted.size else float(data.values.max())
     room = (ref.upper_bound - ref.threshold) if ref.upper_bound is not None else 1.0
-    return (scale_log_prior(ref.threshold, top, room, beta, sigma, priors,
+    return (scale_log_prior(ref.threshold, data.best_score, room, beta, sigma, priors,
                             bounded=ref.upper_bound is not None)
             + alpha_log_prior(alpha_limit(data, beta), alpha, beta, gamma, priors,
                               floor=_site_floor(data)))

@@ -325,9 +325,13 @@ class SplicedData:
 
     @property
     def region_start(self) -> float:
-        """Where the region begins (oriented): the top of the deep bins, below every
-        candidate."""
+        """Where the region begins (oriented): the deep bins' top, below every candidate."""
         return float(self.edges[-1])
+
+    @property
+    def best_score(self) -> float:
+        """The best score (oriented): each prior's unit is d = best score - threshold."""
+        return float(self.tail_sorted[0] if self.tail_sorted.size else self.values.max())
 
     @property
     def base_log_prior(self) -> np.ndarray:
@@ -385,10 +389,9 @@ def candidate_log_priors(data: SplicedData, alpha, beta, gamma, sigma, priors: P
     at that threshold gives :math:`\theta` (:func:`~bayesnq.modeling.priors.tail_log_prior`,
     oriented :math:`\theta`)."""
     t = jnp.asarray(data.thresholds)
-    top = float(data.tail_sorted[0]) if data.tail_sorted.size else float(data.values.max())
     bound = data.reference.upper_bound
     room = (bound - t) if bound is not None else jnp.ones_like(t)
-    return tail_log_prior(t, top, room, alpha, beta, gamma, sigma, priors,
+    return tail_log_prior(t, data.best_score, room, alpha, beta, gamma, sigma, priors,
                           bounded=bound is not None, floor=data.reference.lower_bound)
 
 
@@ -427,8 +430,7 @@ def threshold_model(data: SplicedData, priors: Priors = Priors(), gamma_max=None
     the reference candidate, ``q_t`` (:func:`~bayesnq.modeling.sites.site_q`:
     :math:`\alpha` up to :math:`A(\beta)`, :func:`~bayesnq.modeling.sites.alpha_limit`)
     and ``log_gamma``; records ``q`` (the site :math:`u`, continuous :math:`\gamma` only)
-    and ``tau_logp``
-    (log :math:`P(\tau_j \mid \theta, y)`, shape (T,)) and, with integer gamma,
+    and ``tau_logp`` (log :math:`P(\tau_j \mid \theta, y)`, shape (T,)) and, with integer gamma,
     ``gamma_tau_logp`` (shape (K, T)). ``arrays`` (default
     :meth:`SplicedData.sampler_arrays`: :attr:`SplicedData.base_log_prior`) holds the log
     prior over the candidates.
